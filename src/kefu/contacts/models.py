@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core.models import TimestampedModel
+
+
+class Channel(models.TextChoices):
+    """Service channels (服务渠道), REQUIREMENTS.md §2. Shared by contacts and work orders."""
+
+    HOTLINE = "hotline", _("Hotline")
+    ONLINE_CHAT = "online_chat", _("Online chat")
+    EMAIL = "email", _("E-mail")
+    SELF_SERVICE = "self_service", _("Web/app self-service")
+    WECHAT = "wechat", _("WeChat")
+    STORE = "store", _("Store counter")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    LETTER = "letter", _("Letter")
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    REGULATOR = "regulator", _("Regulator transfer")
+
+
+class Contact(TimestampedModel):
+    """One interaction with a customer through any channel."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("In progress")
+        ANSWERED = "answered", _("Answered at first contact")
+        ORDER_CREATED = "order_created", _("Work order created")
+        FOLLOW_UP = "follow_up", _("Follow-up done")
+        TRANSFERRED = "transferred", _("Transferred")
+        ABANDONED = "abandoned", _("Abandoned")
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, db_index=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
+    caller = models.CharField(_("caller number or address"), max_length=100, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
+    orders = models.ManyToManyField("orders.WorkOrder", verbose_name=_("work orders"), through="ContactOrder", related_name="contacts", blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["customer", "started_at"])]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ContactOrder(models.Model):
+    class Role(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        TOUCHED = "touched", _("Touched")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
+    order = models.ForeignKey("orders.WorkOrder", on_delete=models.CASCADE)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.TOUCHED)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "order"], name="uniq_contact_order")]
+
+
+class IdentityVerification(models.Model):
+    """One attempt to verify the caller's identity. The secret itself is never stored."""
+
+    class Method(models.TextChoices):
+        SERVICE_PASSWORD = "service_password", _("Service password")
+        ID_NUMBER = "id_number", _("ID number")
+        SMS_CODE = "sms_code", _("SMS code")
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("Code sent, not yet checked")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="verifications")
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, on_delete=models.PROTECT, related_name="+")
+    # Only for SMS codes while pending: a salted hash and its expiry, cleared once checked.
+    code_hash = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity verification")
+        verbose_name_plural = _("identity verifications")
+        ordering = ["at", "id"]

@@ -1,0 +1,1 @@
+"""Shared plumbing every domain app may import: errors, model base classes. No domain rules."""

@@ -1,0 +1,76 @@
+"""HTTP ↔ customers.services. No rules here."""
+
+from ninja import Query, Router
+
+from kefu.core.api import ERRORS, Page, paginate
+
+from . import services
+from .schemas import (AccountIn, AccountOut, CustomerFilters, CustomerIn, CustomerOut, CustomerPatch, IdentityOut,
+                      SubscriptionFilters, SubscriptionIn, SubscriptionOut, SubscriptionPatch)
+
+router = Router(tags=["customers"])
+subscriptions = Router(tags=["subscriptions"])
+accounts = Router(tags=["accounts"])
+
+
+@router.get("", response={200: Page[CustomerOut], **ERRORS})
+def list_customers(request, filters: Query[CustomerFilters]):
+    f = filters.dict(exclude={"page", "page_size"})
+    return paginate(services.search_customers(request.user, **f), filters)
+
+
+@router.post("", response={201: CustomerOut, **ERRORS})
+def create_customer(request, payload: CustomerIn):
+    return 201, services.create_customer(request.user, **payload.dict())
+
+
+@router.get("/{int:customer_id}", response={200: CustomerOut, **ERRORS})
+def get_customer(request, customer_id: int):
+    return services.get_customer(request.user, customer_id)
+
+
+@router.patch("/{int:customer_id}", response={200: CustomerOut, **ERRORS})
+def update_customer(request, customer_id: int, payload: CustomerPatch):
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    return services.update_customer(request.user, customer_id, version=version, changes=changes)
+
+
+@router.get("/{int:customer_id}/identity", response={200: IdentityOut, **ERRORS})
+def reveal_identity(request, customer_id: int, reason: str = ""):
+    """Unmasked real-name data. Needs the view_identity permission; every call is audited."""
+    return services.reveal_identity(request.user, customer_id, reason=reason)
+
+
+@accounts.get("", response={200: list[AccountOut], **ERRORS})
+def list_accounts(request, customer: int):
+    return services.list_accounts(request.user, customer)
+
+
+@accounts.post("", response={201: AccountOut, **ERRORS})
+def create_account(request, payload: AccountIn):
+    return 201, services.create_account(request.user, **payload.dict())
+
+
+@subscriptions.get("", response={200: Page[SubscriptionOut], **ERRORS})
+def list_subscriptions(request, filters: Query[SubscriptionFilters]):
+    f = filters.dict(exclude={"page", "page_size"})
+    return paginate(services.search_subscriptions(request.user, **f), filters)
+
+
+@subscriptions.post("", response={201: SubscriptionOut, **ERRORS})
+def create_subscription(request, payload: SubscriptionIn):
+    data = {k: v for k, v in payload.dict().items() if v is not None or k == "account_id"}
+    return 201, services.create_subscription(request.user, **data)
+
+
+@subscriptions.get("/{int:subscription_id}", response={200: SubscriptionOut, **ERRORS})
+def get_subscription(request, subscription_id: int):
+    return services.get_subscription(request.user, subscription_id)
+
+
+@subscriptions.patch("/{int:subscription_id}", response={200: SubscriptionOut, **ERRORS})
+def update_subscription(request, subscription_id: int, payload: SubscriptionPatch):
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    return services.update_subscription(request.user, subscription_id, version=version, changes=changes)

@@ -1,0 +1,123 @@
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core.models import VersionedModel
+
+
+class Segment(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary")
+    VIP = "vip", _("VIP")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    GOVERNMENT = "government", _("Government")
+    YOUTH = "youth", _("Youth")
+    SENIOR = "senior", _("Senior")
+
+
+class Customer(VersionedModel):
+    class Type(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        ENTERPRISE = "enterprise", _("Enterprise")
+
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("Resident identity card")
+        PASSPORT = "passport", _("Passport")
+        HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit for Hong Kong and Macao residents")
+        TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
+        FOREIGNER_PR = "foreigner_pr", _("Foreign permanent resident ID card")
+        BUSINESS_LICENCE = "business_licence", _("Unified social credit code")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+
+    customer_no = models.CharField(_("customer number"), max_length=20, unique=True)
+    type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.INDIVIDUAL)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = models.CharField(_("ID number"), max_length=40, db_index=True)
+    phone = models.CharField(_("contact phone"), max_length=20, db_index=True)
+    alt_phone = models.CharField(_("other phone"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    province = models.CharField(_("province"), max_length=20, db_index=True)
+    city = models.CharField(_("city"), max_length=30, db_index=True)
+    district = models.CharField(_("district"), max_length=30, blank=True)
+    segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices, default=Segment.ORDINARY, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    service_password_hash = models.CharField(_("service password"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [("view_identity", _("Can see unmasked real-name identity data"))]
+
+    def __str__(self):
+        return f"{self.customer_no} {self.name}"
+
+    def set_service_password(self, raw: str) -> None:
+        self.service_password_hash = make_password(raw)
+
+    def check_service_password(self, raw: str) -> bool:
+        return bool(self.service_password_hash) and check_password(raw, self.service_password_hash)
+
+
+class Account(VersionedModel):
+    class Billing(models.TextChoices):
+        PREPAID = "prepaid", _("Prepaid")
+        POSTPAID = "postpaid", _("Postpaid")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        IN_ARREARS = "in_arrears", _("In arrears")
+        CLOSED = "closed", _("Closed")
+
+    account_no = models.CharField(_("account number"), max_length=20, unique=True)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="accounts")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    billing = models.CharField(_("billing"), max_length=10, choices=Billing.choices, default=Billing.POSTPAID)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self):
+        return self.account_no
+
+
+class Subscription(VersionedModel):
+    class Product(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        BROADBAND = "broadband", _("Broadband")
+        FIXED_LINE = "fixed_line", _("Fixed line")
+        VALUE_ADDED = "value_added", _("Value-added service")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+
+    service_number = models.CharField(_("service number"), max_length=40, db_index=True)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="subscriptions")
+    account = models.ForeignKey(Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions")
+    product = models.CharField(_("product type"), max_length=12, choices=Product.choices)
+    plan = models.CharField(_("plan"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    opened_on = models.DateField(_("opened on"))
+    terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
+    province = models.CharField(_("province"), max_length=20)
+    city = models.CharField(_("city"), max_length=30)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            # A number is reused after termination, but only one live subscription holds it.
+            models.UniqueConstraint(fields=["service_number"], condition=~models.Q(status="terminated"), name="uniq_live_service_number"),
+        ]
+
+    def __str__(self):
+        return self.service_number
+
+

@@ -1,0 +1,179 @@
+from datetime import date, datetime
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+from kefu.core.api import InputSchema, PageParams
+from kefu.core.masking import mask_id_number, mask_phone
+
+from . import validators
+from .models import Account, Customer, Segment, Subscription
+
+
+def _phone(v):
+    return validators.phone_number(v) if v else v
+
+
+class CustomerIn(InputSchema):
+    type: Customer.Type = Customer.Type.INDIVIDUAL
+    name: str = Field(min_length=1, max_length=100)
+    id_type: Customer.IdType = Customer.IdType.RESIDENT_ID
+    id_number: str = Field(min_length=1, max_length=40)
+    phone: str = Field(max_length=20)
+    alt_phone: str = Field("", max_length=20)
+    email: str = Field("", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    address: str = Field("", max_length=200)
+    province: str = Field(min_length=1, max_length=20)
+    city: str = Field(min_length=1, max_length=30)
+    district: str = Field("", max_length=30)
+    segment: Segment = Segment.ORDINARY
+    service_password: str | None = Field(None, description="6 digits; stored only as a hash")
+
+    _check_phone = field_validator("phone", "alt_phone")(_phone)
+
+    @field_validator("service_password")
+    @classmethod
+    def _check_password(cls, v):
+        return validators.service_password(v) if v is not None else v
+
+
+class CustomerPatch(InputSchema):
+    version: int = Field(description="the version you read; a stale one gets 409")
+    type: Customer.Type | None = None
+    name: str | None = Field(None, min_length=1, max_length=100)
+    id_type: Customer.IdType | None = None
+    id_number: str | None = Field(None, min_length=1, max_length=40)
+    phone: str | None = Field(None, max_length=20)
+    alt_phone: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    address: str | None = Field(None, max_length=200)
+    province: str | None = Field(None, min_length=1, max_length=20)
+    city: str | None = Field(None, min_length=1, max_length=30)
+    district: str | None = Field(None, max_length=30)
+    segment: Segment | None = None
+    status: Customer.Status | None = None
+    service_password: str | None = None
+
+    _check_phone = field_validator("phone", "alt_phone")(_phone)
+
+    @field_validator("service_password")
+    @classmethod
+    def _check_password(cls, v):
+        return validators.service_password(v) if v is not None else v
+
+
+class CustomerOut(Schema):
+    """Identity and contact data masked; GET /customers/{id}/identity reveals it (audited)."""
+
+    id: int
+    customer_no: str
+    type: str
+    name: str
+    id_type: str
+    id_number_masked: str
+    phone_masked: str
+    alt_phone_masked: str
+    email: str
+    province: str
+    city: str
+    district: str
+    segment: str
+    status: str
+    has_service_password: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_id_number_masked(obj):
+        return mask_id_number(obj.id_number)
+
+    @staticmethod
+    def resolve_phone_masked(obj):
+        return mask_phone(obj.phone)
+
+    @staticmethod
+    def resolve_alt_phone_masked(obj):
+        return mask_phone(obj.alt_phone)
+
+    @staticmethod
+    def resolve_has_service_password(obj):
+        return bool(obj.service_password_hash)
+
+
+class IdentityOut(Schema):
+    id: int
+    customer_no: str
+    name: str
+    id_type: str
+    id_number: str
+    phone: str
+    alt_phone: str
+    address: str
+
+
+class CustomerFilters(PageParams):
+    q: str | None = Field(None, description="customer number, phone or ID number exactly, or the start of the name")
+    phone: str | None = None
+    id_number: str | None = None
+    customer_no: str | None = None
+    segment: Segment | None = None
+    province: str | None = None
+    city: str | None = None
+
+
+class AccountIn(InputSchema):
+    customer_id: int
+    name: str = Field("", max_length=100)
+    billing: Account.Billing = Account.Billing.POSTPAID
+
+
+class AccountOut(Schema):
+    id: int
+    account_no: str
+    customer_id: int
+    name: str
+    billing: str
+    status: str
+    version: int
+
+
+class SubscriptionIn(InputSchema):
+    customer_id: int
+    account_id: int | None = None
+    service_number: str = Field(min_length=3, max_length=40)
+    product: Subscription.Product
+    plan: str = Field("", max_length=100)
+    status: Subscription.Status = Subscription.Status.ACTIVE
+    opened_on: date
+    province: str | None = Field(None, min_length=1, max_length=20)
+    city: str | None = Field(None, min_length=1, max_length=30)
+
+
+class SubscriptionPatch(InputSchema):
+    version: int
+    plan: str | None = Field(None, max_length=100)
+    status: Subscription.Status | None = None
+    terminated_on: date | None = None
+
+
+class SubscriptionOut(Schema):
+    id: int
+    service_number: str
+    customer_id: int
+    account_id: int | None
+    product: str
+    plan: str
+    status: str
+    opened_on: date
+    terminated_on: date | None
+    province: str
+    city: str
+    version: int
+
+
+class SubscriptionFilters(PageParams):
+    customer: int | None = None
+    service_number: str | None = None
+    product: Subscription.Product | None = None
+    status: Subscription.Status | None = None

@@ -1,0 +1,171 @@
+"""HTTP ↔ orders.services. Each closed-loop action is one endpoint; no rules here."""
+
+from ninja import Query, Router
+
+from kefu.core.api import ERRORS, Page, paginate
+
+from . import services
+from .schemas import (AssignIn, CategoryOut, CommentIn, EventOut, FeedbackIn, FeedbackOut, HandoverIn, LinkIn, LinkOut,
+                      NoteIn, OrderFilters, OrderIn, OrderOut, OrderPatch, ReasonIn, ResolveIn, TransferIn, WaitIn)
+
+router = Router(tags=["work orders"])
+categories = Router(tags=["reference"])
+
+
+def _out(request, order):
+    """The order as the API shows it, with what this caller may do next."""
+    order.allowed_actions = services.allowed_actions(order, request.user)
+    return order
+
+
+def _reload(request, order_id):
+    return _out(request, services.get_order(request.user, order_id))
+
+
+@router.get("", response={200: Page[OrderOut], **ERRORS})
+def list_orders(request, filters: Query[OrderFilters]):
+    f = filters.dict(exclude={"page", "page_size"})
+    page = paginate(services.search_orders(request.user, **f), filters)
+    page["results"] = [_out(request, o) for o in page["results"]]
+    return page
+
+
+@router.post("", response={201: OrderOut, **ERRORS})
+def create_order(request, payload: OrderIn):
+    order = services.create_order(request.user, **payload.dict())
+    return 201, _reload(request, order.pk)
+
+
+@router.get("/{int:order_id}", response={200: OrderOut, **ERRORS})
+def get_order(request, order_id: int):
+    return _reload(request, order_id)
+
+
+@router.patch("/{int:order_id}", response={200: OrderOut, **ERRORS})
+def update_order(request, order_id: int, payload: OrderPatch):
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    services.update_order(request.user, order_id, version=version, changes=changes)
+    return _reload(request, order_id)
+
+
+@router.get("/{int:order_id}/events", response={200: list[EventOut], **ERRORS})
+def list_events(request, order_id: int):
+    """The complete history, oldest first."""
+    return services.order_events(request.user, order_id)
+
+
+@router.post("/{int:order_id}/accept", response={200: OrderOut, **ERRORS})
+def accept(request, order_id: int, payload: NoteIn):
+    services.accept(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/assign", response={200: OrderOut, **ERRORS})
+def assign(request, order_id: int, payload: AssignIn):
+    services.assign(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/transfer", response={200: OrderOut, **ERRORS})
+def transfer(request, order_id: int, payload: TransferIn):
+    services.transfer(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/claim", response={200: OrderOut, **ERRORS})
+def claim(request, order_id: int, payload: NoteIn):
+    services.claim(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/release", response={200: OrderOut, **ERRORS})
+def release(request, order_id: int, payload: NoteIn):
+    services.release(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/start", response={200: OrderOut, **ERRORS})
+def start(request, order_id: int, payload: NoteIn):
+    services.start(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/wait", response={200: OrderOut, **ERRORS})
+def wait(request, order_id: int, payload: WaitIn):
+    services.wait_for_customer(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/resume", response={200: OrderOut, **ERRORS})
+def resume(request, order_id: int, payload: NoteIn):
+    services.resume(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/resolve", response={200: OrderOut, **ERRORS})
+def resolve(request, order_id: int, payload: ResolveIn):
+    services.resolve(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/confirm", response={200: OrderOut, **ERRORS})
+def confirm(request, order_id: int, payload: NoteIn):
+    services.confirm(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/close", response={200: OrderOut, **ERRORS})
+def close(request, order_id: int, payload: NoteIn):
+    services.close(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/reject", response={200: OrderOut, **ERRORS})
+def reject(request, order_id: int, payload: ReasonIn):
+    services.reject(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/cancel", response={200: OrderOut, **ERRORS})
+def cancel(request, order_id: int, payload: ReasonIn):
+    services.cancel(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/reopen", response={200: OrderOut, **ERRORS})
+def reopen(request, order_id: int, payload: ReasonIn):
+    services.reopen(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/handover", response={200: OrderOut, **ERRORS})
+def handover(request, order_id: int, payload: HandoverIn):
+    services.handover(request.user, order_id, **payload.dict())
+    return _reload(request, order_id)
+
+
+@router.post("/{int:order_id}/comments", response={201: EventOut, **ERRORS})
+def comment(request, order_id: int, payload: CommentIn):
+    return 201, services.add_comment(request.user, order_id, **payload.dict())
+
+
+@router.post("/{int:order_id}/feedback", response={201: FeedbackOut, **ERRORS})
+def feedback(request, order_id: int, payload: FeedbackIn):
+    """The customer's confirmation or dispute and 1–10 score; may reopen the order."""
+    return 201, services.record_feedback(request.user, order_id, **payload.dict())
+
+
+@router.get("/{int:order_id}/feedback", response={200: list[FeedbackOut], **ERRORS})
+def list_feedback(request, order_id: int):
+    return services.get_order(request.user, order_id).feedback.all()
+
+
+@router.post("/{int:order_id}/links", response={201: LinkOut, **ERRORS})
+def link(request, order_id: int, payload: LinkIn):
+    return 201, services.link(request.user, order_id, payload.target_id, type=payload.type)
+
+
+@categories.get("/categories", response={200: list[CategoryOut], **ERRORS})
+def list_categories(request, kind: str | None = None):
+    return services.active_categories(kind)

@@ -1,0 +1,188 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from kefu.contacts.models import Channel
+from kefu.core.api import InputSchema, PageParams
+
+from .models import Kind, OrderEvent, OrderLink, Severity, Status
+
+
+class OrderIn(InputSchema):
+    kind: Kind
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=10000)
+    customer_id: int
+    subscription_id: int | None = None
+    category_id: int | None = None
+    severity: Severity = Severity.GENERAL
+    channel: Channel
+    parent_id: int | None = None
+    contact_id: int | None = Field(None, description="the contact that raised this order")
+
+
+class OrderPatch(InputSchema):
+    version: int = Field(description="the version you read; a stale one gets 409")
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=10000)
+    kind: Kind | None = None
+    severity: Severity | None = None
+    channel: Channel | None = None
+    category_id: int | None = None
+    subscription_id: int | None = None
+    parent_id: int | None = None
+
+
+class Ref(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj):
+        return str(obj)
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    kind: str
+    category: Ref | None
+    severity: str
+    channel: str
+    status: str
+    customer_id: int
+    subscription_id: int | None
+    title: str
+    description: str
+    resolution: str
+    owner: UserRef
+    handler: UserRef | None
+    department: Ref | None
+    parent_id: int | None
+    reopen_count: int
+    satisfaction: int | None
+    needs_review: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    accepted_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    allowed_actions: list[str] = Field(description="what the caller may do next")
+
+
+class OrderFilters(PageParams):
+    status: list[Status] | None = Field(None, description="repeat for several")
+    kind: list[Kind] | None = None
+    category: int | None = None
+    severity: list[Severity] | None = None
+    channel: list[Channel] | None = None
+    department: int | None = None
+    handler: int | None = None
+    owner: int | None = None
+    customer: int | None = None
+    subscription: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
+    q: str | None = Field(None, description="an order number, or words of the title")
+    sort: str = Field("-created_at", description="created_at, updated_at, number, severity, status or resolved_at; '-' for descending")
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    actor: UserRef | None
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+    note: str
+    visibility: OrderEvent.Visibility
+    data: dict
+    disputes_id: int | None
+
+
+class NoteIn(InputSchema):
+    note: str = Field("", max_length=5000)
+
+
+class ReasonIn(NoteIn):
+    reason: str = Field(max_length=500)
+
+
+class AssignIn(NoteIn):
+    department_id: int | None = None
+    handler_id: int | None = None
+
+
+class TransferIn(ReasonIn):
+    department_id: int
+    handler_id: int | None = None
+
+
+class WaitIn(ReasonIn):
+    visibility: OrderEvent.Visibility = OrderEvent.Visibility.CUSTOMER
+
+
+class ResolveIn(NoteIn):
+    resolution: str = Field(min_length=1, max_length=10000)
+
+
+class HandoverIn(ReasonIn):
+    new_owner_id: int
+
+
+class CommentIn(InputSchema):
+    note: str = Field(min_length=1, max_length=5000)
+    visibility: OrderEvent.Visibility = OrderEvent.Visibility.INTERNAL
+
+
+class FeedbackIn(InputSchema):
+    confirmed: bool = Field(description="does the customer agree the problem is solved?")
+    score: int | None = Field(None, ge=1, le=10, description="satisfaction 1–10")
+    comment: str = Field("", max_length=2000)
+    channel: Channel = Channel.HOTLINE
+
+
+class FeedbackOut(Schema):
+    id: int
+    confirmed: bool
+    score: int | None
+    satisfied: bool | None
+    comment: str
+    channel: str
+    recorded_by_id: int | None
+    resolution_event_id: int
+    at: datetime
+
+
+class LinkIn(InputSchema):
+    target_id: int
+    type: OrderLink.Type = OrderLink.Type.RELATED
+
+
+class LinkOut(Schema):
+    id: int
+    source_id: int
+    target_id: int
+    type: str
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    parent_id: int | None
+    kind: str
+    problem_class: str
+    is_active: bool

@@ -1,0 +1,545 @@
+"""Work order rules. Every state change is one function here: it locks the row, checks the
+state, the permission and the preconditions, changes the order and appends one event — or
+raises and changes nothing (each function runs in one transaction)."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.contacts.models import ContactOrder
+from kefu.core.numbering import assign_number, temporary_number
+from kefu.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+
+from .models import OPEN_STATUSES, Category, Feedback, OrderEvent, OrderLink, Status, WorkOrder
+from .states import PUBLIC_ACTIONS, TRANSITIONS
+
+TERMINAL = {Status.CLOSED, Status.REJECTED, Status.CANCELLED}
+REFERENCE_FIELDS = {"category_id", "subscription_id", "parent_id"}
+UPDATABLE_FIELDS = {"title", "description", "kind", "severity", "channel"} | REFERENCE_FIELDS
+ORDER_SORTS = {"created_at", "updated_at", "number", "severity", "status", "resolved_at"}
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def order_queryset():
+    return WorkOrder.objects.select_related("category", "customer", "subscription", "owner", "handler", "department")
+
+
+def get_order(user, order_id: int) -> WorkOrder:
+    _require(user, "orders.view_workorder")
+    try:
+        return order_queryset().get(pk=order_id)
+    except WorkOrder.DoesNotExist:
+        raise NotFound(_("Work order %(id)s does not exist.") % {"id": order_id}) from None
+
+
+def search_orders(user, *, status=None, kind=None, category=None, severity=None, channel=None,
+                  department=None, handler=None, owner=None, customer=None, subscription=None,
+                  created_from=None, created_to=None, updated_from=None, updated_to=None,
+                  q=None, sort="-created_at"):
+    """Filtered work orders. List-valued filters accept several values (any of them)."""
+    _require(user, "orders.view_workorder")
+    qs = order_queryset()
+    for field, value in [("status", status), ("kind", kind), ("severity", severity), ("channel", channel),
+                         ("category_id", category), ("department_id", department), ("handler_id", handler),
+                         ("owner_id", owner), ("customer_id", customer), ("subscription_id", subscription)]:
+        if value:
+            qs = qs.filter(**{f"{field}__in": value}) if isinstance(value, list | tuple) else qs.filter(**{field: value})
+    if created_from:
+        qs = qs.filter(created_at__gte=created_from)
+    if created_to:
+        qs = qs.filter(created_at__lt=created_to)
+    if updated_from:
+        qs = qs.filter(updated_at__gte=updated_from)
+    if updated_to:
+        qs = qs.filter(updated_at__lt=updated_to)
+    if q:
+        qs = qs.filter(Q(number=q.strip()) | Q(title__icontains=q.strip()))
+    key = sort.lstrip("-")
+    if key not in ORDER_SORTS:
+        raise ValidationFailed(_("Unknown sort key."), fields={"sort": _("must be one of %(keys)s") % {"keys": ", ".join(sorted(ORDER_SORTS))}})
+    return qs.order_by(sort, "-id" if sort.startswith("-") else "id")
+
+
+def order_events(user, order_id: int):
+    order = get_order(user, order_id)
+    return order.events.select_related("actor").order_by("at", "id")
+
+
+def active_categories(kind=None):
+    qs = Category.objects.filter(is_active=True)
+    return qs.filter(kind=kind) if kind else qs
+
+
+def allowed_actions(order: WorkOrder, user) -> list[str]:
+    """The actions USER may take on ORDER now (what the API lists, and what 409s name)."""
+    return [a for a in PUBLIC_ACTIONS if _refusal(order, user, a) is None]
+
+
+def order_number(pk: int, created_at) -> str:
+    """GD + local date + row id, e.g. GD20261122000123."""
+    local_day = timezone.localtime(created_at, ZoneInfo(settings.TIME_ZONE))
+    return f"{settings.KEFU_ORDER_PREFIX}{local_day:%Y%m%d}{pk:06d}"
+
+
+# --- creating and editing ------------------------------------------------------------------
+
+@transaction.atomic
+def create_order(actor, *, kind, title, customer_id, channel, description="", category_id=None,
+                 severity="general", subscription_id=None, parent_id=None, contact_id=None) -> WorkOrder:
+    """Register (登记) a new work order. Whoever creates it becomes its first-contact owner."""
+    _require(actor, "orders.add_workorder")
+    from kefu.customers.models import Customer
+
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
+    order = WorkOrder(kind=kind, title=title, description=description, channel=channel,
+                      severity=severity, customer=customer, owner=actor)
+    _set_references(order, category_id=category_id, subscription_id=subscription_id, parent_id=parent_id)
+    order.number = temporary_number()
+    order.save()
+    assign_number(order, "number", order_number(order.pk, order.created_at))
+    if contact_id is not None:
+        _link_contact(order, contact_id, ContactOrder.Role.RAISED)
+    _event(order, actor, "create", "", Status.NEW, data={"number": order.number, "kind": kind, "severity": severity,
+                                                           "channel": channel, "category": category_id})
+    return order
+
+
+@transaction.atomic
+def update_order(actor, order_id: int, *, version: int, changes: dict) -> WorkOrder:
+    """Change descriptive fields. Status, handler, owner and department move only by actions."""
+    _require(actor, "orders.change_workorder")
+    order = _locked(order_id)
+    if order.version != version:
+        raise Conflict(_("The work order was changed by someone else; reload it and try again."),
+                       current_version=order.version)
+    if order.status in TERMINAL:
+        raise InvalidTransition(_("A work order in state %(state)s cannot be edited.") % {"state": order.get_status_display()},
+                                state=order.status, allowed_actions=allowed_actions(order, actor))
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed here."), fields={f: _("cannot be changed") for f in unknown})
+    before = {f: getattr(order, f) for f in changes}
+    for field, value in changes.items():
+        if field not in REFERENCE_FIELDS:
+            setattr(order, field, value)
+    if REFERENCE_FIELDS & changes.keys() or "kind" in changes:
+        # A new kind can invalidate the category, so references are checked again.
+        _set_references(order, **{k: changes.get(k, getattr(order, k)) for k in REFERENCE_FIELDS})
+    diff = {f: [before[f], getattr(order, f)] for f in changes if before[f] != getattr(order, f)}
+    if not diff:
+        return order
+    order.version += 1
+    order.save()
+    _event(order, actor, "update", order.status, order.status, data={"changes": diff})
+    return order
+
+
+def _set_references(order, *, category_id, subscription_id, parent_id):
+    from kefu.customers.models import Subscription
+
+    errors = {}
+    order.category = None
+    if category_id is not None:
+        cat = Category.objects.filter(pk=category_id).first()
+        if cat is None:
+            errors["category_id"] = _("no category with this id")
+        elif not cat.is_active:
+            errors["category_id"] = _("this category is no longer in use")
+        elif cat.kind and cat.kind != order.kind:
+            errors["category_id"] = _("belongs to kind %(kind)s") % {"kind": cat.get_kind_display()}
+        else:
+            order.category = cat
+    order.subscription = None
+    if subscription_id is not None:
+        sub = Subscription.objects.filter(pk=subscription_id).first()
+        if sub is None:
+            errors["subscription_id"] = _("no subscription with this id")
+        elif sub.customer_id != order.customer_id:
+            errors["subscription_id"] = _("belongs to another customer")
+        else:
+            order.subscription = sub
+    order.parent = None
+    if parent_id is not None:
+        parent = WorkOrder.objects.filter(pk=parent_id).first()
+        if parent is None:
+            errors["parent_id"] = _("no work order with this id")
+        elif order.pk is not None and (parent.pk == order.pk or _is_descendant(parent, order.pk)):
+            errors["parent_id"] = _("would make a cycle")
+        else:
+            order.parent = parent
+    if errors:
+        raise ValidationFailed(_("Some references are invalid."), fields=errors)
+
+
+def _is_descendant(order, ancestor_id) -> bool:
+    node, hops = order, 0
+    while node.parent_id is not None and hops < 50:
+        if node.parent_id == ancestor_id:
+            return True
+        node, hops = WorkOrder.objects.only("parent_id").get(pk=node.parent_id), hops + 1
+    return False
+
+
+def _link_contact(order, contact_id, role):
+    from kefu.contacts.models import Contact
+
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        raise ValidationFailed(_("Unknown contact."), fields={"contact_id": _("no contact with this id")})
+    if contact.customer_id is not None and contact.customer_id != order.customer_id:
+        raise ValidationFailed(_("The contact is with another customer."), fields={"contact_id": _("belongs to another customer")})
+    ContactOrder.objects.get_or_create(contact=contact, order=order, defaults={"role": role})
+
+
+# --- the closed loop: one function per action ----------------------------------------------
+
+@transaction.atomic
+def accept(actor, order_id, *, note=""):
+    """受理: the request is registered and taken on."""
+    order = _begin(actor, order_id, "accept")
+    order.accepted_at = timezone.now()
+    return _finish(order, actor, "accept", note=note)
+
+
+@transaction.atomic
+def assign(actor, order_id, *, department_id=None, handler_id=None, note=""):
+    """派单: send the order to a department, and optionally to one handler in it."""
+    order = _begin(actor, order_id, "assign")
+    department, handler = _resolve_target(department_id, handler_id)
+    data = _move(order, department, handler)
+    return _finish(order, actor, "assign", note=note, data=data)
+
+
+@transaction.atomic
+def transfer(actor, order_id, *, department_id, handler_id=None, reason, note=""):
+    """转派: move the order to another department; its handler there starts afresh."""
+    order = _begin(actor, order_id, "transfer", reason=reason)
+    if department_id is None:
+        raise ValidationFailed(_("A transfer needs a department."), fields={"department_id": _("is required")})
+    department, handler = _resolve_target(department_id, handler_id)
+    data = _move(order, department, handler)
+    return _finish(order, actor, "transfer", reason=reason, note=note, data=data)
+
+
+@transaction.atomic
+def claim(actor, order_id, *, note=""):
+    """A handler takes an unassigned order. Of two simultaneous claims exactly one wins."""
+    order = _begin(actor, order_id, "claim")
+    data = _move(order, order.department or actor.department, actor)
+    return _finish(order, actor, "claim", note=note, data=data)
+
+
+@transaction.atomic
+def release(actor, order_id, *, note=""):
+    """The handler gives the order back to the department queue."""
+    order = _begin(actor, order_id, "release")
+    data = {"handler": [order.handler_id, None]}
+    order.handler = None
+    return _finish(order, actor, "release", note=note, data=data)
+
+
+@transaction.atomic
+def start(actor, order_id, *, note=""):
+    order = _begin(actor, order_id, "start")
+    return _finish(order, actor, "start", note=note)
+
+
+@transaction.atomic
+def wait_for_customer(actor, order_id, *, reason, note="", visibility="customer"):
+    """Pause: the handler needs something from the customer."""
+    order = _begin(actor, order_id, "wait", reason=reason)
+    return _finish(order, actor, "wait", reason=reason, note=note, visibility=visibility)
+
+
+@transaction.atomic
+def resume(actor, order_id, *, note=""):
+    order = _begin(actor, order_id, "resume")
+    return _finish(order, actor, "resume", note=note)
+
+
+@transaction.atomic
+def resolve(actor, order_id, *, resolution, note=""):
+    """Record the solution and feed it back to the customer (反馈)."""
+    order = _begin(actor, order_id, "resolve")
+    if not (resolution or "").strip():
+        raise ValidationFailed(_("A resolution is required."), fields={"resolution": _("is required")})
+    order.resolution = resolution.strip()
+    order.resolved_at = timezone.now()
+    order.needs_review = False
+    return _finish(order, actor, "resolve", note=note or order.resolution, visibility="customer")
+
+
+@transaction.atomic
+def confirm(actor, order_id, *, note=""):
+    """The customer confirms the resolution (without a score: see record_feedback)."""
+    order = _begin(actor, order_id, "confirm")
+    order.needs_review = False
+    return _finish(order, actor, "confirm", note=note)
+
+
+@transaction.atomic
+def close(actor, order_id, *, note=""):
+    """归档: the first-contact owner closes the loop."""
+    order = _begin(actor, order_id, "close")
+    order.closed_at = timezone.now()
+    return _finish(order, actor, "close", note=note)
+
+
+@transaction.atomic
+def reject(actor, order_id, *, reason, note=""):
+    order = _begin(actor, order_id, "reject", reason=reason)
+    order.closed_at = timezone.now()
+    return _finish(order, actor, "reject", reason=reason, note=note, visibility="customer")
+
+
+@transaction.atomic
+def cancel(actor, order_id, *, reason, note=""):
+    """The customer withdrew the request."""
+    order = _begin(actor, order_id, "cancel", reason=reason)
+    order.closed_at = timezone.now()
+    return _finish(order, actor, "cancel", reason=reason, note=note, visibility="customer")
+
+
+@transaction.atomic
+def reopen(actor, order_id, *, reason, note=""):
+    """再次投诉: the customer disputes the resolution; the order goes back to its handler."""
+    order = _begin(actor, order_id, "reopen", reason=reason)
+    return _reopen(order, actor, reason, note)
+
+
+@transaction.atomic
+def handover(actor, order_id, *, new_owner_id, reason, note=""):
+    """Hand first-contact ownership (首问负责) to another person: explicit and logged."""
+    order = _begin(actor, order_id, "handover", reason=reason)
+    from kefu.staff.models import User
+
+    new_owner = User.objects.filter(pk=new_owner_id, is_active=True).first()
+    if new_owner is None:
+        raise ValidationFailed(_("Unknown new owner."), fields={"new_owner_id": _("no active user with this id")})
+    if new_owner.pk == order.owner_id:
+        raise ValidationFailed(_("That person already owns the order."), fields={"new_owner_id": _("is already the owner")})
+    data = {"owner": [order.owner_id, new_owner.pk]}
+    order.owner = new_owner
+    return _finish(order, actor, "handover", reason=reason, note=note, data=data)
+
+
+@transaction.atomic
+def add_comment(actor, order_id, *, note, visibility="internal"):
+    """A note on the order; visible to the customer when it is a reply to them."""
+    if not (actor.has_perm("orders.change_workorder") or actor.has_perm("orders.handle_workorder")):
+        raise Forbidden()
+    if not (note or "").strip():
+        raise ValidationFailed(_("A note is required."), fields={"note": _("is required")})
+    order = _locked(order_id)
+    WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+    return _event(order, actor, "comment", order.status, order.status, note=note.strip(), visibility=visibility)
+
+
+@transaction.atomic
+def link(actor, source_id, target_id, *, type="related"):
+    _require(actor, "orders.change_workorder")
+    source, target = _locked(source_id), _locked(target_id)
+    if source.pk == target.pk:
+        raise ValidationFailed(_("An order cannot be linked to itself."), fields={"target_id": _("is the same order")})
+    link, created = OrderLink.objects.get_or_create(source=source, target=target, type=type, defaults={"created_by": actor})
+    if created:
+        _event(source, actor, "link", source.status, source.status, data={"link": type, "target": target.number})
+        _event(target, actor, "link", target.status, target.status, data={"link": type, "source": source.number})
+    return link
+
+
+@transaction.atomic
+def record_feedback(actor, order_id, *, confirmed: bool, score: int | None = None, comment="", channel="hotline"):
+    """The customer's answer to the resolution, usually taken on the follow-up call (回访).
+
+    Confirmed and satisfied → confirmed. Disputed → reopened. Confirmed but below the
+    satisfaction threshold → reopened or flagged for review (KEFU_LOW_SCORE_ACTION).
+    """
+    _require(actor, "orders.record_feedback")
+    order = _locked(order_id)
+    if order.status != Status.RESOLVED:
+        raise _invalid(order, actor)
+    if score is not None and not 1 <= score <= 10:
+        raise ValidationFailed(_("Invalid score."), fields={"score": _("must be between 1 and 10")})
+    resolution_event = order.events.filter(action="resolve").order_by("-at", "-id").first()
+    satisfied = None if score is None else score >= settings.KEFU_SATISFIED_THRESHOLD
+    feedback = Feedback.objects.create(order=order, resolution_event=resolution_event, confirmed=confirmed, score=score,
+                                       satisfied=satisfied, comment=comment, channel=channel, recorded_by=actor, at=timezone.now())
+    if score is not None:
+        order.satisfaction = score
+    data = {"feedback": feedback.pk, "score": score, "confirmed": confirmed}
+    if not confirmed:
+        _reopen(order, actor, _("The customer disputes the resolution."), comment, data=data)
+    elif satisfied is False and settings.KEFU_LOW_SCORE_ACTION == "reopen":
+        _reopen(order, actor, _("Satisfaction score %(score)s is below %(min)s.") % {"score": score, "min": settings.KEFU_SATISFIED_THRESHOLD}, comment, data=data)
+    elif satisfied is False:
+        order.needs_review = True
+        order.version += 1
+        order.save()
+        _event(order, actor, "feedback", order.status, order.status, note=comment, data=data | {"review": True})
+    else:
+        order.needs_review = False
+        _finish(order, actor, "confirm", note=comment, data=data)
+    return feedback
+
+
+def auto_confirm_due(*, now=None, batch_size=500) -> int:
+    """Confirm resolved orders the customer has not answered within KEFU_AUTO_CONFIRM_HOURS.
+
+    Walks the (status, resolved_at) index in batches; each order is its own transaction so
+    one failure does not hold back the rest. Orders flagged for review wait for a person.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.KEFU_AUTO_CONFIRM_HOURS)
+    done = 0
+    while True:
+        ids = list(WorkOrder.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff, needs_review=False)
+                   .order_by("resolved_at").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return done
+        for order_id in ids:
+            with transaction.atomic():
+                order = _locked(order_id)
+                if order.status != Status.RESOLVED or order.needs_review:
+                    continue
+                _finish(order, None, "auto_confirm", note=_("No answer from the customer within %(h)s hours.") % {"h": settings.KEFU_AUTO_CONFIRM_HOURS})
+                done += 1
+
+
+# --- the machinery -------------------------------------------------------------------------
+
+def _require(user, perm):
+    if not user.has_perm(perm):
+        raise Forbidden()
+
+
+def _locked(order_id) -> WorkOrder:
+    try:
+        return WorkOrder.objects.select_for_update().get(pk=order_id)
+    except WorkOrder.DoesNotExist:
+        raise NotFound(_("Work order %(id)s does not exist.") % {"id": order_id}) from None
+
+
+def _refusal(order, user, action):
+    """Why USER may not take ACTION on ORDER now: None, or (kind, message)."""
+    t = TRANSITIONS[action]
+    if order.status not in t.sources:
+        return "state", None
+    if user is None:  # the system itself
+        return None
+    if not user.has_perm(t.permission):
+        return "permission", None
+    manage_any = user.has_perm("orders.manage_any_workorder")
+    if t.actor == "handler" and order.handler_id != user.pk and not manage_any:
+        return "permission", _("Only the current handler may do this.")
+    if t.actor == "owner" and order.owner_id != user.pk and not manage_any:
+        return "permission", _("Only the first-contact owner may do this.")
+    if action == "claim":
+        if order.handler_id is not None:
+            return "state", _("Already claimed by %(name)s.") % {"name": order.handler}
+        if order.department_id and order.department_id != user.department_id and not manage_any:
+            return "permission", _("The order belongs to another department.")
+    if action in {"release", "start"} and order.handler_id is None:
+        return "state", _("Nobody handles this order yet.")
+    return None
+
+
+def _invalid(order, user, detail=None):
+    msg = _("Not allowed while the work order is %(state)s.") % {"state": order.get_status_display()}
+    if detail:
+        msg = f"{msg} {detail}"
+    return InvalidTransition(msg, state=order.status, allowed_actions=allowed_actions(order, user))
+
+
+def _begin(actor, order_id, action, *, reason=None):
+    order = _locked(order_id)
+    refusal = _refusal(order, actor, action)
+    if refusal is not None:
+        kind, detail = refusal
+        if kind == "state":
+            raise _invalid(order, actor, detail)
+        raise Forbidden(detail)
+    if TRANSITIONS[action].needs_reason and not (reason or "").strip():
+        raise ValidationFailed(_("A reason is required."), fields={"reason": _("is required for this action")})
+    return order
+
+
+def _finish(order, actor, action, *, reason="", note="", visibility="internal", data=None, disputes=None):
+    from_status = order.status
+    target = TRANSITIONS[action].target
+    if target is not None:
+        order.status = target
+    order.version += 1
+    order.save()
+    return _event(order, actor, action, from_status, order.status, reason=reason, note=note,
+                  visibility=visibility, data=data, disputes=disputes)
+
+
+def _event(order, actor, action, from_status, to_status, *, reason="", note="", visibility="internal", data=None, disputes=None):
+    return OrderEvent.objects.create(order=order, at=timezone.now(), actor=actor, action=action, from_status=from_status,
+                                     to_status=to_status, reason=(reason or "").strip()[:500], note=note or "",
+                                     visibility=visibility, data=data or {}, disputes=disputes)
+
+
+def _reopen(order, actor, reason, note, data=None):
+    disputed = order.events.filter(action="resolve").order_by("-at", "-id").first()
+    order.reopen_count += 1
+    order.resolved_at = None
+    order.closed_at = None
+    order.needs_review = False
+    return _finish(order, actor, "reopen", reason=str(reason), note=note, visibility="customer",
+                   data=(data or {}) | {"reopen_count": order.reopen_count}, disputes=disputed)
+
+
+def _resolve_target(department_id, handler_id):
+    from kefu.staff.models import Department, User
+
+    errors, department, handler = {}, None, None
+    if department_id is not None:
+        department = Department.objects.filter(pk=department_id, is_active=True).first()
+        if department is None:
+            errors["department_id"] = _("no active department with this id")
+    if handler_id is not None:
+        handler = User.objects.filter(pk=handler_id, is_active=True).first()
+        if handler is None:
+            errors["handler_id"] = _("no active user with this id")
+        elif not handler.has_perm("orders.handle_workorder"):
+            errors["handler_id"] = _("this user cannot handle work orders")
+        elif department is not None and handler.department_id != department.pk:
+            errors["handler_id"] = _("does not belong to the chosen department")
+    if department is None and handler is None and not errors:
+        errors["department_id"] = _("a department or a handler is required")
+    if errors:
+        raise ValidationFailed(_("The assignment is invalid."), fields=errors)
+    if department is None:
+        department = handler.department
+    return department, handler
+
+
+def _move(order, department, handler):
+    data = {}
+    if (department.pk if department else None) != order.department_id:
+        data["department"] = [order.department_id, department.pk if department else None]
+    if (handler.pk if handler else None) != order.handler_id:
+        data["handler"] = [order.handler_id, handler.pk if handler else None]
+    order.department, order.handler = department, handler
+    return data
+
+
+def my_queue_counts(user) -> dict:
+    """Counts for the landing page. Each is one count on an (x, status) index, never a scan."""
+    open_orders = WorkOrder.objects.filter(status__in=OPEN_STATUSES)
+    return {
+        "owned": open_orders.filter(owner=user).count(),
+        "handling": open_orders.filter(handler=user).count(),
+        "department_queue": open_orders.filter(department_id=user.department_id, handler__isnull=True).count()
+        if user.department_id else 0,
+        "resolved_unconfirmed": WorkOrder.objects.filter(owner=user, status=Status.RESOLVED).count(),
+    }

@@ -1,0 +1,51 @@
+"""The closed loop (闭环) as data: which action moves a work order from which states to which.
+
+services.py applies these; the table is also what the API reports as "allowed actions".
+"""
+
+from dataclasses import dataclass
+
+from .models import Status
+
+S = Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset
+    target: str | None  # None: the status stays as it is (e.g. a re-assignment)
+    permission: str
+    # "handler": only the current handler; "owner": only the first-contact owner;
+    # None: anyone with the permission. manage_any_workorder overrides both.
+    actor: str | None = None
+    needs_reason: bool = False
+
+
+def _t(sources, target, perm, actor=None, needs_reason=False):
+    return Transition(frozenset(sources), target, f"orders.{perm}", actor, needs_reason)
+
+
+_OPEN = (S.NEW, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_CUSTOMER)
+
+TRANSITIONS: dict[str, Transition] = {
+    "accept": _t([S.NEW], S.ACCEPTED, "accept_workorder"),
+    "assign": _t([S.ACCEPTED, S.ASSIGNED], S.ASSIGNED, "dispatch_workorder"),
+    "claim": _t([S.ACCEPTED, S.ASSIGNED], S.ASSIGNED, "handle_workorder"),
+    "release": _t([S.ASSIGNED], S.ASSIGNED, "handle_workorder", actor="handler"),
+    "start": _t([S.ASSIGNED], S.IN_PROGRESS, "handle_workorder", actor="handler"),
+    "wait": _t([S.IN_PROGRESS], S.WAITING_CUSTOMER, "handle_workorder", actor="handler", needs_reason=True),
+    "resume": _t([S.WAITING_CUSTOMER], S.IN_PROGRESS, "handle_workorder", actor="handler"),
+    "resolve": _t([S.IN_PROGRESS], S.RESOLVED, "handle_workorder", actor="handler"),
+    "transfer": _t([S.ASSIGNED, S.IN_PROGRESS], S.ASSIGNED, "dispatch_workorder", needs_reason=True),
+    "confirm": _t([S.RESOLVED], S.CONFIRMED, "record_feedback"),
+    "auto_confirm": _t([S.RESOLVED], S.CONFIRMED, "manage_any_workorder"),
+    "close": _t([S.CONFIRMED], S.CLOSED, "close_workorder", actor="owner"),
+    "reject": _t([S.NEW, S.ACCEPTED, S.ASSIGNED], S.REJECTED, "reject_workorder", needs_reason=True),
+    "cancel": _t(_OPEN, S.CANCELLED, "change_workorder", needs_reason=True),
+    "reopen": _t([S.RESOLVED, S.CONFIRMED, S.CLOSED], S.IN_PROGRESS, "reopen_workorder", needs_reason=True),
+    # Not state changes, but gated the same way.
+    "handover": _t(_OPEN + (S.RESOLVED, S.CONFIRMED), None, "handover_workorder", actor="owner", needs_reason=True),
+}
+
+# Actions a person may invoke through the API; auto_confirm is the system's alone.
+PUBLIC_ACTIONS = [a for a in TRANSITIONS if a != "auto_confirm"]

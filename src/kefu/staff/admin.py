@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiToken, Department, User
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "parent", "lead", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["lead"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "department", "is_active", "is_staff"]
+    list_filter = ["department", "groups", "is_active", "is_staff"]
+    search_fields = ["username", "display_name", "employee_no", "email"]
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Kefu"), {"fields": ("display_name", "employee_no", "department")}),)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    search_fields = ["user__username", "prefix", "name"]
+
+    def has_add_permission(self, request):
+        # Tokens are issued with `kefu token USERNAME`, which is the only time one is shown.
+        return False

@@ -1,0 +1,91 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        FRONT_OFFICE = "front_office", _("Front office")
+        TECH_SUPPORT = "tech_support", _("Technical support")
+        BILLING = "billing", _("Billing")
+        COMPLAINTS = "complaints", _("Complaint coordination")
+        SALES = "sales", _("Sales")
+        NETWORK_OPS = "network_ops", _("Network operations")
+        STORE = "store", _("Store")
+        QUALITY = "quality", _("Quality management")
+        OTHER = "other", _("Other")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff. Roles are Django groups (see roles.py); scope comes from department."""
+
+    department = models.ForeignKey(Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    employee_no = models.CharField(_("employee number"), max_length=30, blank=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.username
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
+        raw = "kefu_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:12], digest=_hash_token(raw))
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str):
+        token = cls.objects.select_related("user").filter(digest=_hash_token(raw), revoked_at__isnull=True).first()
+        if token is None or not token.user.is_active:
+            return None
+        now = timezone.now()
+        # Write last-use at most once a minute: no write on every API call.
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user

@@ -1,0 +1,89 @@
+"""The roles of REQUIREMENTS.md §1 as Django groups, and the permissions each one carries.
+
+Groups are kept in step with this table on every `kefu migrate`, so a fresh installation has
+working roles without demo data. Administrators may add groups of their own in the admin.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+AGENT = "agent"
+TECH_SUPPORT = "tech_support"
+COORDINATOR = "complaint_coordinator"
+SALES = "sales"
+SUPERVISOR = "supervisor"
+ADMINISTRATOR = "administrator"
+AUDITOR = "auditor"
+
+ROLE_LABELS = {
+    AGENT: _("Customer service specialist"),
+    TECH_SUPPORT: _("Tech support engineer"),
+    COORDINATOR: _("Complaint coordinator"),
+    SALES: _("Sales consultant"),
+    SUPERVISOR: _("Supervisor / quality manager"),
+    ADMINISTRATOR: _("Administrator"),
+    AUDITOR: _("Auditor"),
+}
+
+_READ = [
+    "customers.view_customer", "customers.view_account", "customers.view_subscription",
+    "contacts.view_contact", "contacts.view_identityverification",
+    "orders.view_workorder", "orders.view_category", "orders.view_orderevent",
+    "orders.view_feedback", "staff.view_department",
+]
+_FRONT = _READ + [
+    "customers.add_customer", "customers.change_customer",
+    "customers.add_account", "customers.change_account",
+    "customers.add_subscription", "customers.change_subscription",
+    "contacts.add_contact", "contacts.change_contact", "contacts.add_identityverification",
+    "orders.add_workorder", "orders.change_workorder",
+    "orders.accept_workorder", "orders.dispatch_workorder", "orders.handle_workorder",
+    "orders.close_workorder", "orders.reopen_workorder", "orders.handover_workorder",
+    "orders.record_feedback",
+]
+_HANDLER = _READ + [
+    "contacts.add_contact", "contacts.add_identityverification",
+    "orders.change_workorder", "orders.handle_workorder", "orders.dispatch_workorder",
+    "orders.handover_workorder", "orders.record_feedback",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    AGENT: _FRONT + ["orders.reject_workorder"],
+    SALES: _FRONT,
+    TECH_SUPPORT: _HANDLER,
+    COORDINATOR: _FRONT + [
+        "orders.reject_workorder", "customers.view_identity",
+    ],
+    SUPERVISOR: _FRONT + [
+        "orders.reject_workorder", "orders.manage_any_workorder", "customers.view_identity",
+        "orders.add_category", "orders.change_category", "audit.view_auditentry",
+    ],
+    AUDITOR: _READ + ["audit.view_auditentry"],
+    ADMINISTRATOR: ["*"],
+}
+
+
+def sync_roles(using="default"):
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    # Other apps' permissions may not exist yet when this runs; creating them is idempotent.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+
+    all_perms = {f"{p.content_type.app_label}.{p.codename}": p
+                 for p in Permission.objects.using(using).select_related("content_type")}
+    for role, wanted in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        if wanted == ["*"]:
+            perms = list(all_perms.values())
+        else:
+            missing = [w for w in wanted if w not in all_perms]
+            if missing:
+                raise LookupError(f"role {role!r} names unknown permissions: {missing}")
+            perms = [all_perms[w] for w in wanted]
+        group.permissions.set(perms)
+
+
+def sync_roles_after_migrate(sender, using="default", **kwargs):
+    sync_roles(using=using)
