@@ -1,0 +1,69 @@
+"""The demo organisation: departments and the five demo logins (README lists them)."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from kefu.staff import roles
+from kefu.staff.models import Department, User
+
+DEPARTMENTS = [
+    # code, name, kind
+    ("front-office", "客服中心一线", Department.Kind.FRONT_OFFICE),
+    ("tech-support", "技术支持中心", Department.Kind.TECH_SUPPORT),
+    ("billing", "计费账务中心", Department.Kind.BILLING),
+    ("complaints", "投诉处理中心", Department.Kind.COMPLAINTS),
+    ("sales", "市场销售部", Department.Kind.SALES),
+    ("network-ops", "网络运维中心", Department.Kind.NETWORK_OPS),
+    ("store", "营业厅", Department.Kind.STORE),
+    ("quality", "质检组", Department.Kind.QUALITY),
+]
+
+# username, password, display name, role, department code
+DEMO_USERS = [
+    ("agent", "kefu-agent", "王小客 (客服代表)", roles.AGENT, "front-office"),
+    ("handler", "kefu-handler", "李工 (技术支持)", roles.TECH_SUPPORT, "tech-support"),
+    ("coordinator", "kefu-coordinator", "赵协调 (投诉协调)", roles.COORDINATOR, "complaints"),
+    ("supervisor", "kefu-supervisor", "陈班长 (班组长)", roles.SUPERVISOR, "front-office"),
+    ("admin", "kefu-admin", "系统管理员", roles.ADMINISTRATOR, None),
+]
+
+# Extra staff without logins worth printing, so queues and assignments look like a real centre.
+EXTRA_STAFF = [
+    ("agent2", "周一线", roles.AGENT, "front-office"),
+    ("agent3", "吴一线", roles.AGENT, "front-office"),
+    ("handler2", "郑工", roles.TECH_SUPPORT, "tech-support"),
+    ("netops1", "孙运维", roles.TECH_SUPPORT, "network-ops"),
+    ("billing1", "钱账务", roles.COORDINATOR, "billing"),
+    ("coordinator2", "冯协调", roles.COORDINATOR, "complaints"),
+    ("sales1", "刘销售", roles.SALES, "sales"),
+    ("store1", "何营业", roles.AGENT, "store"),
+]
+
+
+@transaction.atomic
+def ensure_org() -> dict:
+    """Create the departments and staff if missing; return {code: Department}."""
+    depts = {}
+    for code, name, kind in DEPARTMENTS:
+        depts[code], _ = Department.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
+    people = [(u, p, n, r, d) for u, p, n, r, d in DEMO_USERS] + [(u, None, n, r, d) for u, n, r, d in EXTRA_STAFF]
+    for username, password, name, role, dept in people:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, display_name=name, department=depts.get(dept),
+                        is_staff=role in (roles.ADMINISTRATOR, roles.SUPERVISOR), is_superuser=role == roles.ADMINISTRATOR)
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+            user.save()
+            user.groups.add(Group.objects.get(name=role))
+    for code, lead in (("front-office", "supervisor"), ("tech-support", "handler"), ("complaints", "coordinator")):
+        Department.objects.filter(code=code, lead__isnull=True).update(lead=User.objects.get(username=lead))
+    return depts
+
+
+def logins_text() -> str:
+    lines = ["Demo logins (user / password):"]
+    lines += [f"  {u:<12} {p:<18} {n}" for u, p, n, _r, _d in DEMO_USERS]
+    return "\n".join(lines)

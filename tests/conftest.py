@@ -1,0 +1,127 @@
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from kefu.customers.validators import id_check_char
+from kefu.staff import roles
+from kefu.staff.models import ApiToken, Department, User
+
+_seq = itertools.count(1)
+
+
+def resident_id(n: int) -> str:
+    """A valid 18-character resident ID number, different for each n."""
+    first17 = f"110101199{n % 10}0101{n % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+def mobile(n: int) -> str:
+    return f"139{n:08d}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production hashers are slow on purpose; tests create many users and service passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def departments(db):
+    return {code: Department.objects.get_or_create(code=code, defaults={"name": code, "kind": kind})[0]
+            for code, kind in [("front-office", "front_office"), ("tech-support", "tech_support"),
+                               ("complaints", "complaints"), ("billing", "billing")]}
+
+
+@pytest.fixture
+def make_user(db, departments):
+    def make(role, dept="front-office", username=None):
+        user = User.objects.create_user(username or f"{role}{next(_seq)}", password="pw", department=departments.get(dept))
+        user.groups.add(Group.objects.get(name=role))
+        return User.objects.get(pk=user.pk)  # fresh object: no cached permissions
+    return make
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(roles.AGENT, "front-office", "agent")
+
+
+@pytest.fixture
+def handler(make_user):
+    return make_user(roles.TECH_SUPPORT, "tech-support", "handler")
+
+
+@pytest.fixture
+def handler2(make_user):
+    return make_user(roles.TECH_SUPPORT, "tech-support", "handler2")
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user(roles.SUPERVISOR, "front-office", "supervisor")
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user(roles.AUDITOR, None, "auditor")
+
+
+@pytest.fixture
+def customer(db, agent):
+    from kefu.customers import services
+
+    n = next(_seq)
+    c = services.create_customer(agent, name="张三", id_number=resident_id(n), phone=mobile(n), province="广东", city="广州",
+                                 service_password="246810")
+    services.create_subscription(agent, customer_id=c.pk, service_number=mobile(n), product="mobile", opened_on="2024-01-01")
+    return c
+
+
+@pytest.fixture
+def subscription(customer):
+    return customer.subscriptions.get()
+
+
+@pytest.fixture
+def order(agent, customer, subscription):
+    from kefu.orders import services
+
+    return services.create_order(agent, kind="complaint", title="话费多扣了20元", customer_id=customer.pk,
+                                 subscription_id=subscription.pk, channel="hotline", description="本月账单多出20元增值业务费")
+
+
+@pytest.fixture
+def api_client(client):
+    """A Django test client that speaks JSON with a bearer token: api_client(user).post(path, data)."""
+    class Api:
+        def __init__(self, user):
+            _t, self.token = ApiToken.issue(user)
+
+        def _call(self, method, path, data=None, **kw):
+            import json
+            headers = {"Authorization": f"Bearer {self.token}"}
+            if data is not None:
+                kw["data"] = json.dumps(data)
+                kw["content_type"] = "application/json"
+            return getattr(client, method)("/api/v1" + path, headers=headers, **kw)
+
+        def get(self, path, **kw):
+            return self._call("get", path, **kw)
+
+        def post(self, path, data=None):
+            return self._call("post", path, data if data is not None else {})
+
+        def patch(self, path, data):
+            return self._call("patch", path, data)
+
+    return Api
