@@ -1,11 +1,20 @@
 """HTTP ↔ contacts.services. No rules here."""
 
 from ninja import Query, Router
+from ninja.responses import Status
 
 from kefu.core.api import ERRORS, Page, paginate
 
 from . import services
-from .schemas import ContactFilters, ContactIn, ContactOut, ContactPatch, TouchIn, VerificationOut, VerifyIn
+from .schemas import (
+    ContactFilters,
+    ContactIn,
+    ContactOut,
+    ContactPatch,
+    TouchIn,
+    VerificationOut,
+    VerifyIn,
+)
 
 router = Router(tags=["contacts"])
 
@@ -22,7 +31,7 @@ def list_contacts(request, filters: Query[ContactFilters]):
 
 @router.post("", response={201: ContactOut, **ERRORS})
 def open_contact(request, payload: ContactIn):
-    return 201, services.open_contact(request.user, **payload.dict())
+    return Status(201, services.open_contact(request.user, **payload.dict()))
 
 
 @router.get("/{int:contact_id}", response={200: ContactOut, **ERRORS})
@@ -38,12 +47,12 @@ def update_contact(request, contact_id: int, payload: ContactPatch):
 @router.post("/{int:contact_id}/sms-code", response={201: VerificationOut, **ERRORS})
 def send_sms_code(request, contact_id: int):
     """Send a one-time code to the customer's registered mobile; then verify with method sms_code."""
-    return 201, services.send_sms_code(request.user, contact_id)
+    return Status(201, services.send_sms_code(request.user, contact_id))
 
 
 @router.post("/{int:contact_id}/verifications", response={201: VerificationOut, **ERRORS})
 def verify_identity(request, contact_id: int, payload: VerifyIn):
-    return 201, services.verify_identity(request.user, contact_id, method=payload.method, secret=payload.secret)
+    return Status(201, services.verify_identity(request.user, contact_id, method=payload.method, secret=payload.secret))
 
 
 @router.get("/{int:contact_id}/verifications", response={200: list[VerificationOut], **ERRORS})
@@ -54,4 +63,4 @@ def list_verifications(request, contact_id: int):
 @router.post("/{int:contact_id}/orders", response={201: ContactOut, **ERRORS})
 def touch_order(request, contact_id: int, payload: TouchIn):
     services.touch_order(request.user, contact_id, payload.order_id)
-    return 201, services.get_contact(request.user, contact_id)
+    return Status(201, services.get_contact(request.user, contact_id))

@@ -67,6 +67,9 @@ class ContactOrder(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contact", "order"], name="uniq_contact_order")]
 
+    def __str__(self):
+        return f"{self.contact_id} → {self.order_id} ({self.role})"
+
 
 class IdentityVerification(models.Model):
     """One attempt to verify the caller's identity. The secret itself is never stored."""
@@ -95,3 +98,6 @@ class IdentityVerification(models.Model):
         verbose_name = _("identity verification")
         verbose_name_plural = _("identity verifications")
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_method_display()}: {self.get_result_display()}"

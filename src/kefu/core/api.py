@@ -1,15 +1,11 @@
 """API plumbing shared by the apps' routers: pagination and the error body schema."""
 
-from typing import Generic, TypeVar
-
 from django.conf import settings
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
-T = TypeVar("T")
 
-
-class Page(BaseModel, Generic[T]):
+class Page[T](BaseModel):
     count: int
     page: int
     page_size: int

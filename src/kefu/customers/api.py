@@ -1,12 +1,24 @@
 """HTTP ↔ customers.services. No rules here."""
 
 from ninja import Query, Router
+from ninja.responses import Status
 
 from kefu.core.api import ERRORS, Page, paginate
 
 from . import services
-from .schemas import (AccountIn, AccountOut, CustomerFilters, CustomerIn, CustomerOut, CustomerPatch, IdentityOut,
-                      SubscriptionFilters, SubscriptionIn, SubscriptionOut, SubscriptionPatch)
+from .schemas import (
+    AccountIn,
+    AccountOut,
+    CustomerFilters,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    IdentityOut,
+    SubscriptionFilters,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionPatch,
+)
 
 router = Router(tags=["customers"])
 subscriptions = Router(tags=["subscriptions"])
@@ -21,7 +33,7 @@ def list_customers(request, filters: Query[CustomerFilters]):
 
 @router.post("", response={201: CustomerOut, **ERRORS})
 def create_customer(request, payload: CustomerIn):
-    return 201, services.create_customer(request.user, **payload.dict())
+    return Status(201, services.create_customer(request.user, **payload.dict()))
 
 
 @router.get("/{int:customer_id}", response={200: CustomerOut, **ERRORS})
@@ -49,7 +61,7 @@ def list_accounts(request, customer: int):
 
 @accounts.post("", response={201: AccountOut, **ERRORS})
 def create_account(request, payload: AccountIn):
-    return 201, services.create_account(request.user, **payload.dict())
+    return Status(201, services.create_account(request.user, **payload.dict()))
 
 
 @subscriptions.get("", response={200: Page[SubscriptionOut], **ERRORS})
@@ -61,7 +73,7 @@ def list_subscriptions(request, filters: Query[SubscriptionFilters]):
 @subscriptions.post("", response={201: SubscriptionOut, **ERRORS})
 def create_subscription(request, payload: SubscriptionIn):
     data = {k: v for k, v in payload.dict().items() if v is not None or k == "account_id"}
-    return 201, services.create_subscription(request.user, **data)
+    return Status(201, services.create_subscription(request.user, **data))
 
 
 @subscriptions.get("/{int:subscription_id}", response={200: SubscriptionOut, **ERRORS})

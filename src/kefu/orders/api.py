@@ -1,12 +1,31 @@
 """HTTP ↔ orders.services. Each closed-loop action is one endpoint; no rules here."""
 
 from ninja import Query, Router
+from ninja.responses import Status
 
 from kefu.core.api import ERRORS, Page, paginate
 
 from . import services
-from .schemas import (AssignIn, CategoryOut, CommentIn, EventOut, FeedbackIn, FeedbackOut, HandoverIn, LinkIn, LinkOut,
-                      NoteIn, OrderFilters, OrderIn, OrderOut, OrderPatch, ReasonIn, ResolveIn, TransferIn, WaitIn)
+from .schemas import (
+    AssignIn,
+    CategoryOut,
+    CommentIn,
+    EventOut,
+    FeedbackIn,
+    FeedbackOut,
+    HandoverIn,
+    LinkIn,
+    LinkOut,
+    NoteIn,
+    OrderFilters,
+    OrderIn,
+    OrderOut,
+    OrderPatch,
+    ReasonIn,
+    ResolveIn,
+    TransferIn,
+    WaitIn,
+)
 
 router = Router(tags=["work orders"])
 categories = Router(tags=["reference"])
@@ -33,7 +52,7 @@ def list_orders(request, filters: Query[OrderFilters]):
 @router.post("", response={201: OrderOut, **ERRORS})
 def create_order(request, payload: OrderIn):
     order = services.create_order(request.user, **payload.dict())
-    return 201, _reload(request, order.pk)
+    return Status(201, _reload(request, order.pk))
 
 
 @router.get("/{int:order_id}", response={200: OrderOut, **ERRORS})
@@ -147,13 +166,13 @@ def handover(request, order_id: int, payload: HandoverIn):
 
 @router.post("/{int:order_id}/comments", response={201: EventOut, **ERRORS})
 def comment(request, order_id: int, payload: CommentIn):
-    return 201, services.add_comment(request.user, order_id, **payload.dict())
+    return Status(201, services.add_comment(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/feedback", response={201: FeedbackOut, **ERRORS})
 def feedback(request, order_id: int, payload: FeedbackIn):
     """The customer's confirmation or dispute and 1–10 score; may reopen the order."""
-    return 201, services.record_feedback(request.user, order_id, **payload.dict())
+    return Status(201, services.record_feedback(request.user, order_id, **payload.dict()))
 
 
 @router.get("/{int:order_id}/feedback", response={200: list[FeedbackOut], **ERRORS})
@@ -163,7 +182,7 @@ def list_feedback(request, order_id: int):
 
 @router.post("/{int:order_id}/links", response={201: LinkOut, **ERRORS})
 def link(request, order_id: int, payload: LinkIn):
-    return 201, services.link(request.user, order_id, payload.target_id, type=payload.type)
+    return Status(201, services.link(request.user, order_id, payload.target_id, type=payload.type))
 
 
 @categories.get("/categories", response={200: list[CategoryOut], **ERRORS})

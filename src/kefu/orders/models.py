@@ -139,6 +139,9 @@ class OrderEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"])]
 
+    def __str__(self):
+        return f"{self.order_id} {self.action} {self.from_status}→{self.to_status}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("work order events are append-only")
@@ -168,6 +171,9 @@ class OrderLink(models.Model):
             models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="order_link_not_self"),
         ]
 
+    def __str__(self):
+        return f"{self.source_id} {self.type} {self.target_id}"
+
 
 class Feedback(models.Model):
     """The customer's answer at resolution: confirmed or disputed, and a 1–10 score."""
@@ -189,3 +195,6 @@ class Feedback(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=10), name="feedback_score_1_10"),
         ]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.score}"

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.contacts.models import ContactOrder
-from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from kefu.core.numbering import assign_number, temporary_number
 
 from .models import OPEN_STATUSES, Category, Feedback, OrderEvent, OrderLink, Status, WorkOrder
 from .states import PUBLIC_ACTIONS, TRANSITIONS

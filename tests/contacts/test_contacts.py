@@ -1,0 +1,59 @@
+import pytest
+
+from kefu.contacts.models import IdentityVerification
+
+
+@pytest.fixture
+def as_agent(api_client, agent):
+    return api_client(agent)
+
+
+def test_contact_records_verification_results_never_secrets(as_agent, customer):
+    c = as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk, "caller": customer.phone}).json()
+    r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "service_password", "secret": "000000"})
+    assert r.status_code == 201 and r.json()["result"] == "failed"
+    r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "service_password", "secret": "246810"})
+    assert r.json()["result"] == "passed"
+    r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "id_number", "secret": customer.id_number.lower()})
+    assert r.json()["result"] == "passed"
+    assert as_agent.get(f"/contacts/{c['id']}").json()["verified"] is True
+    for v in IdentityVerification.objects.all():
+        assert "246810" not in str(v.__dict__) and customer.id_number not in str(v.__dict__)
+
+
+def test_sms_code_flow(as_agent, customer, caplog):
+    c = as_agent.post("/contacts", {"channel": "online_chat", "customer_id": customer.pk}).json()
+    r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "sms_code", "secret": "123456"})
+    assert r.status_code == 422
+    with caplog.at_level("WARNING", logger="kefu.sms"):
+        assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
+    code = caplog.records[-1].args[1]
+    assert IdentityVerification.objects.get().code_hash != code
+    r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "sms_code", "secret": code})
+    assert r.json()["result"] == "passed"
+    assert IdentityVerification.objects.get().code_hash == ""
+
+
+def test_too_many_failures_lock_the_contact(as_agent, customer):
+    c = as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk}).json()
+    for _ in range(3):
+        as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "service_password", "secret": "999999"})
+    r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "service_password", "secret": "246810"})
+    assert r.status_code == 409
+
+
+def test_contact_raises_an_order_and_history_is_shared(as_agent, customer):
+    c = as_agent.post("/contacts", {"channel": "wechat", "customer_id": customer.pk, "summary": "咨询套餐"}).json()
+    o = as_agent.post("/orders", {"kind": "consultation", "title": "套餐咨询", "customer_id": customer.pk,
+                                  "channel": "wechat", "contact_id": c["id"]}).json()
+    assert as_agent.get(f"/contacts/{c['id']}").json()["order_ids"] == [o["id"]]
+    c2 = as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk}).json()
+    assert as_agent.post(f"/contacts/{c2['id']}/orders", {"order_id": o["id"]}).status_code == 201
+    history = as_agent.get(f"/contacts?customer={customer.pk}").json()
+    assert history["count"] == 2 and {x["channel"] for x in history["results"]} == {"wechat", "hotline"}
+
+
+def test_end_before_start_is_refused(as_agent, customer):
+    c = as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk, "started_at": "2026-01-01T10:00:00+08:00"}).json()
+    r = as_agent.patch(f"/contacts/{c['id']}", {"ended_at": "2026-01-01T09:00:00+08:00"})
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "ended_at"
