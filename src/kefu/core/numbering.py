@@ -4,7 +4,8 @@ import uuid
 
 
 def temporary_number() -> str:
-    return "tmp-" + uuid.uuid4().hex[:24]
+    # Fits every number column (>= 20 chars); replaced within the same transaction.
+    return "tmp" + uuid.uuid4().hex[:16]
 
 
 def assign_number(obj, field: str, number: str) -> None:
