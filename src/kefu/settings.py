@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs from its own static files, not a CDN (intranets have none)
     "kefu.staff",
     "kefu.audit",
     "kefu.customers",

@@ -155,3 +155,8 @@ def test_openapi_document_and_docs_are_served(client):
     paths = r.json()["paths"]
     assert "/api/v1/orders/{order_id}/reopen" in paths and "/api/v1/customers/{customer_id}/identity" in paths
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_api_docs_need_no_cdn(client):
+    page = client.get("/api/v1/docs").content.decode()
+    assert "cdn." not in page and "/static/ninja/" in page
