@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kefu.core.errors import Conflict, ValidationFailed
+from kefu.core.services import get_or_404, require
 
 from . import sms
 from .models import Contact, ContactOrder, IdentityVerification
@@ -18,17 +19,8 @@ SMS_CODE_TTL = timedelta(minutes=5)
 CONTACT_FIELDS = {"summary", "outcome", "ended_at", "customer_id"}
 
 
-def _require(user, perm):
-    if not user.has_perm(perm):
-        raise Forbidden()
-
-
 def _contact(contact_id, *, lock=False) -> Contact:
-    qs = Contact.objects.select_for_update() if lock else Contact.objects
-    contact = qs.filter(pk=contact_id).first()
-    if contact is None:
-        raise NotFound(_("Contact %(id)s does not exist.") % {"id": contact_id})
-    return contact
+    return get_or_404(Contact, contact_id, lock=lock)
 
 
 def _check_customer(customer_id):
@@ -41,7 +33,7 @@ def _check_customer(customer_id):
 @transaction.atomic
 def open_contact(actor, *, channel, direction="inbound", customer_id=None, caller="", summary="", started_at=None) -> Contact:
     """Record a contact as it begins. The agent is whoever records it."""
-    _require(actor, "contacts.add_contact")
+    require(actor, "contacts.add_contact")
     _check_customer(customer_id)
     return Contact.objects.create(channel=channel, direction=direction, customer_id=customer_id, caller=caller,
                                   summary=summary, started_at=started_at or timezone.now(), agent=actor)
@@ -50,7 +42,7 @@ def open_contact(actor, *, channel, direction="inbound", customer_id=None, calle
 @transaction.atomic
 def update_contact(actor, contact_id, *, changes: dict) -> Contact:
     """Fill in the summary and outcome, identify the customer, or end the contact."""
-    _require(actor, "contacts.change_contact")
+    require(actor, "contacts.change_contact")
     contact = _contact(contact_id, lock=True)
     unknown = set(changes) - CONTACT_FIELDS
     if unknown:
@@ -68,12 +60,12 @@ def update_contact(actor, contact_id, *, changes: dict) -> Contact:
 
 
 def get_contact(user, contact_id) -> Contact:
-    _require(user, "contacts.view_contact")
+    require(user, "contacts.view_contact")
     return _contact(contact_id)
 
 
 def search_contacts(user, *, customer=None, agent=None, channel=None, started_from=None, started_to=None):
-    _require(user, "contacts.view_contact")
+    require(user, "contacts.view_contact")
     qs = Contact.objects.all()
     for field, value in (("customer_id", customer), ("agent_id", agent), ("channel", channel)):
         if value:
@@ -90,7 +82,7 @@ def touch_order(actor, contact_id, order_id) -> ContactOrder:
     """Record that this contact concerned an existing work order (a follow-up, a chase…)."""
     from kefu.orders.models import WorkOrder
 
-    _require(actor, "contacts.change_contact")
+    require(actor, "contacts.change_contact")
     contact = _contact(contact_id)
     order = WorkOrder.objects.filter(pk=order_id).first()
     if order is None:
@@ -102,7 +94,7 @@ def touch_order(actor, contact_id, order_id) -> ContactOrder:
 
 
 def _verifiable(actor, contact_id) -> Contact:
-    _require(actor, "contacts.add_identityverification")
+    require(actor, "contacts.add_identityverification")
     contact = _contact(contact_id, lock=True)
     if contact.customer_id is None:
         raise ValidationFailed(_("Identify the customer first."), fields={"customer_id": _("the contact has no customer")})

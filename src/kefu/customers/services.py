@@ -5,8 +5,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kefu.audit import services as audit
-from kefu.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kefu.core.errors import Conflict, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
+from kefu.core.services import get_or_404, lock_version, require
 
 from . import validators
 from .models import Account, Customer, Subscription
@@ -14,18 +15,6 @@ from .models import Account, Customer, Subscription
 IDENTITY_FIELDS = ("name", "id_type", "id_number", "phone", "alt_phone", "address")
 CUSTOMER_FIELDS = {"type", "name", "id_type", "id_number", "phone", "alt_phone", "email", "address",
                    "province", "city", "district", "segment", "status"}
-
-
-def _require(user, perm):
-    if not user.has_perm(perm):
-        raise Forbidden()
-
-
-def _get(model, pk, label):
-    try:
-        return model.objects.get(pk=pk)
-    except model.DoesNotExist:
-        raise NotFound(_("%(what)s %(id)s does not exist.") % {"what": label, "id": pk}) from None
 
 
 def clean_identity(id_type: str, id_number: str) -> str:
@@ -47,7 +36,7 @@ def customer_number(pk: int) -> str:
 
 @transaction.atomic
 def create_customer(actor, *, service_password=None, **data) -> Customer:
-    _require(actor, "customers.add_customer")
+    require(actor, "customers.add_customer")
     data["id_number"] = clean_identity(data.get("id_type", Customer.IdType.RESIDENT_ID), data["id_number"])
     customer = Customer(customer_no=temporary_number(), **data)
     if service_password:
@@ -60,12 +49,8 @@ def create_customer(actor, *, service_password=None, **data) -> Customer:
 
 @transaction.atomic
 def update_customer(actor, customer_id: int, *, version: int, changes: dict) -> Customer:
-    _require(actor, "customers.change_customer")
-    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
-    if customer is None:
-        raise NotFound(_("Customer %(id)s does not exist.") % {"id": customer_id})
-    if customer.version != version:
-        raise Conflict(_("The customer was changed by someone else; reload and try again."), current_version=customer.version)
+    require(actor, "customers.change_customer")
+    customer = lock_version(Customer, customer_id, version)
     unknown = set(changes) - CUSTOMER_FIELDS - {"service_password"}
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed here."), fields={f: _("cannot be changed") for f in unknown})
@@ -87,14 +72,14 @@ def update_customer(actor, customer_id: int, *, version: int, changes: dict) -> 
 
 
 def get_customer(user, customer_id: int) -> Customer:
-    _require(user, "customers.view_customer")
-    return _get(Customer, customer_id, _("Customer"))
+    require(user, "customers.view_customer")
+    return get_or_404(Customer, customer_id)
 
 
 def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=None, segment=None, province=None, city=None):
     """Exact lookups by phone, ID number or customer number use their indexes; q matches
     any of those exactly, or the name by prefix."""
-    _require(user, "customers.view_customer")
+    require(user, "customers.view_customer")
     qs = Customer.objects.all()
     if phone:
         qs = qs.filter(Q(phone=phone) | Q(alt_phone=phone) | Q(subscriptions__service_number=phone)).distinct()
@@ -113,22 +98,22 @@ def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=No
 
 def reveal_identity(user, customer_id: int, *, reason: str = "") -> Customer:
     """The unmasked real-name data. Needs customers.view_identity; every reveal is audited."""
-    _require(user, "customers.view_identity")
-    customer = _get(Customer, customer_id, _("Customer"))
+    require(user, "customers.view_identity")
+    customer = get_or_404(Customer, customer_id)
     audit.record(user, "read_identity", customer, fields=IDENTITY_FIELDS, reason=reason)
     return customer
 
 
 def list_accounts(user, customer_id: int):
     get_customer(user, customer_id)
-    _require(user, "customers.view_account")
+    require(user, "customers.view_account")
     return Account.objects.filter(customer_id=customer_id).order_by("id")
 
 
 @transaction.atomic
 def create_account(actor, *, customer_id: int, **data) -> Account:
-    _require(actor, "customers.add_account")
-    customer = _get(Customer, customer_id, _("Customer"))
+    require(actor, "customers.add_account")
+    customer = get_or_404(Customer, customer_id)
     account = Account(customer=customer, account_no=temporary_number(), **data)
     account.save()
     assign_number(account, "account_no", f"A{account.pk:010d}")
@@ -149,8 +134,8 @@ def _clean_service_number(product: str, number: str) -> str:
 
 @transaction.atomic
 def create_subscription(actor, *, customer_id: int, account_id=None, **data) -> Subscription:
-    _require(actor, "customers.add_subscription")
-    customer = _get(Customer, customer_id, _("Customer"))
+    require(actor, "customers.add_subscription")
+    customer = get_or_404(Customer, customer_id)
     account = None
     if account_id is not None:
         account = Account.objects.filter(pk=account_id).first()
@@ -168,12 +153,8 @@ def create_subscription(actor, *, customer_id: int, account_id=None, **data) -> 
 
 @transaction.atomic
 def update_subscription(actor, subscription_id: int, *, version: int, changes: dict) -> Subscription:
-    _require(actor, "customers.change_subscription")
-    sub = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
-    if sub is None:
-        raise NotFound(_("Subscription %(id)s does not exist.") % {"id": subscription_id})
-    if sub.version != version:
-        raise Conflict(_("The subscription was changed by someone else; reload and try again."), current_version=sub.version)
+    require(actor, "customers.change_subscription")
+    sub = lock_version(Subscription, subscription_id, version)
     if sub.status == Subscription.Status.TERMINATED:
         raise Conflict(_("A terminated subscription cannot be changed."))
     if changes.get("status") == Subscription.Status.TERMINATED and not changes.get("terminated_on"):
@@ -191,12 +172,12 @@ def update_subscription(actor, subscription_id: int, *, version: int, changes: d
 
 
 def get_subscription(user, subscription_id: int) -> Subscription:
-    _require(user, "customers.view_subscription")
-    return _get(Subscription, subscription_id, _("Subscription"))
+    require(user, "customers.view_subscription")
+    return get_or_404(Subscription, subscription_id)
 
 
 def search_subscriptions(user, *, customer=None, service_number=None, product=None, status=None):
-    _require(user, "customers.view_subscription")
+    require(user, "customers.view_subscription")
     qs = Subscription.objects.all()
     for field, value in (("customer_id", customer), ("service_number", service_number), ("product", product), ("status", status)):
         if value:

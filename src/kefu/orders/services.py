@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.contacts.models import ContactOrder
-from kefu.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
+from kefu.core.services import get_or_404, lock_version, require
 
 from .models import OPEN_STATUSES, Category, Feedback, OrderEvent, OrderLink, Status, WorkOrder
 from .states import PUBLIC_ACTIONS, TRANSITIONS
@@ -31,11 +32,11 @@ def order_queryset():
 
 
 def get_order(user, order_id: int) -> WorkOrder:
-    _require(user, "orders.view_workorder")
-    try:
-        return order_queryset().get(pk=order_id)
-    except WorkOrder.DoesNotExist:
-        raise NotFound(_("Work order %(id)s does not exist.") % {"id": order_id}) from None
+    require(user, "orders.view_workorder")
+    order = order_queryset().filter(pk=order_id).first()
+    if order is None:
+        get_or_404(WorkOrder, order_id)  # raises the standard 404
+    return order
 
 
 def search_orders(user, *, status=None, kind=None, category=None, severity=None, channel=None,
@@ -43,7 +44,7 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
                   created_from=None, created_to=None, updated_from=None, updated_to=None,
                   q=None, sort="-created_at"):
     """Filtered work orders. List-valued filters accept several values (any of them)."""
-    _require(user, "orders.view_workorder")
+    require(user, "orders.view_workorder")
     qs = order_queryset()
     for field, value in [("status", status), ("kind", kind), ("severity", severity), ("channel", channel),
                          ("category_id", category), ("department_id", department), ("handler_id", handler),
@@ -93,7 +94,7 @@ def order_number(pk: int, created_at) -> str:
 def create_order(actor, *, kind, title, customer_id, channel, description="", category_id=None,
                  severity="general", subscription_id=None, parent_id=None, contact_id=None) -> WorkOrder:
     """Register (登记) a new work order. Whoever creates it becomes its first-contact owner."""
-    _require(actor, "orders.add_workorder")
+    require(actor, "orders.add_workorder")
     from kefu.customers.models import Customer
 
     customer = Customer.objects.filter(pk=customer_id).first()
@@ -115,11 +116,8 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
 @transaction.atomic
 def update_order(actor, order_id: int, *, version: int, changes: dict) -> WorkOrder:
     """Change descriptive fields. Status, handler, owner and department move only by actions."""
-    _require(actor, "orders.change_workorder")
-    order = _locked(order_id)
-    if order.version != version:
-        raise Conflict(_("The work order was changed by someone else; reload it and try again."),
-                       current_version=order.version)
+    require(actor, "orders.change_workorder")
+    order = lock_version(WorkOrder, order_id, version)
     if order.status in TERMINAL:
         raise InvalidTransition(_("A work order in state %(state)s cannot be edited.") % {"state": order.get_status_display()},
                                 state=order.status, allowed_actions=allowed_actions(order, actor))
@@ -345,7 +343,7 @@ def add_comment(actor, order_id, *, note, visibility="internal"):
 
 @transaction.atomic
 def link(actor, source_id, target_id, *, type="related"):
-    _require(actor, "orders.change_workorder")
+    require(actor, "orders.change_workorder")
     source, target = _locked(source_id), _locked(target_id)
     if source.pk == target.pk:
         raise ValidationFailed(_("An order cannot be linked to itself."), fields={"target_id": _("is the same order")})
@@ -363,7 +361,7 @@ def record_feedback(actor, order_id, *, confirmed: bool, score: int | None = Non
     Confirmed and satisfied → confirmed. Disputed → reopened. Confirmed but below the
     satisfaction threshold → reopened or flagged for review (KEFU_LOW_SCORE_ACTION).
     """
-    _require(actor, "orders.record_feedback")
+    require(actor, "orders.record_feedback")
     order = _locked(order_id)
     if order.status != Status.RESOLVED:
         raise _invalid(order, actor)
@@ -415,16 +413,8 @@ def auto_confirm_due(*, now=None, batch_size=500) -> int:
 
 # --- the machinery -------------------------------------------------------------------------
 
-def _require(user, perm):
-    if not user.has_perm(perm):
-        raise Forbidden()
-
-
 def _locked(order_id) -> WorkOrder:
-    try:
-        return WorkOrder.objects.select_for_update().get(pk=order_id)
-    except WorkOrder.DoesNotExist:
-        raise NotFound(_("Work order %(id)s does not exist.") % {"id": order_id}) from None
+    return get_or_404(WorkOrder, order_id, lock=True)
 
 
 def _refusal(order, user, action):
