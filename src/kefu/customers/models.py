@@ -1,6 +1,7 @@
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.models import VersionedModel
 
@@ -70,7 +71,7 @@ class Account(VersionedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         IN_ARREARS = "in_arrears", _("In arrears")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("account status", "Closed")
 
     account_no = models.CharField(_("account number"), max_length=20, unique=True)
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="accounts")
