@@ -35,6 +35,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    # A request with Accept-Language leaves its language active in the thread; reset it.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def departments(db):
     return {code: Department.objects.get_or_create(code=code, defaults={"name": code, "kind": kind})[0]

@@ -98,6 +98,10 @@ TEMPLATES = [
 # SQLite (the embedded default) unless DATABASE_URL names another database.
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=env_int("KEFU_DB_CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("KEFU_DB_PREPARED", True):
+        # Server-side binding lets psycopg prepare repeated statements: planning was most of
+        # the database's CPU per request. Turn off behind pgbouncer in transaction mode.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

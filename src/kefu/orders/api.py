@@ -37,10 +37,6 @@ def _out(request, order):
     return order
 
 
-def _reload(request, order_id):
-    return _out(request, services.get_order(request.user, order_id))
-
-
 @router.get("", response={200: Page[OrderOut], **ERRORS})
 def list_orders(request, filters: Query[OrderFilters]):
     f = filters.dict(exclude={"page", "page_size"})
@@ -51,21 +47,19 @@ def list_orders(request, filters: Query[OrderFilters]):
 
 @router.post("", response={201: OrderOut, **ERRORS})
 def create_order(request, payload: OrderIn):
-    order = services.create_order(request.user, **payload.dict())
-    return Status(201, _reload(request, order.pk))
+    return Status(201, _out(request, services.create_order(request.user, **payload.dict())))
 
 
 @router.get("/{int:order_id}", response={200: OrderOut, **ERRORS})
 def get_order(request, order_id: int):
-    return _reload(request, order_id)
+    return _out(request, services.get_order(request.user, order_id))
 
 
 @router.patch("/{int:order_id}", response={200: OrderOut, **ERRORS})
 def update_order(request, order_id: int, payload: OrderPatch):
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
-    services.update_order(request.user, order_id, version=version, changes=changes)
-    return _reload(request, order_id)
+    return _out(request, services.update_order(request.user, order_id, version=version, changes=changes))
 
 
 @router.get("/{int:order_id}/events", response={200: list[EventOut], **ERRORS})
@@ -76,92 +70,77 @@ def list_events(request, order_id: int):
 
 @router.post("/{int:order_id}/accept", response={200: OrderOut, **ERRORS})
 def accept(request, order_id: int, payload: NoteIn):
-    services.accept(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.accept(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/assign", response={200: OrderOut, **ERRORS})
 def assign(request, order_id: int, payload: AssignIn):
-    services.assign(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.assign(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/transfer", response={200: OrderOut, **ERRORS})
 def transfer(request, order_id: int, payload: TransferIn):
-    services.transfer(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.transfer(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/claim", response={200: OrderOut, **ERRORS})
 def claim(request, order_id: int, payload: NoteIn):
-    services.claim(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.claim(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/release", response={200: OrderOut, **ERRORS})
 def release(request, order_id: int, payload: NoteIn):
-    services.release(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.release(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/start", response={200: OrderOut, **ERRORS})
 def start(request, order_id: int, payload: NoteIn):
-    services.start(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.start(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/wait", response={200: OrderOut, **ERRORS})
 def wait(request, order_id: int, payload: WaitIn):
-    services.wait_for_customer(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.wait_for_customer(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/resume", response={200: OrderOut, **ERRORS})
 def resume(request, order_id: int, payload: NoteIn):
-    services.resume(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.resume(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/resolve", response={200: OrderOut, **ERRORS})
 def resolve(request, order_id: int, payload: ResolveIn):
-    services.resolve(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.resolve(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/confirm", response={200: OrderOut, **ERRORS})
 def confirm(request, order_id: int, payload: NoteIn):
-    services.confirm(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.confirm(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/close", response={200: OrderOut, **ERRORS})
 def close(request, order_id: int, payload: NoteIn):
-    services.close(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.close(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/reject", response={200: OrderOut, **ERRORS})
 def reject(request, order_id: int, payload: ReasonIn):
-    services.reject(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.reject(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/cancel", response={200: OrderOut, **ERRORS})
 def cancel(request, order_id: int, payload: ReasonIn):
-    services.cancel(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.cancel(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/reopen", response={200: OrderOut, **ERRORS})
 def reopen(request, order_id: int, payload: ReasonIn):
-    services.reopen(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.reopen(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/handover", response={200: OrderOut, **ERRORS})
 def handover(request, order_id: int, payload: HandoverIn):
-    services.handover(request.user, order_id, **payload.dict())
-    return _reload(request, order_id)
+    return _out(request, services.handover(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/comments", response={201: EventOut, **ERRORS})

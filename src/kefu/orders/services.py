@@ -1,6 +1,7 @@
 """Work order rules. Every state change is one function here: it locks the row, checks the
 state, the permission and the preconditions, changes the order and appends one event — or
-raises and changes nothing (each function runs in one transaction)."""
+raises and changes nothing (each function runs in one transaction). Action functions return
+the changed order, with the event they wrote as `order.last_event`."""
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -468,8 +469,9 @@ def _finish(order, actor, action, *, reason="", note="", visibility="internal", 
         order.status = target
     order.version += 1
     order.save()
-    return _event(order, actor, action, from_status, order.status, reason=reason, note=note,
-                  visibility=visibility, data=data, disputes=disputes)
+    order.last_event = _event(order, actor, action, from_status, order.status, reason=reason, note=note,
+                              visibility=visibility, data=data, disputes=disputes)
+    return order
 
 
 def _event(order, actor, action, from_status, to_status, *, reason="", note="", visibility="internal", data=None, disputes=None):

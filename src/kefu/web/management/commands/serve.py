@@ -25,7 +25,13 @@ class Command(BaseCommand):
         except ImportError:  # gunicorn does not run on Windows
             raise CommandError("gunicorn is not installed; on Windows use `kefu runserver`.") from None
 
+        from django.db import connections
+
         from kefu.wsgi import application
+
+        # The migration check opened a connection; forked workers must not inherit it, or
+        # they would share one socket to the database and read each other's replies.
+        connections.close_all()
 
         class Server(BaseApplication):
             def load_config(self):

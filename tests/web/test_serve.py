@@ -1,0 +1,52 @@
+"""`kefu serve` with several worker processes against PostgreSQL: every worker must have its
+own database connection (a connection inherited across fork mixes up replies)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from django.db import connection
+
+from kefu.staff.models import ApiToken
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_do_not_share_a_connection(agent, order):
+    _t, token = ApiToken.issue(agent)
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    port = _free_port()
+    env = os.environ | {"DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "kefu.cli", "serve", "--port", str(port), "--workers", "3"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def fetch(_):
+            return httpx.get(f"{base}/api/v1/orders/{order.pk}", headers=headers, timeout=10).status_code
+
+        with ThreadPoolExecutor(6) as pool:
+            statuses = list(pool.map(fetch, range(60)))
+        assert statuses == [200] * 60
+    finally:
+        server.terminate()
+        server.wait(10)
