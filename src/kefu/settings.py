@@ -120,6 +120,8 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = ["kefu.staff.backends.CachedModelBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -157,6 +159,8 @@ KEFU_AUTO_CONFIRM_HOURS = env_int("KEFU_AUTO_CONFIRM_HOURS", 72)
 KEFU_SATISFIED_THRESHOLD = env_int("KEFU_SATISFIED_THRESHOLD", 8)
 # What a score below the threshold does: "reopen" the order, or flag it for "review".
 KEFU_LOW_SCORE_ACTION = os.environ.get("KEFU_LOW_SCORE_ACTION", "reopen")
+# Seconds a user's permission set is cached between requests (0: load it every request).
+KEFU_PERMISSION_CACHE_SECONDS = env_int("KEFU_PERMISSION_CACHE_SECONDS", 60)
 # Page size limit for API lists.
 KEFU_API_MAX_PAGE_SIZE = env_int("KEFU_API_MAX_PAGE_SIZE", 200)
 # gunicorn worker processes for `kefu serve` (default: 2 per core + 1).

@@ -28,3 +28,17 @@ def test_tokens_are_stored_hashed(agent):
     token.revoked_at = token.created_at
     token.save()
     assert ApiToken.authenticate(raw) is None
+
+
+def test_permission_changes_apply_despite_the_cache(make_user, django_assert_num_queries):
+    from kefu.staff.models import User
+
+    user = make_user(roles.AUDITOR)
+    assert not user.has_perm("orders.add_workorder")
+    fresh = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(0):
+        assert fresh.has_perm("orders.view_workorder")  # served from the cache
+    user.groups.add(Group.objects.get(name=roles.AGENT))
+    assert User.objects.get(pk=user.pk).has_perm("orders.add_workorder")
+    Group.objects.get(name=roles.AGENT).permissions.clear()
+    assert not User.objects.get(pk=user.pk).has_perm("orders.add_workorder")
