@@ -1,0 +1,250 @@
+"""The demo data generator: deterministic, legal histories, consistent orders, valid identifiers."""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+
+from kefu.contacts.models import Contact, ContactOrder, IdentityVerification
+from kefu.customers import services as customer_services
+from kefu.customers import validators
+from kefu.customers.models import Account, Customer, Subscription
+from kefu.demo import org
+from kefu.demo.seed import generate
+from kefu.orders import services
+from kefu.orders.models import Feedback, OrderEvent, Status, WorkOrder
+from kefu.orders.states import TRANSITIONS
+from kefu.staff.models import User
+
+ANCHOR = dt.date(2026, 3, 31)
+NON_TRANSITIONS = {"create", "comment", "update", "feedback", "link"}
+RESOLVED_LIKE = {Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}
+ENDED = {Status.CLOSED, Status.REJECTED, Status.CANCELLED}
+
+
+@pytest.fixture
+def seeded(db):
+    return generate(customers=30, orders=200, seed=7, anchor=ANCHOR)
+
+
+def _events_by_order():
+    events = defaultdict(list)
+    for ev in OrderEvent.objects.order_by("order_id", "at", "id"):
+        events[ev.order_id].append(ev)
+    return events
+
+
+def test_counts_match_rows(seeded):
+    assert seeded["customers"] == Customer.objects.count() == 30
+    assert seeded["work orders"] == WorkOrder.objects.count() == 200
+    assert seeded["order events"] == OrderEvent.objects.count()
+    assert seeded["contacts"] == Contact.objects.count() == 240  # one per order + 20 % answered
+    assert seeded["accounts"] == Account.objects.count() == 30
+    assert seeded["feedback"] == Feedback.objects.count() > 0
+    assert seeded["identity verifications"] == IdentityVerification.objects.count() > 0
+
+
+def test_every_status_kind_and_severity_appears(seeded):
+    assert set(WorkOrder.objects.values_list("status", flat=True)) == set(Status.values)
+    assert len(set(WorkOrder.objects.values_list("kind", flat=True))) == 6
+    assert set(WorkOrder.objects.values_list("severity", flat=True)) >= {"general", "urgent"}
+
+
+def test_histories_are_legal_walks_of_the_state_machine(seeded):
+    for order_id, events in _events_by_order().items():
+        assert events[0].action == "create" and events[0].from_status == "" and events[0].to_status == Status.NEW
+        previous = events[0]
+        for ev in events[1:]:
+            assert ev.at > previous.at, order_id
+            assert ev.from_status == previous.to_status, (order_id, ev.action)
+            if ev.action in TRANSITIONS:
+                t = TRANSITIONS[ev.action]
+                assert ev.from_status in t.sources, (order_id, ev.action, ev.from_status)
+                assert ev.to_status == (t.target or ev.from_status), (order_id, ev.action)
+            else:
+                assert ev.action in NON_TRANSITIONS and ev.to_status == ev.from_status, (order_id, ev.action)
+            if ev.action in {"wait", "reject", "cancel", "reopen", "transfer"}:
+                assert ev.reason, (order_id, ev.action)
+            previous = ev
+
+
+def test_orders_agree_with_their_history(seeded):
+    events = _events_by_order()
+    for order in WorkOrder.objects.select_related("category"):
+        history = events[order.pk]
+        last = history[-1]
+        by_action = defaultdict(list)
+        for ev in history:
+            by_action[ev.action].append(ev)
+        assert order.status == last.to_status
+        assert order.version == len(history)
+        assert order.created_at == history[0].at and order.updated_at == last.at
+        assert order.number == services.order_number(order.pk, order.created_at)
+        assert order.accepted_at == (by_action["accept"][0].at if by_action["accept"] else None)
+        assert order.reopen_count == len(by_action["reopen"])
+        if order.status in RESOLVED_LIKE:
+            assert order.resolved_at == by_action["resolve"][-1].at
+            assert order.resolution == by_action["resolve"][-1].note != ""
+        else:
+            assert order.resolved_at is None
+        assert (order.closed_at is not None) == (order.status in ENDED)
+        if order.closed_at:
+            assert order.closed_at == last.at
+        _assert_assignment(order, history)
+        for ev in by_action["reopen"]:
+            assert ev.disputes.order_id == order.pk and ev.disputes.action == "resolve" and ev.disputes.at < ev.at
+        assert order.category.kind == order.kind
+        assert not order.category.children.exists()
+
+
+def _assert_assignment(order, history):
+    """Handler and department are what the last assign/claim/transfer left."""
+    handler = department = None
+    for ev in history:
+        if ev.action in {"assign", "claim", "transfer"}:
+            handler = ev.data.get("handler", [None, handler])[1]
+            department = ev.data.get("department", [None, department])[1]
+    assert (order.handler_id, order.department_id) == (handler, department), order.number
+    if order.status in {Status.IN_PROGRESS, Status.WAITING_CUSTOMER} | RESOLVED_LIKE:
+        assert order.handler_id is not None
+
+
+def test_feedback_matches_orders(seeded):
+    for fb in Feedback.objects.select_related("order", "resolution_event"):
+        assert fb.resolution_event.order_id == fb.order_id and fb.resolution_event.action == "resolve"
+        assert fb.score is None or 1 <= fb.score <= 10
+        assert fb.satisfied == (None if fb.score is None else fb.score >= settings.KEFU_SATISFIED_THRESHOLD)
+    for order in WorkOrder.objects.filter(satisfaction__isnull=False):
+        latest = order.feedback.exclude(score=None).order_by("-at", "-id").first()
+        assert latest.score == order.satisfaction
+    scores = list(Feedback.objects.exclude(score=None).values_list("score", flat=True))
+    assert sum(scores) / len(scores) >= 7  # mostly satisfied customers
+
+
+def test_times_lie_in_the_window_before_the_anchor(seeded):
+    horizon = dt.datetime.combine(ANCHOR, dt.time(), ZoneInfo(settings.TIME_ZONE))
+    start = horizon - dt.timedelta(days=120)
+    first, last = OrderEvent.objects.order_by("at").first().at, OrderEvent.objects.order_by("-at").first().at
+    assert start <= first and last < horizon
+    assert not Contact.objects.filter(started_at__gte=horizon).exists()
+
+
+def test_each_order_has_its_raising_contact(seeded):
+    links = ContactOrder.objects.select_related("contact", "order")
+    assert links.count() == WorkOrder.objects.count()
+    for link in links:
+        contact, order = link.contact, link.order
+        assert link.role == ContactOrder.Role.RAISED
+        assert contact.channel == order.channel and contact.agent_id == order.owner_id
+        assert contact.customer_id == order.customer_id
+        assert contact.started_at < order.created_at < contact.ended_at
+        assert contact.outcome == Contact.Outcome.ORDER_CREATED
+    answered = Contact.objects.filter(outcome=Contact.Outcome.ANSWERED)
+    assert answered.count() == 40 and not ContactOrder.objects.filter(contact__in=answered).exists()
+    assert not IdentityVerification.objects.exclude(result__in=["passed", "failed"]).exists()
+
+
+def test_identifiers_are_valid_and_unique(seeded):
+    for c in Customer.objects.all():
+        assert validators.mobile_number(c.phone) == c.phone
+        assert c.customer_no == customer_services.customer_number(c.pk)
+        assert c.check_service_password("123456")
+        if c.id_type == Customer.IdType.RESIDENT_ID:
+            assert validators.resident_id_number(c.id_number) == c.id_number
+        else:
+            assert c.type == Customer.Type.ENTERPRISE and len(c.id_number) == 18
+    phones = list(Customer.objects.values_list("phone", flat=True))
+    assert len(phones) == len(set(phones))
+    live = list(Subscription.objects.exclude(status="terminated").values_list("service_number", flat=True))
+    assert len(live) == len(set(live))
+    for sub in Subscription.objects.filter(product__in=["mobile", "fixed_line"]):
+        check = validators.mobile_number if sub.product == "mobile" else validators.phone_number
+        assert check(sub.service_number) == sub.service_number
+    assert set(Account.objects.values_list("customer_id", flat=True)) == set(Customer.objects.values_list("pk", flat=True))
+
+
+def test_major_complaints_name_the_threat(seeded):
+    majors = WorkOrder.objects.filter(kind="complaint", severity="major")
+    for order in majors:
+        assert any(word in order.description for word in ("工信部", "12300", "媒体", "律师")), order.description
+
+
+def _dump():
+    return [
+        list(Customer.objects.order_by("id").values_list("id", "customer_no", "name", "id_number", "phone", "segment",
+                                                          "created_at", "service_password_hash")),
+        list(Subscription.objects.order_by("id").values_list("id", "customer_id", "service_number", "plan", "status")),
+        list(WorkOrder.objects.order_by("id").values_list("id", "number", "kind", "category_id", "status", "title",
+                                                           "description", "owner_id", "handler_id", "created_at",
+                                                           "updated_at", "satisfaction", "version")),
+        list(OrderEvent.objects.order_by("id").values_list("id", "order_id", "at", "actor_id", "action", "to_status",
+                                                            "reason", "note", "data", "disputes_id")),
+        list(Feedback.objects.order_by("id").values_list("id", "order_id", "score", "at")),
+        list(Contact.objects.order_by("id").values_list("id", "channel", "started_at", "agent_id", "summary")),
+        list(ContactOrder.objects.order_by("id").values_list("id", "contact_id", "order_id")),
+        list(IdentityVerification.objects.order_by("id").values_list("id", "contact_id", "method", "at")),
+    ]
+
+
+def _seed_and_dump(seed):
+    """Generate into a savepoint, dump, and roll back: each run starts from the same database."""
+    with transaction.atomic():
+        generate(customers=30, orders=200, seed=seed, anchor=ANCHOR)
+        dump = _dump()
+        transaction.set_rollback(True)
+    return dump
+
+
+@pytest.mark.django_db
+def test_same_seed_and_anchor_give_identical_data():
+    org.ensure_org()  # outside the savepoints: its rows take sequence ids, which a rollback keeps
+    first, second = _seed_and_dump(5), _seed_and_dump(5)
+    assert first == second
+    assert _seed_and_dump(6)[2] != first[2]
+
+
+@pytest.mark.django_db
+def test_a_second_run_adds_without_collisions():
+    first = generate(customers=20, orders=50, seed=1, anchor=ANCHOR)
+    second = generate(customers=20, orders=50, seed=1, anchor=ANCHOR)
+    assert first == second
+    assert Customer.objects.count() == 40 and WorkOrder.objects.count() == 100
+    phones = Counter(Customer.objects.values_list("phone", flat=True))
+    assert phones.most_common(1)[0][1] == 1
+
+
+@pytest.mark.django_db
+def test_services_work_after_seeding():
+    """Explicit ids must not collide with what the database hands out next (sequence reset)."""
+    generate(customers=10, orders=40, seed=2, anchor=ANCHOR)
+    agent = User.objects.get(username="agent")
+    customer = customer_services.create_customer(agent, type="individual", name="新客户", id_type="passport",
+                                                 id_number="E12345678", phone="13900000001", province="北京市",
+                                                 city="北京市")
+    account = customer_services.create_account(agent, customer_id=customer.pk, name="新客户")
+    sub = customer_services.create_subscription(agent, customer_id=customer.pk, account_id=account.pk,
+                                                product="mobile", service_number="13900000001",
+                                                opened_on=ANCHOR)
+    contact = Contact.objects.create(channel="hotline", started_at=dt.datetime.now(dt.UTC), agent=agent, customer=customer)
+    IdentityVerification.objects.create(contact=contact, method="sms_code", result="passed", agent=agent)
+    order = services.create_order(agent, kind="fault", title="手机无信号", customer_id=customer.pk, channel="hotline",
+                                  subscription_id=sub.pk, contact_id=contact.pk)
+    assert order.pk > max(WorkOrder.objects.exclude(pk=order.pk).values_list("pk", flat=True))
+    resolved = WorkOrder.objects.filter(status=Status.RESOLVED).first()
+    owner = User.objects.get(pk=resolved.owner_id)
+    feedback = services.record_feedback(owner, resolved.pk, confirmed=True, score=9)
+    assert feedback.pk == Feedback.objects.order_by("-pk").first().pk
+
+
+@pytest.mark.django_db
+def test_command_prints_counts():
+    out = StringIO()
+    call_command("seed", "--customers", "5", "--orders", "20", "--seed", "3", "--anchor", "2026-01-31", stdout=out)
+    text = out.getvalue()
+    assert "20 work orders" in text and "5 customers" in text and "123456" in text
+    assert WorkOrder.objects.count() == 20
