@@ -160,3 +160,9 @@ def test_openapi_document_and_docs_are_served(client):
 def test_api_docs_need_no_cdn(client):
     page = client.get("/api/v1/docs").content.decode()
     assert "cdn." not in page and "/static/ninja/" in page
+
+
+def test_chinese_text_is_sent_as_utf8(as_agent, customer, subscription):
+    o = _new_order(as_agent, customer, subscription)
+    r = as_agent.get(f"/orders/{o['id']}")
+    assert "宽带每晚断线".encode() in r.content and r["Content-Type"] == "application/json; charset=utf-8"
