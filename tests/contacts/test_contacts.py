@@ -55,5 +55,14 @@ def test_contact_raises_an_order_and_history_is_shared(as_agent, customer):
 
 def test_end_before_start_is_refused(as_agent, customer):
     c = as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk, "started_at": "2026-01-01T10:00:00+08:00"}).json()
-    r = as_agent.patch(f"/contacts/{c['id']}", {"ended_at": "2026-01-01T09:00:00+08:00"})
+    r = as_agent.patch(f"/contacts/{c['id']}", {"version": c["version"], "ended_at": "2026-01-01T09:00:00+08:00"})
     assert r.status_code == 422 and r.json()["fields"][0]["field"] == "ended_at"
+
+
+def test_contact_edits_never_overwrite_each_other(as_agent, customer):
+    c = as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk}).json()
+    r = as_agent.patch(f"/contacts/{c['id']}", {"version": c["version"], "summary": "咨询流量包", "outcome": "answered"})
+    assert r.status_code == 200 and r.json()["version"] == c["version"] + 1
+    r = as_agent.patch(f"/contacts/{c['id']}", {"version": c["version"], "summary": "stale"})
+    assert r.status_code == 409 and r.json()["current_version"] == c["version"] + 1
+    assert as_agent.get(f"/contacts/{c['id']}").json()["summary"] == "咨询流量包"

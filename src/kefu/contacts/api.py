@@ -41,7 +41,9 @@ def get_contact(request, contact_id: int):
 
 @router.patch("/{int:contact_id}", response={200: ContactOut, **ERRORS})
 def update_contact(request, contact_id: int, payload: ContactPatch):
-    return services.update_contact(request.user, contact_id, changes=payload.dict(exclude_unset=True))
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    return services.update_contact(request.user, contact_id, version=version, changes=changes)
 
 
 @router.post("/{int:contact_id}/sms-code", response={201: VerificationOut, **ERRORS})

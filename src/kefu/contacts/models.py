@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.models import TimestampedModel
+from kefu.core.models import VersionedModel
 
 
 class Channel(models.TextChoices):
@@ -20,7 +20,7 @@ class Channel(models.TextChoices):
     REGULATOR = "regulator", _("Regulator transfer")
 
 
-class Contact(TimestampedModel):
+class Contact(VersionedModel):
     """One interaction with a customer through any channel."""
 
     class Direction(models.TextChoices):

@@ -17,6 +17,7 @@ class ContactIn(InputSchema):
 
 
 class ContactPatch(InputSchema):
+    version: int = Field(description="the version you read; a stale one gets 409")
     customer_id: int | None = None
     summary: str | None = Field(None, max_length=5000)
     outcome: Contact.Outcome | None = None
@@ -43,6 +44,7 @@ class ContactOut(Schema):
     outcome: str
     verified: bool
     order_ids: list[int]
+    version: int
 
     @staticmethod
     def resolve_verified(obj):

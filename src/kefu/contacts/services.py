@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import Conflict, ValidationFailed
-from kefu.core.services import get_or_404, require
+from kefu.core.services import get_or_404, lock_version, require
 
 from . import sms
 from .models import Contact, ContactOrder, IdentityVerification
@@ -40,10 +40,10 @@ def open_contact(actor, *, channel, direction="inbound", customer_id=None, calle
 
 
 @transaction.atomic
-def update_contact(actor, contact_id, *, changes: dict) -> Contact:
+def update_contact(actor, contact_id, *, version: int, changes: dict) -> Contact:
     """Fill in the summary and outcome, identify the customer, or end the contact."""
     require(actor, "contacts.change_contact")
-    contact = _contact(contact_id, lock=True)
+    contact = lock_version(Contact, contact_id, version)
     unknown = set(changes) - CONTACT_FIELDS
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed here."), fields={f: _("cannot be changed") for f in unknown})
@@ -55,6 +55,7 @@ def update_contact(actor, contact_id, *, changes: dict) -> Contact:
         raise ValidationFailed(_("The end is before the start."), fields={"ended_at": _("must not be before started_at")})
     for field, value in changes.items():
         setattr(contact, field, value)
+    contact.version += 1
     contact.save()
     return contact
 

@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from kefu.audit import services as audit
 from kefu.core.masking import mask_id_number, mask_phone
 
 from .models import Account, Customer, Subscription
+from .services import IDENTITY_FIELDS
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -17,14 +20,27 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["customer_no", "name", "type", "segment", "masked_phone", "masked_id", "province", "city"]
     list_filter = ["type", "segment", "province", "status"]
     search_fields = ["customer_no", "=phone", "=id_number", "name"]
-    exclude = ["service_password_hash"]
     inlines = [SubscriptionInline]
 
-    @admin.display(description="phone")
+    def get_exclude(self, request, obj=None):
+        # Identity data only for those who may see it unmasked; they are audited below.
+        hidden = ["service_password_hash"]
+        if not request.user.has_perm("customers.view_identity"):
+            hidden += ["id_number", "phone", "alt_phone", "address"]
+        return hidden
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is not None and request.method == "GET" and request.user.has_perm("customers.view_identity"):
+            audit.record(request.user, "read_identity", obj, fields=IDENTITY_FIELDS, reason="admin")
+        return response
+
+    @admin.display(description=_("contact phone"))
     def masked_phone(self, obj):
         return mask_phone(obj.phone)
 
-    @admin.display(description="ID number")
+    @admin.display(description=_("ID number"))
     def masked_id(self, obj):
         return mask_id_number(obj.id_number)
 

@@ -673,7 +673,7 @@ COLUMNS = {
     Account: ("id", "created_at", "updated_at", "version", "account_no", "customer_id", "name", "billing", "status"),
     Subscription: ("id", "created_at", "updated_at", "version", "service_number", "customer_id", "account_id",
                    "product", "plan", "status", "opened_on", "terminated_on", "province", "city"),
-    Contact: ("id", "created_at", "updated_at", "channel", "direction", "started_at", "ended_at", "agent_id",
+    Contact: ("id", "created_at", "updated_at", "version", "channel", "direction", "started_at", "ended_at", "agent_id",
               "customer_id", "caller", "summary", "outcome"),
     IdentityVerification: ("id", "contact_id", "method", "result", "at", "agent_id", "code_hash", "expires_at"),
     WorkOrder: ("id", "created_at", "updated_at", "version", "number", "kind", "category_id", "severity", "channel",
@@ -1364,7 +1364,7 @@ def _contact(ctx, customer, channel, agent, started, ended, summary, outcome) ->
     rng, ts = ctx.rng, ctx.ts
     pk = ctx.take_id(Contact)
     start_ts, end_ts = ts(started), ts(ended)
-    ctx.rows(Contact).append((pk, start_ts, end_ts, channel, Contact.Direction.INBOUND, start_ts, end_ts,
+    ctx.rows(Contact).append((pk, start_ts, end_ts, 1, channel, Contact.Direction.INBOUND, start_ts, end_ts,
                               agent, customer.pk, _caller(rng, channel, customer), summary, outcome))
     # The agent verifies identity before touching the account (REQUIREMENTS.md §3).
     if channel in (Channel.HOTLINE, Channel.ONLINE_CHAT, Channel.WECHAT) and rng.random() < 0.4:
