@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import Conflict, ValidationFailed
-from kefu.core.services import get_or_404, lock_version, require
+from kefu.core.services import find, get_or_404, lock_version, require
 
 from . import sms
 from .models import Contact, ContactOrder, IdentityVerification
@@ -85,7 +85,7 @@ def touch_order(actor, contact_id, order_id) -> ContactOrder:
 
     require(actor, "contacts.change_contact")
     contact = _contact(contact_id)
-    order = WorkOrder.objects.filter(pk=order_id).first()
+    order = find(WorkOrder.objects, pk=order_id)
     if order is None:
         raise ValidationFailed(_("Unknown work order."), fields={"order_id": _("no work order with this id")})
     if contact.customer_id is not None and contact.customer_id != order.customer_id:

@@ -10,9 +10,14 @@ def require(user, perm: str) -> None:
         raise Forbidden()
 
 
+def find(qs, **lookup):
+    """The one row matching a unique LOOKUP, or None. Unlike .first(), adds no ORDER BY."""
+    return next(iter(qs.filter(**lookup)[:1]), None)
+
+
 def get_or_404(model, pk, *, lock=False):
     qs = model.objects.select_for_update() if lock else model.objects
-    obj = qs.filter(pk=pk).first()
+    obj = find(qs, pk=pk)
     if obj is None:
         raise NotFound(_("%(what)s %(id)s does not exist.") % {"what": str(model._meta.verbose_name).capitalize(), "id": pk})
     return obj

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from kefu.audit import services as audit
 from kefu.core.errors import Conflict, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
-from kefu.core.services import get_or_404, lock_version, require
+from kefu.core.services import find, get_or_404, lock_version, require
 
 from . import validators
 from .models import Account, Customer, Subscription
@@ -140,7 +140,7 @@ def create_subscription(actor, *, customer_id: int, account_id=None, **data) -> 
     customer = get_or_404(Customer, customer_id)
     account = None
     if account_id is not None:
-        account = Account.objects.filter(pk=account_id).first()
+        account = find(Account.objects, pk=account_id)
         if account is None or account.customer_id != customer.pk:
             raise ValidationFailed(_("Invalid account."), fields={"account_id": _("no account of this customer with this id")})
     data["service_number"] = _clean_service_number(data["product"], data["service_number"])

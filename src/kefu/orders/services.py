@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kefu.contacts.models import ContactOrder
 from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
-from kefu.core.services import get_or_404, lock_version, require
+from kefu.core.services import find, get_or_404, lock_version, require
 
 from .models import OPEN_STATUSES, Category, Feedback, OrderEvent, OrderLink, Status, WorkOrder
 from .states import PUBLIC_ACTIONS, TRANSITIONS
@@ -34,7 +34,7 @@ def order_queryset():
 
 def get_order(user, order_id: int) -> WorkOrder:
     require(user, "orders.view_workorder")
-    order = order_queryset().filter(pk=order_id).first()
+    order = find(order_queryset(), pk=order_id)
     if order is None:
         get_or_404(WorkOrder, order_id)  # raises the standard 404
     return order
@@ -98,7 +98,7 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     require(actor, "orders.add_workorder")
     from kefu.customers.models import Customer
 
-    customer = Customer.objects.filter(pk=customer_id).first()
+    customer = find(Customer.objects, pk=customer_id)
     if customer is None:
         raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
     order = WorkOrder(kind=kind, title=title, description=description, channel=channel,
@@ -147,7 +147,7 @@ def _set_references(order, *, category_id, subscription_id, parent_id):
     errors = {}
     order.category = None
     if category_id is not None:
-        cat = Category.objects.filter(pk=category_id).first()
+        cat = find(Category.objects, pk=category_id)
         if cat is None:
             errors["category_id"] = _("no category with this id")
         elif not cat.is_active:
@@ -158,7 +158,7 @@ def _set_references(order, *, category_id, subscription_id, parent_id):
             order.category = cat
     order.subscription = None
     if subscription_id is not None:
-        sub = Subscription.objects.filter(pk=subscription_id).first()
+        sub = find(Subscription.objects, pk=subscription_id)
         if sub is None:
             errors["subscription_id"] = _("no subscription with this id")
         elif sub.customer_id != order.customer_id:
@@ -167,7 +167,7 @@ def _set_references(order, *, category_id, subscription_id, parent_id):
             order.subscription = sub
     order.parent = None
     if parent_id is not None:
-        parent = WorkOrder.objects.filter(pk=parent_id).first()
+        parent = find(WorkOrder.objects, pk=parent_id)
         if parent is None:
             errors["parent_id"] = _("no work order with this id")
         elif order.pk is not None and (parent.pk == order.pk or _is_descendant(parent, order.pk)):
@@ -190,7 +190,7 @@ def _is_descendant(order, ancestor_id) -> bool:
 def _link_contact(order, contact_id, role):
     from kefu.contacts.models import Contact
 
-    contact = Contact.objects.filter(pk=contact_id).first()
+    contact = find(Contact.objects, pk=contact_id)
     if contact is None:
         raise ValidationFailed(_("Unknown contact."), fields={"contact_id": _("no contact with this id")})
     if contact.customer_id is not None and contact.customer_id != order.customer_id:
@@ -320,7 +320,7 @@ def handover(actor, order_id, *, new_owner_id, reason, note=""):
     order = _begin(actor, order_id, "handover", reason=reason)
     from kefu.staff.models import User
 
-    new_owner = User.objects.filter(pk=new_owner_id, is_active=True).first()
+    new_owner = find(User.objects, pk=new_owner_id, is_active=True)
     if new_owner is None:
         raise ValidationFailed(_("Unknown new owner."), fields={"new_owner_id": _("no active user with this id")})
     if new_owner.pk == order.owner_id:
@@ -495,11 +495,11 @@ def _resolve_target(department_id, handler_id):
 
     errors, department, handler = {}, None, None
     if department_id is not None:
-        department = Department.objects.filter(pk=department_id, is_active=True).first()
+        department = find(Department.objects, pk=department_id, is_active=True)
         if department is None:
             errors["department_id"] = _("no active department with this id")
     if handler_id is not None:
-        handler = User.objects.filter(pk=handler_id, is_active=True).first()
+        handler = find(User.objects, pk=handler_id, is_active=True)
         if handler is None:
             errors["handler_id"] = _("no active user with this id")
         elif not handler.has_perm("orders.handle_workorder"):

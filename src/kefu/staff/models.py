@@ -81,7 +81,7 @@ class ApiToken(models.Model):
 
     @classmethod
     def authenticate(cls, raw: str):
-        token = cls.objects.select_related("user").filter(digest=_hash_token(raw), revoked_at__isnull=True).first()
+        token = next(iter(cls.objects.select_related("user").filter(digest=_hash_token(raw), revoked_at__isnull=True)[:1]), None)
         if token is None or not token.user.is_active:
             return None
         now = timezone.now()
