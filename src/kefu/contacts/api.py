@@ -3,7 +3,7 @@
 from ninja import Query, Router
 from ninja.responses import Status
 
-from kefu.core.api import ERRORS, Page, paginate
+from kefu.core.api import ERRORS, Page, paginate, versioned_changes
 
 from . import services
 from .schemas import (
@@ -41,8 +41,7 @@ def get_contact(request, contact_id: int):
 
 @router.patch("/{int:contact_id}", response={200: ContactOut, **ERRORS})
 def update_contact(request, contact_id: int, payload: ContactPatch):
-    changes = payload.dict(exclude_unset=True)
-    version = changes.pop("version")
+    version, changes = versioned_changes(payload)
     return services.update_contact(request.user, contact_id, version=version, changes=changes)
 
 

@@ -37,6 +37,12 @@ class PageParams(Schema):
     page_size: int = Field(50, ge=1)
 
 
+def versioned_changes(payload) -> tuple[int, dict]:
+    """A PATCH body as (the version the client read, the fields it sent)."""
+    changes = payload.dict(exclude_unset=True)
+    return changes.pop("version"), changes
+
+
 def paginate(qs, params: PageParams) -> dict:
     size = min(params.page_size, settings.KEFU_API_MAX_PAGE_SIZE)
     start = (params.page - 1) * size

@@ -3,7 +3,7 @@
 from ninja import Query, Router
 from ninja.responses import Status
 
-from kefu.core.api import ERRORS, Page, paginate
+from kefu.core.api import ERRORS, Page, paginate, versioned_changes
 
 from . import services
 from .schemas import (
@@ -43,8 +43,7 @@ def get_customer(request, customer_id: int):
 
 @router.patch("/{int:customer_id}", response={200: CustomerOut, **ERRORS})
 def update_customer(request, customer_id: int, payload: CustomerPatch):
-    changes = payload.dict(exclude_unset=True)
-    version = changes.pop("version")
+    version, changes = versioned_changes(payload)
     return services.update_customer(request.user, customer_id, version=version, changes=changes)
 
 
@@ -83,6 +82,5 @@ def get_subscription(request, subscription_id: int):
 
 @subscriptions.patch("/{int:subscription_id}", response={200: SubscriptionOut, **ERRORS})
 def update_subscription(request, subscription_id: int, payload: SubscriptionPatch):
-    changes = payload.dict(exclude_unset=True)
-    version = changes.pop("version")
+    version, changes = versioned_changes(payload)
     return services.update_subscription(request.user, subscription_id, version=version, changes=changes)

@@ -60,15 +60,20 @@ def update_customer(actor, customer_id: int, *, version: int, changes: dict) -> 
     if password := changes.pop("service_password", None):
         customer.set_service_password(password)
         changed.append("service_password")
-    for field, value in changes.items():
-        if getattr(customer, field) != value:
-            setattr(customer, field, value)
-            changed.append(field)
+    return _save_changes(actor, customer, changes, changed)
+
+
+def _save_changes(actor, obj, changes: dict, changed: list):
+    """Apply the CHANGES that differ, bump the version and audit which fields changed."""
+    changed = changed + [f for f, v in changes.items() if getattr(obj, f) != v]
+    for field in changed:
+        if field in changes:
+            setattr(obj, field, changes[field])
     if changed:
-        customer.version += 1
-        customer.save()
-        audit.record(actor, "update", customer, fields=changed)
-    return customer
+        obj.version += 1
+        obj.save()
+        audit.record(actor, "update", obj, fields=changed)
+    return obj
 
 
 def get_customer(user, customer_id: int) -> Customer:
@@ -163,14 +168,7 @@ def update_subscription(actor, subscription_id: int, *, version: int, changes: d
         from django.utils import timezone
 
         changes["terminated_on"] = timezone.localdate()
-    changed = [f for f, v in changes.items() if getattr(sub, f) != v]
-    for f in changed:
-        setattr(sub, f, changes[f])
-    if changed:
-        sub.version += 1
-        sub.save()
-        audit.record(actor, "update", sub, fields=changed)
-    return sub
+    return _save_changes(actor, sub, changes, [])
 
 
 def get_subscription(user, subscription_id: int) -> Subscription:

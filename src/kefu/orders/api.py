@@ -3,7 +3,7 @@
 from ninja import Query, Router
 from ninja.responses import Status
 
-from kefu.core.api import ERRORS, Page, paginate
+from kefu.core.api import ERRORS, Page, paginate, versioned_changes
 
 from . import services
 from .schemas import (
@@ -57,8 +57,7 @@ def get_order(request, order_id: int):
 
 @router.patch("/{int:order_id}", response={200: OrderOut, **ERRORS})
 def update_order(request, order_id: int, payload: OrderPatch):
-    changes = payload.dict(exclude_unset=True)
-    version = changes.pop("version")
+    version, changes = versioned_changes(payload)
     return _out(request, services.update_order(request.user, order_id, version=version, changes=changes))
 
 
