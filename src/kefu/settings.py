@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.contacts",
     "kefu.orders",
+    "kefu.sla",
     "kefu.demo",
     "kefu.web",
 ]

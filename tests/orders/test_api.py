@@ -48,10 +48,11 @@ def test_a_newcomer_takes_a_complaint_through_the_whole_loop(as_agent, as_handle
     r = as_agent.post(f"/orders/{oid}/close", {})
     assert r.status_code == 200 and r.json()["status"] == "closed" and r.json()["allowed_actions"] == ["reopen"]
     events = as_agent.get(f"/orders/{oid}/events").json()
-    assert [e["action"] for e in events] == ["create", "accept", "assign", "start", "wait", "resume", "resolve",
-                                             "reopen", "resolve", "confirm", "close"]
-    reopen = events[7]
-    assert reopen["disputes_id"] == events[6]["id"] and reopen["visibility"] == "customer"
+    assert [e["action"] for e in events] == ["create", "sla_policy", "accept", "assign", "start", "wait", "resume",
+                                             "resolve", "reopen", "resolve", "confirm", "close"]
+    assert events[1]["data"]["policy"] == "Complaint" and events[1]["data"]["matched_on"] == {"kind": "complaint"}
+    reopen = events[8]
+    assert reopen["disputes_id"] == events[7]["id"] and reopen["visibility"] == "customer"
     assert all(e["actor"] for e in events)
 
 

@@ -111,7 +111,7 @@ def test_the_whole_loop_with_a_low_score(order, agent, handler):
     o = WorkOrder.objects.get(pk=order.pk)
     assert o.status == Status.CLOSED and o.closed_at is not None and o.satisfaction == 9
     assert [e.action for e in o.events.order_by("at", "id")] == [
-        "create", "accept", "assign", "start", "wait", "resume", "resolve", "reopen", "resolve", "confirm", "close"]
+        "create", "sla_policy", "accept", "assign", "start", "wait", "resume", "resolve", "reopen", "resolve", "confirm", "close"]
     assert [f.score for f in o.feedback.all()] == [3, 9]
 
 

@@ -99,6 +99,11 @@ class Subscription(VersionedModel):
         SUSPENDED = "suspended", _("Suspended")
         TERMINATED = "terminated", _("Terminated")
 
+    class Area(models.TextChoices):
+        # Fault repair limits differ (电信条例 art. 33: 48 h in cities, 72 h in rural areas).
+        URBAN = "urban", _("City")
+        RURAL = "rural", _("Rural")
+
     service_number = models.CharField(_("service number"), max_length=40, db_index=True)
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="subscriptions")
     account = models.ForeignKey(Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions")
@@ -109,6 +114,7 @@ class Subscription(VersionedModel):
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
     province = models.CharField(_("province"), max_length=20)
     city = models.CharField(_("city"), max_length=30)
+    area = models.CharField(_("area"), max_length=10, choices=Area.choices, default=Area.URBAN)
 
     class Meta:
         verbose_name = _("subscription")

@@ -145,6 +145,7 @@ class SubscriptionIn(InputSchema):
     product: Subscription.Product
     plan: str = Field("", max_length=100)
     status: Subscription.Status = Subscription.Status.ACTIVE
+    area: Subscription.Area = Subscription.Area.URBAN
     opened_on: date
     province: str | None = Field(None, min_length=1, max_length=20)
     city: str | None = Field(None, min_length=1, max_length=30)
@@ -169,6 +170,7 @@ class SubscriptionOut(Schema):
     terminated_on: date | None
     province: str
     city: str
+    area: str
     version: int
 
 

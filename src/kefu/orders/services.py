@@ -16,6 +16,7 @@ from kefu.contacts.models import ContactOrder
 from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, get_or_404, lock_version, require
+from kefu.sla import services as sla
 
 from .models import OPEN_STATUSES, Category, Feedback, OrderEvent, OrderLink, Status, WorkOrder
 from .states import PUBLIC_ACTIONS, TRANSITIONS
@@ -475,9 +476,12 @@ def _finish(order, actor, action, *, reason="", note="", visibility="internal", 
 
 
 def _event(order, actor, action, from_status, to_status, *, reason="", note="", visibility="internal", data=None, disputes=None):
-    return OrderEvent.objects.create(order=order, at=timezone.now(), actor=actor, action=action, from_status=from_status,
-                                     to_status=to_status, reason=(reason or "").strip()[:500], note=note or "",
-                                     visibility=visibility, data=data or {}, disputes=disputes)
+    event = OrderEvent.objects.create(order=order, at=timezone.now(), actor=actor, action=action, from_status=from_status,
+                                      to_status=to_status, reason=(reason or "").strip()[:500], note=note or "",
+                                      visibility=visibility, data=data or {}, disputes=disputes)
+    # Every event passes here, so the SLA clocks follow the order without rescanning anything.
+    sla.order_event(order, event)
+    return event
 
 
 def _reopen(order, actor, reason, note, data=None):

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "kefu.sla"
+    label = "sla"
+    verbose_name = _("Service time limits")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from . import calendars
+        from .models import Calendar, CalendarDay
+
+        # A changed calendar or day retires the cached calculator for that calendar.
+        for model in (Calendar, CalendarDay):
+            post_save.connect(calendars.bump_version, sender=model, dispatch_uid=f"sla-cal-save-{model.__name__}")
+            post_delete.connect(calendars.bump_version, sender=model, dispatch_uid=f"sla-cal-del-{model.__name__}")

@@ -1,0 +1,288 @@
+"""SLA rules: which policy an order gets, and its clocks — started, paused, resumed, stopped.
+
+orders.services reports every event of an order here (`order_event`); nothing rescans open
+orders. Each clock keeps its due time and the time the worker must look next in indexed
+columns. Time is counted in each target's "own time": working seconds of its calendar for
+wm/wh/wd targets, natural seconds for m/h/d targets.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import ValidationFailed
+
+from .calendars import UnknownCalendar, calculator_for
+from .engine import CalendarError, Duration, DurationError
+from .models import RESOLUTION_SIDE, Metric, OrderClock, SlaPolicy
+
+CRITERIA = ("kind", "category", "severity", "channel", "segment", "province", "area")
+POLICY_FIELDS = {"kind", "category_id", "severity", "channel", "subscription_id"}
+LIVE = (OrderClock.State.RUNNING, OrderClock.State.PAUSED)
+
+
+# --- policy selection ----------------------------------------------------------------------
+
+def order_facts(order) -> dict:
+    """What policies match on, read from the order, its customer and its subscription."""
+    sub, customer = order.subscription, order.customer
+    return {"kind": order.kind, "category": _category_line(order.category_id), "severity": order.severity,
+            "channel": order.channel, "segment": customer.segment,
+            "province": (sub.province if sub else customer.province), "area": sub.area if sub else ""}
+
+
+def _category_line(category_id) -> set:
+    """The category and its ancestors: a policy on 投诉 also covers 投诉 › 资费 › 乱扣费."""
+    from kefu.orders.models import Category
+
+    if category_id is None:
+        return set()
+    parents = dict(Category.objects.values_list("id", "parent_id"))
+    line, node = set(), category_id
+    while node is not None and node not in line:
+        line.add(node)
+        node = parents.get(node)
+    return line
+
+
+def select_policy(order):
+    """(policy, criteria it matched on) — the most specific active match, or (None, {})."""
+    facts = order_facts(order)
+    best, best_key, best_reasons = None, None, {}
+    for policy in SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar"):
+        reasons = {}
+        for criterion in CRITERIA:
+            wanted = getattr(policy, "category_id" if criterion == "category" else criterion)
+            if wanted in (None, ""):
+                continue
+            have = facts[criterion]
+            if (wanted in have) if criterion == "category" else (wanted == have):
+                reasons[criterion] = wanted
+            else:
+                break
+        else:
+            key = (len(reasons), policy.priority, -policy.pk)
+            if best_key is None or key > best_key:
+                best, best_key, best_reasons = policy, key, reasons
+    return best, best_reasons
+
+
+# --- own time ------------------------------------------------------------------------------
+
+class _Clockwork:
+    """Deadline arithmetic for one target: its calendar and its unit of time."""
+
+    def __init__(self, calendar_name: str, duration: str):
+        try:
+            self.calc = calculator_for(calendar_name)
+            self.duration = Duration.parse(duration)
+        except (UnknownCalendar, DurationError) as exc:
+            raise ValidationFailed(_("The SLA target is misconfigured: %(e)s") % {"e": exc}) from None
+
+    def deadline(self, start):
+        return _fail_closed(self.calc.deadline, start, self.duration)
+
+    def add(self, start, seconds: int):
+        if self.duration.is_working:
+            return _fail_closed(self.calc.add_working_seconds, start, seconds)
+        return start + timedelta(seconds=seconds)
+
+    def between(self, a, b) -> int:
+        if b <= a:
+            return -self.between(b, a) if b < a else 0
+        if self.duration.is_working:
+            return _fail_closed(self.calc.working_seconds_between, a, b)
+        return int((b - a).total_seconds())
+
+
+def _fail_closed(fn, *args):
+    try:
+        return fn(*args)
+    except CalendarError as exc:
+        # Never guess a deadline: the caller gets a 422 and nothing is written.
+        raise ValidationFailed(_("Cannot compute a deadline: %(e)s.") % {"e": exc}, fields={"calendar": str(exc)}) from None
+
+
+def _schedule(clock: OrderClock) -> None:
+    """Set due, warning and next-check times from start, target and pauses so far."""
+    work = _Clockwork(clock.calendar.name, clock.duration)
+    base_due = work.deadline(clock.started_at)
+    length = work.between(clock.started_at, base_due)
+    clock.due_at = work.add(base_due, clock.paused_seconds) if clock.paused_seconds else base_due
+    clock.warn_at = work.add(clock.started_at, length * clock.warn_percent // 100 + clock.paused_seconds)
+    _set_next_check(clock)
+
+
+def _set_next_check(clock):
+    if clock.state != OrderClock.State.RUNNING:
+        clock.next_check_at = None
+    elif clock.warned_at is None and clock.warn_at < clock.due_at:
+        clock.next_check_at = clock.warn_at
+    elif clock.breached_at is None:
+        clock.next_check_at = clock.due_at
+    else:
+        clock.next_check_at = None
+
+
+# --- reacting to the order's events --------------------------------------------------------
+
+def order_event(order, event) -> None:
+    """Called by orders.services for every event it writes, inside the same transaction."""
+    at, action = event.at, event.action
+    if action == "create":
+        _apply_policy(order, event, at, start_from=at)
+        return
+    if action == "update" and POLICY_FIELDS & set(event.data.get("changes", {})):
+        _apply_policy(order, event, at, start_from=None)
+        return
+    if action == "accept":
+        _stop(order, [Metric.ACCEPTANCE], at)
+    if event.visibility == "customer" or action in {"resolve", "reject", "cancel"}:
+        _stop(order, [Metric.FIRST_RESPONSE], at)
+        _restart_updates(order, at)
+    if action == "wait":
+        _pause(order, at)
+    elif action == "resume":
+        _resume(order, at)
+    elif action == "resolve":
+        _stop(order, [Metric.INVESTIGATION, Metric.RESOLUTION, Metric.FEEDBACK], at)
+    elif action == "reopen":
+        _start(order, _current_policy(order), at, metrics=RESOLUTION_SIDE | {Metric.UPDATE}, round=order.reopen_count)
+    elif action in {"close", "reject", "cancel"}:
+        _stop(order, [Metric.CLOSURE], at)
+        OrderClock.objects.filter(order=order, state__in=LIVE).update(
+            state=OrderClock.State.CANCELLED, stopped_at=at, next_check_at=None)
+
+
+def _current_policy(order):
+    clock = OrderClock.objects.filter(order=order, policy__isnull=False).order_by("-id").select_related("policy").first()
+    return clock.policy if clock else None
+
+
+def _apply_policy(order, event, at, start_from):
+    """Choose the policy; on a change of policy, move the live clocks to the new targets."""
+    from kefu.orders.models import OrderEvent
+
+    policy, reasons = select_policy(order)
+    previous = _current_policy(order)
+    if start_from is None and policy == previous:
+        return
+    OrderEvent.objects.create(order=order, at=at, actor=event.actor, action="sla_policy", from_status=order.status,
+                              to_status=order.status, data={"policy": policy.name if policy else None,
+                                                            "policy_id": policy.pk if policy else None,
+                                                            "matched_on": {k: v if not isinstance(v, set) else sorted(v) for k, v in reasons.items()},
+                                                            "previous": previous.name if previous else None})
+    if policy is None:
+        return
+    targets = {t.metric: t for t in policy.targets.all()}
+    live = {c.metric: c for c in OrderClock.objects.filter(order=order, state__in=LIVE).select_related("calendar")}
+    for metric, clock in live.items():
+        target = targets.get(metric)
+        if target is None:
+            clock.state, clock.stopped_at, clock.next_check_at = OrderClock.State.CANCELLED, at, None
+        else:
+            clock.policy, clock.calendar, clock.duration, clock.warn_percent = policy, target.calendar, target.duration, target.warn_percent
+            _schedule(clock)
+        clock.save()
+    done = set(OrderClock.objects.filter(order=order, round=order.reopen_count).values_list("metric", flat=True))
+    _start(order, policy, start_from or order.created_at, metrics=set(targets) - done, round=order.reopen_count)
+
+
+def _start(order, policy, at, *, metrics, round):
+    if policy is None:
+        return
+    clocks = []
+    for target in policy.targets.all():
+        if target.metric in metrics:
+            clock = OrderClock(order=order, metric=target.metric, round=round, policy=policy, calendar=target.calendar,
+                               duration=target.duration, warn_percent=target.warn_percent, started_at=at)
+            _schedule(clock)
+            clocks.append(clock)
+    OrderClock.objects.bulk_create(clocks)
+
+
+def _stop(order, metrics, at):
+    for clock in OrderClock.objects.filter(order=order, metric__in=metrics, state__in=LIVE).select_related("calendar"):
+        if clock.state == OrderClock.State.PAUSED:
+            _unpause(clock, at)
+        work = _Clockwork(clock.calendar.name, clock.duration)
+        clock.state, clock.stopped_at, clock.next_check_at = OrderClock.State.MET, at, None
+        clock.taken_seconds = max(work.between(clock.started_at, at) - clock.paused_seconds, 0)
+        if at > clock.due_at and clock.breached_at is None:
+            clock.breached_at = clock.due_at
+        clock.save()
+
+
+def _restart_updates(order, at):
+    """The update interval runs from the last customer-visible word: each one starts it anew."""
+    running = list(OrderClock.objects.filter(order=order, metric=Metric.UPDATE, state__in=LIVE))
+    if not running:
+        return
+    _stop(order, [Metric.UPDATE], at)
+    _start(order, running[0].policy, at, metrics={Metric.UPDATE}, round=order.reopen_count)
+
+
+def _pause(order, at):
+    from .models import ClockPause
+
+    clocks = list(OrderClock.objects.filter(order=order, metric__in=RESOLUTION_SIDE, state=OrderClock.State.RUNNING))
+    for clock in clocks:
+        clock.state, clock.paused_at, clock.next_check_at = OrderClock.State.PAUSED, at, None
+        clock.save(update_fields=["state", "paused_at", "next_check_at"])
+    ClockPause.objects.bulk_create([ClockPause(clock=c, started_at=at) for c in clocks])
+
+
+def _resume(order, at):
+    for clock in OrderClock.objects.filter(order=order, state=OrderClock.State.PAUSED).select_related("calendar"):
+        _unpause(clock, at)
+        _schedule(clock)
+        clock.save()
+
+
+def _unpause(clock, at):
+    work = _Clockwork(clock.calendar.name, clock.duration)
+    seconds = work.between(clock.paused_at, at)
+    pause = clock.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+    if pause is not None:
+        pause.ended_at, pause.seconds = at, seconds
+        pause.save(update_fields=["ended_at", "seconds"])
+    clock.paused_seconds += seconds
+    clock.state, clock.paused_at = OrderClock.State.RUNNING, None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def sla_state(order, now=None) -> list[dict]:
+    """Each target's latest clock: due time, remaining own time, state, met or breached."""
+    now = now or timezone.now()
+    latest = {}
+    for clock in order.clocks.select_related("calendar").order_by("id"):
+        latest[clock.metric] = clock
+    out = []
+    for metric in Metric.values:
+        clock = latest.get(metric)
+        if clock is None:
+            continue
+        work = _Clockwork(clock.calendar.name, clock.duration)
+        live = clock.state in LIVE
+        reference = (clock.paused_at if clock.state == OrderClock.State.PAUSED else now) if live else clock.stopped_at
+        remaining = work.between(reference, clock.due_at) if live else None
+        out.append({"metric": metric, "round": clock.round, "calendar": clock.calendar.name, "duration": clock.duration,
+                    "started_at": clock.started_at, "due_at": clock.due_at, "state": clock.state,
+                    "remaining_minutes": None if remaining is None else remaining // 60,
+                    "breached": clock.is_breached or (live and clock.state == OrderClock.State.RUNNING and now > clock.due_at),
+                    "stopped_at": clock.stopped_at,
+                    "taken_minutes": None if clock.taken_seconds is None else clock.taken_seconds // 60})
+    return out
+
+
+def breached_order_ids(now=None):
+    """Orders with a running clock past its due time (an index range on (state, due_at))."""
+    return OrderClock.objects.filter(state=OrderClock.State.RUNNING, due_at__lt=now or timezone.now()).values("order_id")
+
+
+def due_within_order_ids(minutes: int, now=None):
+    now = now or timezone.now()
+    return OrderClock.objects.filter(state=OrderClock.State.RUNNING, due_at__gte=now,
+                                     due_at__lt=now + timedelta(minutes=minutes)).values("order_id")
