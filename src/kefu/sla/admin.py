@@ -13,7 +13,7 @@ class CalendarDayInline(admin.TabularInline):
 @admin.register(Calendar)
 class CalendarAdmin(admin.ModelAdmin):
     list_display = ["name", "title", "time_zone", "follows_official", "official_from", "official_to"]
-    readonly_fields = ["version"]
+    readonly_fields = ["revision"]
 
 
 @admin.register(CalendarDay)

@@ -15,5 +15,5 @@ class SlaConfig(AppConfig):
 
         # A changed calendar or day retires the cached calculator for that calendar.
         for model in (Calendar, CalendarDay):
-            post_save.connect(calendars.bump_version, sender=model, dispatch_uid=f"sla-cal-save-{model.__name__}")
-            post_delete.connect(calendars.bump_version, sender=model, dispatch_uid=f"sla-cal-del-{model.__name__}")
+            post_save.connect(calendars.new_revision_for, sender=model, dispatch_uid=f"sla-cal-save-{model.__name__}")
+            post_delete.connect(calendars.new_revision_for, sender=model, dispatch_uid=f"sla-cal-del-{model.__name__}")

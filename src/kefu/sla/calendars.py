@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from .engine import Calculator, CalendarSpec
 from .models import Calendar, CalendarDay
 
-_cache: dict[str, tuple[int, Calculator]] = {}
+_cache: dict[str, tuple[str, Calculator]] = {}
 _lock = threading.Lock()
 
 
@@ -63,22 +63,22 @@ def spec_of(calendar: Calendar) -> CalendarSpec:
 
 
 def calculator_for(name: str) -> Calculator:
-    """The calculator of calendar NAME: one small query to check its version, then cached."""
-    row = Calendar.objects.filter(name=name).values_list("pk", "version").first()
+    """The calculator of calendar NAME: one small query to check its revision, then cached."""
+    row = Calendar.objects.filter(name=name).values_list("pk", "revision").first()
     if row is None:
         raise UnknownCalendar(name)
-    pk, version = row
+    pk, revision = row
     cached = _cache.get(name)
-    if cached is not None and cached[0] == version:
+    if cached is not None and cached[0] == revision:
         return cached[1]
     with _lock:
         calc = Calculator(spec_of(Calendar.objects.get(pk=pk)))
-        _cache[name] = (version, calc)
+        _cache[name] = (revision, calc)
     return calc
 
 
-def bump_version(sender, instance, **kwargs):
-    from django.db.models import F
+def new_revision_for(sender, instance, **kwargs):
+    from .models import new_revision
 
     calendar_id = instance.pk if sender is Calendar else instance.calendar_id
-    Calendar.objects.filter(pk=calendar_id).update(version=F("version") + 1)
+    Calendar.objects.filter(pk=calendar_id).update(revision=new_revision())

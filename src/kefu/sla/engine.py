@@ -50,7 +50,7 @@ data (``covered_years=None``) build their range lazily, year by year, as dates a
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 __all__ = ["CalendarError", "YearNotCovered", "DurationError", "Duration", "Window", "CalendarSpec", "Calculator"]
@@ -146,6 +146,11 @@ def _windows_in_seconds(windows, what) -> tuple[tuple[int, int], ...]:
 
 _NATURAL = {"m": 60, "h": 3600}
 _WORKING = {"wm": 60, "wh": 3600}
+# Building a timedelta is slow next to adding one: a time of day is midnight + these two.
+_MINUTES = tuple(timedelta(minutes=m) for m in range(1441))
+_SECONDS = tuple(timedelta(seconds=s) for s in range(60))
+# tzinfo classes whose utcoffset() is never None (for the "aware datetime" check)
+_ALWAYS_AWARE = (ZoneInfo, timezone)
 
 
 class Calculator:
@@ -213,7 +218,7 @@ class Calculator:
             mids.append(midnight)
             if w:
                 wdays.append(o)
-                wclose.append(midnight + timedelta(seconds=w[-1][1]))
+                wclose.append(_at(midnight, w[-1][1]))
             midnight = midnight + one_day  # wall-clock arithmetic: the next local midnight
         return (first_year, last_year, lo, hi - lo, tuple(wins), tuple(cum), tuple(wdays), tuple(wclose),
                 tuple(mids))
@@ -249,18 +254,23 @@ class Calculator:
     # -- conversions ----------------------------------------------------------------------
 
     def _local(self, moment: datetime) -> datetime:
-        if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
+        """MOMENT in the calendar's time zone; ValueError for a naive one."""
+        tzinfo = getattr(moment, "tzinfo", None)
+        if tzinfo is self.tz:
+            return moment
+        if (tzinfo is None or not isinstance(moment, datetime)
+                or (type(tzinfo) not in _ALWAYS_AWARE and moment.utcoffset() is None)):
             raise ValueError(f"a timezone-aware datetime is required, not {moment!r}")
         return moment.astimezone(self.tz)
 
     def _position(self, local: datetime):
-        """(arrays, day index, second of the day) of a local datetime, microseconds dropped."""
+        """(arrays, day index) of a local datetime, building a lazy range if needed."""
         t = self._t
         i = -1 if t is None else local.toordinal() - t[2]
         if t is None or not 0 <= i < t[3]:
             t = self._need(local.year)
             i = local.toordinal() - t[2]
-        return t, i, local.hour * 3600 + local.minute * 60 + local.second
+        return t, i
 
     def _day_index(self, day: date):
         if isinstance(day, datetime):
@@ -275,30 +285,59 @@ class Calculator:
     # -- public interface -----------------------------------------------------------------
 
     def deadline(self, start: datetime, duration: Duration) -> datetime:
+        """START + DURATION (see the module docstring for each unit's rules)."""
+        # The common cases are written out here rather than delegated: a Python call costs
+        # about as much as the whole arithmetic.
+        tz = self.tz
+        tzinfo = getattr(start, "tzinfo", None)
+        if tzinfo is not tz:
+            if (tzinfo is None or not isinstance(start, datetime)
+                    or (type(tzinfo) not in _ALWAYS_AWARE and start.utcoffset() is None)):
+                raise ValueError(f"a timezone-aware datetime is required, not {start!r}")
+            start = start.astimezone(tz)
         unit = duration.unit
+        if unit == "wd" or unit == "d":
+            t = self._t
+            ordinal = start.toordinal()
+            if t is None or not 0 <= ordinal - t[2] < t[3]:
+                t = self._need(start.year)
+            n = duration.amount
+            if unit == "wd":
+                wdays = t[6]
+                k = (bisect_right(wdays, ordinal) + n - 1) if n else bisect_left(wdays, ordinal)
+                if k < len(wdays):
+                    return t[7][k]
+                return self._working_days(start, n)
+            last = ordinal + n
+            if last - t[2] < t[3]:
+                wdays = t[6]
+                k = bisect_left(wdays, last)
+                if k < len(wdays):
+                    return t[7][k]
+            return self._days(start, n)
         factor = _WORKING.get(unit)
         if factor is not None:
-            return self.add_working_seconds(start, duration.amount * factor)
-        if unit == "wd":
-            return self._working_days(start, duration.amount)
-        if unit == "d":
-            return self._days(start, duration.amount)
+            return self._add(start, duration.amount * factor)
         factor = _NATURAL.get(unit)
         if factor is None:
             raise DurationError(f"unknown unit {unit!r}")
-        if not isinstance(start, datetime) or start.tzinfo is None or start.utcoffset() is None:
-            raise ValueError(f"a timezone-aware datetime is required, not {start!r}")
         moment = start.replace(microsecond=0).astimezone(UTC)
-        return (moment + timedelta(seconds=duration.amount * factor)).astimezone(self.tz)
+        return (moment + timedelta(seconds=duration.amount * factor)).astimezone(tz)
 
     def add_working_seconds(self, start: datetime, seconds: int) -> datetime:
         """START + SECONDS of working time (see the module docstring for the rules)."""
+        return self._add(self._local(start), seconds)
+
+    def _add(self, local: datetime, seconds: int) -> datetime:
         if seconds < 0:
             raise ValueError("working time to add must be >= 0")
-        local = self._local(start)
-        t, i, s = self._position(local)
+        t = self._t
+        i = -1 if t is None else local.toordinal() - t[2]
+        if t is None or not 0 <= i < t[3]:
+            t, i = self._position(local)
         if not seconds:
-            return local.replace(microsecond=0)
+            return local.replace(microsecond=0) if local.microsecond else local
+        s = local.hour * 3600 + local.minute * 60 + local.second
         while True:
             wins, cum = t[4], t[5]
             done = cum[i]
@@ -310,14 +349,14 @@ class Calculator:
             k = bisect_left(cum, target, i + 1)
             if k <= t[3]:
                 break
-            ordinal = t[2] + i
+            ordinal = t[2] + i  # past the end of the arrays: more years, or YearNotCovered
             t = self._need(t[1] + 1, local.year)
             i = ordinal - t[2]
         j = k - 1
         rest = target - cum[j]
         for a, b in wins[j]:
             if rest <= b - a:
-                return t[8][j] + timedelta(seconds=a + rest)
+                return _at(t[8][j], a + rest)
             rest -= b - a
         raise AssertionError("unreachable: the prefix sums disagree with the windows")  # pragma: no cover
 
@@ -326,11 +365,12 @@ class Calculator:
         local_a, local_b = self._local(a), self._local(b)
         if b < a:
             raise ValueError("the end is before the start")
-        t, i, sa = self._position(local_a)
+        t, i = self._position(local_a)
         j = local_b.toordinal() - t[2]
         if j >= t[3]:
             t = self._need(local_b.year, local_a.year)  # arrays covering both ends
             i, j = local_a.toordinal() - t[2], local_b.toordinal() - t[2]
+        sa = local_a.hour * 3600 + local_a.minute * 60 + local_a.second
         sb = local_b.hour * 3600 + local_b.minute * 60 + local_b.second
         return self._worked(t, j, sb) - self._worked(t, i, sa)
 
@@ -354,11 +394,12 @@ class Calculator:
         w = t[4][i]
         if not w:
             raise CalendarError(f"{date.fromordinal(t[2] + i).isoformat()} is not a working day")
-        return t[8][i] + timedelta(seconds=w[-1][1])
+        return _at(t[8][i], w[-1][1])
 
-    def _working_days(self, start: datetime, n: int) -> datetime:
-        local = self._local(start)
-        t, i, _s = self._position(local)
+    # The slow paths of deadline(): the start or the answer outside the arrays.
+
+    def _working_days(self, local: datetime, n: int) -> datetime:
+        t, i = self._position(local)
         ordinal = t[2] + i
         while True:
             wdays = t[6]
@@ -367,9 +408,8 @@ class Calculator:
                 return t[7][k]
             t = self._need(t[1] + 1, local.year)
 
-    def _days(self, start: datetime, n: int) -> datetime:
-        local = self._local(start)
-        t, i, _s = self._position(local)
+    def _days(self, local: datetime, n: int) -> datetime:
+        t, i = self._position(local)
         last = t[2] + i + n
         if last - t[2] >= t[3]:
             year = date.fromordinal(last).year if last <= date.max.toordinal() else 10000
@@ -380,3 +420,10 @@ class Calculator:
             if k < len(wdays):
                 return t[7][k]
             t = self._need(t[1] + 1, local.year)
+
+
+def _at(midnight: datetime, second: int) -> datetime:
+    """The local time SECOND seconds (0–86400) after MIDNIGHT, on the wall clock."""
+    minutes, seconds = divmod(second, 60)
+    result = midnight + _MINUTES[minutes]
+    return result + _SECONDS[seconds] if seconds else result

@@ -11,10 +11,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import F
 
 from .calendars import format_windows, parse_windows
-from .models import Calendar, CalendarDay
+from .models import Calendar, CalendarDay, new_revision
 
 WORKDAY_WORDS = ("补班", "上班", "班", "working day", "workday")
 
@@ -83,7 +82,7 @@ def import_file(calendar: Calendar, path, covers_years=None):
     CalendarDay.objects.filter(calendar=calendar, date__in=[r[0] for r in rows]).delete()
     CalendarDay.objects.bulk_create([CalendarDay(calendar=calendar, date=d, kind=k, name=n, windows=w, source="import")
                                      for d, k, n, w in rows])
-    update = {"version": F("version") + 1}
+    update = {"revision": new_revision()}
     if years:
         first = min(years[0], calendar.official_from or years[0])
         last = max(years[1], calendar.official_to or years[1])

@@ -1,3 +1,5 @@
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,10 @@ from kefu.customers.models import Segment, Subscription
 from kefu.orders.models import Kind, Severity
 
 from .engine import Duration, DurationError
+
+
+def new_revision() -> str:
+    return uuid.uuid4().hex
 
 
 def _check_windows(value):
@@ -45,7 +51,9 @@ class Calendar(models.Model):
                                            help_text=_("Public holidays and make-up working days of mainland China apply."))
     official_from = models.PositiveSmallIntegerField(_("official data from year"), null=True, blank=True)
     official_to = models.PositiveSmallIntegerField(_("official data to year"), null=True, blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # A new random token on every change of the calendar or its days. Random, not a counter: a
+    # counter bumped in a rolled-back transaction could come back later naming other data.
+    revision = models.CharField(_("revision"), max_length=32, default=new_revision, editable=False)
 
     class Meta:
         verbose_name = _("calendar")

@@ -6,8 +6,6 @@ arrangement; `kefu sla load-official` brings a newer package's years into the da
 
 from datetime import date
 
-from django.db.models import F
-
 OFFICE_WEEKLY = {str(d): [["09:00", "12:00"], ["13:30", "18:00"]] for d in range(5)}
 ALWAYS = {str(d): [["00:00", "24:00"]] for d in range(7)}
 SEEDED = [
@@ -37,6 +35,8 @@ def load_official(Calendar, CalendarDay, names=None) -> dict[str, int]:
     Rows entered by hand or imported for the same date are left alone: the operator's word wins.
     Works with real models and with a migration's historical models.
     """
+    from .models import new_revision
+
     holidays, workdays, (first, last) = official_days()
     written = {}
     calendars = Calendar.objects.filter(follows_official=True)
@@ -52,7 +52,7 @@ def load_official(Calendar, CalendarDay, names=None) -> dict[str, int]:
         CalendarDay.objects.bulk_create(rows, batch_size=1000)
         Calendar.objects.filter(pk=calendar.pk).update(
             official_from=min(first, calendar.official_from or first), official_to=max(last, calendar.official_to or last),
-            version=F("version") + 1)
+            revision=new_revision())
         written[calendar.name] = len(rows)
     return written
 

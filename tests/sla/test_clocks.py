@@ -1,0 +1,175 @@
+"""Policies and clocks: chosen on creation, moved on re-classification, paused while waiting
+for the customer, stopped as met or breached, restarted on reopening."""
+
+from datetime import datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kefu.core.errors import ValidationFailed
+from kefu.orders import services
+from kefu.orders.models import WorkOrder
+from kefu.sla import services as sla
+from kefu.sla.models import ClockPause, OrderClock, SlaPolicy
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def now():
+    """A settable clock for the services: now.set(datetime) moves time."""
+    class Now:
+        value = datetime(2025, 9, 29, 10, 0, tzinfo=CST)  # a Monday
+
+        def set(self, value):
+            self.value = value
+
+        def __call__(self):
+            return self.value
+
+    fake = Now()
+    with mock.patch("django.utils.timezone.now", fake):
+        yield fake
+
+
+def _clock(order, metric):
+    return OrderClock.objects.filter(order=order, metric=metric).order_by("-id").first()
+
+
+def _complaint(agent, customer, subscription, **kw):
+    return services.create_order(agent, kind="complaint", title="乱扣费", customer_id=customer.pk,
+                                 subscription_id=subscription.pk, channel="hotline", **kw)
+
+
+def test_most_specific_policy_wins_and_history_says_why(now, agent, customer, subscription):
+    order = _complaint(agent, customer, subscription, severity="major")
+    event = order.events.get(action="sla_policy")
+    assert event.data["policy"] == "Complaint, major"
+    assert event.data["matched_on"] == {"kind": "complaint", "severity": "major"}
+    assert _clock(order, "resolution").due_at == now.value + timedelta(hours=24)
+
+
+def test_rural_fault_gets_the_72_hour_ceiling(now, agent, customer, subscription):
+    subscription.area = "rural"
+    subscription.save()
+    order = services.create_order(agent, kind="fault", title="宽带断网", customer_id=customer.pk,
+                                  subscription_id=subscription.pk, channel="hotline")
+    assert order.events.get(action="sla_policy").data["policy"] == "Fault, rural"
+    assert _clock(order, "resolution").due_at == now.value + timedelta(hours=72)
+
+
+def test_category_criterion_covers_the_subtree(now, agent, customer, subscription):
+    from kefu.orders.models import Category
+
+    billing = Category.objects.get(code="cmp-billing")
+    policy = SlaPolicy.objects.create(name="Billing complaints", kind="complaint", category=billing)
+    policy.targets.create(metric="resolution", calendar_id=_cal("24x7"), duration="5d")
+    order = _complaint(agent, customer, subscription, category_id=Category.objects.get(code="cmp-billing-wrong").pk)
+    assert order.events.get(action="sla_policy").data["policy"] == "Billing complaints"
+    # Only the targets of the chosen policy run.
+    assert set(order.clocks.values_list("metric", flat=True)) == {"resolution"}
+
+
+def _cal(name):
+    from kefu.sla.models import Calendar
+
+    return Calendar.objects.get(name=name).pk
+
+
+def test_working_day_target_counts_like_the_civil_code(now, agent, customer, subscription):
+    now.set(datetime(2025, 9, 30, 17, 0, tzinfo=CST))  # the day before National Day
+    order = _complaint(agent, customer, subscription)
+    # Result fed back within 3 working days: 9 Oct, 10 Oct, 11 Oct (make-up Saturday) → 18:00 on 11 Oct.
+    assert _clock(order, "feedback").due_at == datetime(2025, 10, 11, 18, 0, tzinfo=CST)
+
+
+def test_acceptance_met_or_breached(now, agent, customer, subscription):
+    order = _complaint(agent, customer, subscription)
+    now.set(now.value + timedelta(hours=2))
+    services.accept(agent, order.pk)
+    acceptance = _clock(order, "acceptance")
+    assert (acceptance.state, acceptance.is_breached, acceptance.taken_seconds) == ("met", False, 7200)
+    # First response (1 h for complaints) was not given in time: accept is not customer-visible.
+    services.add_comment(agent, order.pk, note="已受理，正在核查", visibility="customer")
+    first = _clock(order, "first_response")
+    assert first.state == "met" and first.is_breached and first.breached_at == first.due_at
+
+
+def test_waiting_pauses_resolution_side_and_resume_extends_by_the_pause(now, agent, handler, customer, subscription):
+    order = _complaint(agent, customer, subscription)
+    services.accept(agent, order.pk)
+    services.assign(agent, order.pk, handler_id=handler.pk)
+    services.start(handler, order.pk)
+    feedback_due = _clock(order, "feedback").due_at  # 3wd, office calendar
+    resolution_due = _clock(order, "resolution").due_at  # 15d, natural
+    now.set(datetime(2025, 9, 29, 11, 0, tzinfo=CST))
+    services.wait_for_customer(handler, order.pk, reason="需要话费清单")
+    assert _clock(order, "feedback").state == "paused" and _clock(order, "feedback").next_check_at is None
+    assert _clock(order, "acceptance").state == "met" and _clock(order, "first_response").state == "met"
+    now.set(datetime(2025, 9, 29, 15, 0, tzinfo=CST))  # 4 h later, 2.5 of them working hours (lunch)
+    services.resume(handler, order.pk)
+    feedback = _clock(order, "feedback")
+    assert feedback.state == "running" and feedback.paused_seconds == int(2.5 * 3600)
+    assert feedback.due_at > feedback_due
+    assert _clock(order, "resolution").due_at == resolution_due + timedelta(hours=4)
+    pause = ClockPause.objects.get(clock=feedback)
+    assert (pause.started_at, pause.ended_at, pause.seconds) == (datetime(2025, 9, 29, 11, 0, tzinfo=CST),
+                                                                 datetime(2025, 9, 29, 15, 0, tzinfo=CST), 9000)
+
+
+def test_reopening_starts_a_new_round(now, agent, handler, customer, subscription):
+    order = _complaint(agent, customer, subscription)
+    services.accept(agent, order.pk)
+    services.assign(agent, order.pk, handler_id=handler.pk)
+    services.start(handler, order.pk)
+    services.resolve(handler, order.pk, resolution="已退费")
+    assert _clock(order, "resolution").state == "met"
+    now.set(now.value + timedelta(days=1))
+    services.reopen(agent, order.pk, reason="客户不认可")
+    fresh = _clock(order, "resolution")
+    assert (fresh.round, fresh.state, fresh.started_at) == (1, "running", now.value)
+    assert OrderClock.objects.filter(order=order, metric="resolution").count() == 2
+
+
+def test_reclassification_moves_live_clocks(now, agent, customer, subscription):
+    order = _complaint(agent, customer, subscription)
+    # 15 days, the starting day not counted, ending at 24:00 of the last day (Civil Code 201–203).
+    assert _clock(order, "resolution").due_at == datetime(2025, 10, 15, 0, 0, tzinfo=CST)
+    services.update_order(agent, order.pk, version=WorkOrder.objects.get(pk=order.pk).version, changes={"severity": "major"})
+    clock = _clock(order, "resolution")
+    assert clock.due_at == now.value + timedelta(hours=24) and clock.duration == "24h"
+    assert [e.data["policy"] for e in order.events.filter(action="sla_policy").order_by("id")] == ["Complaint", "Complaint, major"]
+
+
+def test_closing_stops_every_clock(now, agent, handler, customer, subscription):
+    order = _complaint(agent, customer, subscription)
+    services.cancel(agent, order.pk, reason="客户撤诉")
+    assert not OrderClock.objects.filter(order=order, state__in=["running", "paused"]).exists()
+    assert _clock(order, "closure").state == "met"
+
+
+def test_uncovered_year_fails_closed_and_writes_nothing(now, agent, customer, subscription):
+    now.set(datetime(2031, 1, 6, 10, 0, tzinfo=CST))
+    with pytest.raises(ValidationFailed) as err:
+        _complaint(agent, customer, subscription)
+    assert "2031" in str(err.value.message)
+    assert not WorkOrder.objects.exists() and not OrderClock.objects.exists()
+
+
+def test_api_answers_422_for_an_uncovered_year(now, api_client, agent, customer, subscription):
+    now.set(datetime(2031, 1, 6, 10, 0, tzinfo=CST))
+    r = api_client(agent).post("/orders", {"kind": "complaint", "title": "x", "customer_id": customer.pk, "channel": "hotline"})
+    assert r.status_code == 422 and "2031" in r.json()["message"]
+
+
+def test_sla_state_and_filters(now, agent, customer, subscription):
+    late = _complaint(agent, customer, subscription)
+    now.set(now.value + timedelta(minutes=30))
+    fresh = _complaint(agent, customer, subscription)
+    now.set(now.value + timedelta(minutes=45))  # late's 1 h first response is past; fresh's is 15 min away
+    state = {s["metric"]: s for s in sla.sla_state(WorkOrder.objects.get(pk=late.pk))}
+    assert state["first_response"]["breached"] is True and state["first_response"]["remaining_minutes"] == -15
+    assert state["resolution"]["breached"] is False
+    assert set(sla.breached_order_ids().values_list("order_id", flat=True)) == {late.pk}
+    assert set(sla.due_within_order_ids(20).values_list("order_id", flat=True)) == {fresh.pk}
