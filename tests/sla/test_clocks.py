@@ -173,3 +173,17 @@ def test_sla_state_and_filters(now, agent, customer, subscription):
     assert state["resolution"]["breached"] is False
     assert set(sla.breached_order_ids().values_list("order_id", flat=True)) == {late.pk}
     assert set(sla.due_within_order_ids(20).values_list("order_id", flat=True)) == {fresh.pk}
+
+
+def test_api_shows_sla_and_filters_on_it(now, api_client, agent, customer, subscription):
+    api = api_client(agent)
+    late = api.post("/orders", {"kind": "complaint", "title": "迟", "customer_id": customer.pk, "channel": "hotline"}).json()
+    now.set(now.value + timedelta(minutes=70))
+    fresh = api.post("/orders", {"kind": "consultation", "title": "新", "customer_id": customer.pk, "channel": "hotline"}).json()
+    sla_of = {s["metric"]: s for s in api.get(f"/orders/{late['id']}").json()["sla"]}
+    assert sla_of["first_response"]["breached"] is True and sla_of["first_response"]["remaining_minutes"] == -10
+    assert sla_of["resolution"]["state"] == "running" and sla_of["resolution"]["duration"] == "15d"
+    assert {o["id"] for o in api.get("/orders?breached=true").json()["results"]} == {late["id"]}
+    assert {o["id"] for o in api.get("/orders?breached=false").json()["results"]} == {fresh["id"]}
+    assert {o["id"] for o in api.get("/orders?due_within=20").json()["results"]} == {fresh["id"]}
+    assert api.get("/orders?due_within=0").status_code == 422

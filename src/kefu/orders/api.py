@@ -17,6 +17,7 @@ from .schemas import (
     LinkIn,
     LinkOut,
     NoteIn,
+    OrderDetailOut,
     OrderFilters,
     OrderIn,
     OrderOut,
@@ -37,6 +38,13 @@ def _out(request, order):
     return order
 
 
+def _detail(request, order):
+    """One order: also the state of each of its time limits."""
+    order = _out(request, order)
+    order.sla = services.sla_state(order)
+    return order
+
+
 @router.get("", response={200: Page[OrderOut], **ERRORS})
 def list_orders(request, filters: Query[OrderFilters]):
     f = filters.dict(exclude={"page", "page_size"})
@@ -45,20 +53,20 @@ def list_orders(request, filters: Query[OrderFilters]):
     return page
 
 
-@router.post("", response={201: OrderOut, **ERRORS})
+@router.post("", response={201: OrderDetailOut, **ERRORS})
 def create_order(request, payload: OrderIn):
-    return Status(201, _out(request, services.create_order(request.user, **payload.dict())))
+    return Status(201, _detail(request, services.create_order(request.user, **payload.dict())))
 
 
-@router.get("/{int:order_id}", response={200: OrderOut, **ERRORS})
+@router.get("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
 def get_order(request, order_id: int):
-    return _out(request, services.get_order(request.user, order_id))
+    return _detail(request, services.get_order(request.user, order_id))
 
 
-@router.patch("/{int:order_id}", response={200: OrderOut, **ERRORS})
+@router.patch("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
 def update_order(request, order_id: int, payload: OrderPatch):
     version, changes = versioned_changes(payload)
-    return _out(request, services.update_order(request.user, order_id, version=version, changes=changes))
+    return _detail(request, services.update_order(request.user, order_id, version=version, changes=changes))
 
 
 @router.get("/{int:order_id}/events", response={200: list[EventOut], **ERRORS})
@@ -67,79 +75,79 @@ def list_events(request, order_id: int):
     return services.order_events(request.user, order_id)
 
 
-@router.post("/{int:order_id}/accept", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/accept", response={200: OrderDetailOut, **ERRORS})
 def accept(request, order_id: int, payload: NoteIn):
-    return _out(request, services.accept(request.user, order_id, **payload.dict()))
+    return _detail(request, services.accept(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/assign", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/assign", response={200: OrderDetailOut, **ERRORS})
 def assign(request, order_id: int, payload: AssignIn):
-    return _out(request, services.assign(request.user, order_id, **payload.dict()))
+    return _detail(request, services.assign(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/transfer", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/transfer", response={200: OrderDetailOut, **ERRORS})
 def transfer(request, order_id: int, payload: TransferIn):
-    return _out(request, services.transfer(request.user, order_id, **payload.dict()))
+    return _detail(request, services.transfer(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/claim", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/claim", response={200: OrderDetailOut, **ERRORS})
 def claim(request, order_id: int, payload: NoteIn):
-    return _out(request, services.claim(request.user, order_id, **payload.dict()))
+    return _detail(request, services.claim(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/release", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/release", response={200: OrderDetailOut, **ERRORS})
 def release(request, order_id: int, payload: NoteIn):
-    return _out(request, services.release(request.user, order_id, **payload.dict()))
+    return _detail(request, services.release(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/start", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/start", response={200: OrderDetailOut, **ERRORS})
 def start(request, order_id: int, payload: NoteIn):
-    return _out(request, services.start(request.user, order_id, **payload.dict()))
+    return _detail(request, services.start(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/wait", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/wait", response={200: OrderDetailOut, **ERRORS})
 def wait(request, order_id: int, payload: WaitIn):
-    return _out(request, services.wait_for_customer(request.user, order_id, **payload.dict()))
+    return _detail(request, services.wait_for_customer(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/resume", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/resume", response={200: OrderDetailOut, **ERRORS})
 def resume(request, order_id: int, payload: NoteIn):
-    return _out(request, services.resume(request.user, order_id, **payload.dict()))
+    return _detail(request, services.resume(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/resolve", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/resolve", response={200: OrderDetailOut, **ERRORS})
 def resolve(request, order_id: int, payload: ResolveIn):
-    return _out(request, services.resolve(request.user, order_id, **payload.dict()))
+    return _detail(request, services.resolve(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/confirm", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/confirm", response={200: OrderDetailOut, **ERRORS})
 def confirm(request, order_id: int, payload: NoteIn):
-    return _out(request, services.confirm(request.user, order_id, **payload.dict()))
+    return _detail(request, services.confirm(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/close", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/close", response={200: OrderDetailOut, **ERRORS})
 def close(request, order_id: int, payload: NoteIn):
-    return _out(request, services.close(request.user, order_id, **payload.dict()))
+    return _detail(request, services.close(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/reject", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/reject", response={200: OrderDetailOut, **ERRORS})
 def reject(request, order_id: int, payload: ReasonIn):
-    return _out(request, services.reject(request.user, order_id, **payload.dict()))
+    return _detail(request, services.reject(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/cancel", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/cancel", response={200: OrderDetailOut, **ERRORS})
 def cancel(request, order_id: int, payload: ReasonIn):
-    return _out(request, services.cancel(request.user, order_id, **payload.dict()))
+    return _detail(request, services.cancel(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/reopen", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/reopen", response={200: OrderDetailOut, **ERRORS})
 def reopen(request, order_id: int, payload: ReasonIn):
-    return _out(request, services.reopen(request.user, order_id, **payload.dict()))
+    return _detail(request, services.reopen(request.user, order_id, **payload.dict()))
 
 
-@router.post("/{int:order_id}/handover", response={200: OrderOut, **ERRORS})
+@router.post("/{int:order_id}/handover", response={200: OrderDetailOut, **ERRORS})
 def handover(request, order_id: int, payload: HandoverIn):
-    return _out(request, services.handover(request.user, order_id, **payload.dict()))
+    return _detail(request, services.handover(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/comments", response={201: EventOut, **ERRORS})

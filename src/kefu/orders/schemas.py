@@ -78,6 +78,24 @@ class OrderOut(Schema):
     allowed_actions: list[str] = Field(description="what the caller may do next")
 
 
+class SlaTargetOut(Schema):
+    metric: str
+    round: int
+    calendar: str
+    duration: str
+    started_at: datetime
+    due_at: datetime
+    state: str = Field(description="running, paused, met (stopped) or cancelled")
+    remaining_minutes: int | None = Field(description="own-time minutes left (working minutes for wm/wh/wd targets); negative when late")
+    breached: bool
+    stopped_at: datetime | None
+    taken_minutes: int | None
+
+
+class OrderDetailOut(OrderOut):
+    sla: list[SlaTargetOut] = Field(description="each time limit's latest clock")
+
+
 class OrderFilters(PageParams):
     status: list[Status] | None = Field(None, description="repeat for several")
     kind: list[Kind] | None = None
@@ -94,6 +112,8 @@ class OrderFilters(PageParams):
     updated_from: datetime | None = None
     updated_to: datetime | None = None
     q: str | None = Field(None, description="an order number, or words of the title")
+    breached: bool | None = Field(None, description="true: orders with a running time limit past its due time")
+    due_within: int | None = Field(None, ge=1, description="orders with a running time limit due within this many minutes")
     sort: str = Field("-created_at", description="created_at, updated_at, number, severity, status or resolved_at; '-' for descending")
 
 

@@ -44,7 +44,7 @@ def get_order(user, order_id: int) -> WorkOrder:
 def search_orders(user, *, status=None, kind=None, category=None, severity=None, channel=None,
                   department=None, handler=None, owner=None, customer=None, subscription=None,
                   created_from=None, created_to=None, updated_from=None, updated_to=None,
-                  q=None, sort="-created_at"):
+                  q=None, breached=None, due_within=None, sort="-created_at"):
     """Filtered work orders. List-valued filters accept several values (any of them)."""
     require(user, "orders.view_workorder")
     qs = order_queryset()
@@ -63,6 +63,11 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
         qs = qs.filter(updated_at__lt=updated_to)
     if q:
         qs = qs.filter(Q(number=q.strip()) | Q(title__icontains=q.strip()))
+    if breached is not None:
+        late = sla.breached_order_ids()
+        qs = qs.filter(pk__in=late) if breached else qs.exclude(pk__in=late)
+    if due_within:
+        qs = qs.filter(pk__in=sla.due_within_order_ids(due_within))
     key = sort.lstrip("-")
     if key not in ORDER_SORTS:
         raise ValidationFailed(_("Unknown sort key."), fields={"sort": _("must be one of %(keys)s") % {"keys": ", ".join(sorted(ORDER_SORTS))}})
@@ -72,6 +77,10 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
 def order_events(user, order_id: int):
     order = get_order(user, order_id)
     return order.events.select_related("actor").order_by("at", "id")
+
+
+def sla_state(order) -> list[dict]:
+    return sla.sla_state(order)
 
 
 def active_categories(kind=None):
