@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kefu.contacts",
     "kefu.orders",
     "kefu.sla",
+    "django_tasks_db",
     "kefu.demo",
     "kefu.web",
 ]
@@ -151,6 +152,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("KEFU_LOG_LEVEL", "INFO")},
 }
 
+# Background tasks wait in the database and `kefu worker` runs them: no extra server needed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # --- Kefu's own settings (README.md lists them all) -------------------------------------
 # Prefix of human-readable work order numbers: GD + date + sequence.
 KEFU_ORDER_PREFIX = os.environ.get("KEFU_ORDER_PREFIX", "GD")
@@ -166,6 +170,9 @@ KEFU_PERMISSION_CACHE_SECONDS = env_int("KEFU_PERMISSION_CACHE_SECONDS", 60)
 KEFU_API_MAX_PAGE_SIZE = env_int("KEFU_API_MAX_PAGE_SIZE", 200)
 # gunicorn worker processes for `kefu serve` (default: 2 per core + 1).
 KEFU_WORKERS = env_int("KEFU_WORKERS", (os.cpu_count() or 1) * 2 + 1)
+# How often `kefu worker` runs the SLA escalation scan and the auto-confirmation, in seconds.
+KEFU_SLA_SCAN_SECONDS = env_int("KEFU_SLA_SCAN_SECONDS", 30)
+KEFU_AUTOCONFIRM_SECONDS = env_int("KEFU_AUTOCONFIRM_SECONDS", 300)
 # Where one-time SMS verification codes go until an SMS gateway is configured: "log".
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "log")
 

@@ -218,3 +218,67 @@ class ClockPause(models.Model):
 
     def __str__(self):
         return f"{self.clock_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class EscalationStep(models.Model):
+    """What happens as a time limit approaches or passes: who is told, and when."""
+
+    class Trigger(models.TextChoices):
+        WARNING = "warning", _("Warning threshold reached")
+        BREACH = "breach", _("Due time passed")
+
+    class Notify(models.TextChoices):
+        HANDLER = "handler", _("The handler (or the owner while nobody handles it)")
+        DEPARTMENT_LEAD = "department_lead", _("The department lead")
+        SUPERVISORS = "supervisors", _("The supervisors")
+
+    level = models.PositiveSmallIntegerField(_("level"), unique=True)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    delay_minutes = models.PositiveIntegerField(_("minutes after the trigger"), default=0)
+    notify = models.CharField(_("notify"), max_length=20, choices=Notify.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+        ordering = ["level"]
+
+    def __str__(self):
+        return f"{self.level}: {self.get_trigger_display()} +{self.delay_minutes} min → {self.get_notify_display()}"
+
+
+class Escalation(models.Model):
+    """A step carried out for a clock. The unique pair makes each step happen once, however
+    many workers race for it."""
+
+    clock = models.ForeignKey(OrderClock, verbose_name=_("clock"), on_delete=models.CASCADE, related_name="escalations")
+    step = models.ForeignKey(EscalationStep, verbose_name=_("step"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [models.UniqueConstraint(fields=["clock", "step"], name="uniq_clock_step")]
+
+    def __str__(self):
+        return f"{self.clock_id} level {self.step_id}"
+
+
+class Notification(models.Model):
+    """An in-app message to one member of staff (e-mail and SMS come later)."""
+
+    recipient = models.ForeignKey("staff.User", verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications")
+    order = models.ForeignKey("orders.WorkOrder", verbose_name=_("work order"), null=True, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(_("message"), max_length=300)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "created_at"], name="sla_notification_inbox")]
+
+    def __str__(self):
+        return self.message
