@@ -14,6 +14,7 @@ from kefu.customers.api import router as customers_router
 from kefu.customers.api import subscriptions as subscriptions_router
 from kefu.orders.api import categories as categories_router
 from kefu.orders.api import router as orders_router
+from kefu.sla.api import router as notifications_router
 from kefu.staff.api import router as staff_router
 from kefu.staff.models import ApiToken
 
@@ -81,5 +82,6 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/subscriptions", subscriptions_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/orders", orders_router)
+api.add_router("/notifications", notifications_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

@@ -94,3 +94,13 @@ def test_the_scan_reads_the_partial_index(db):
         cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ") + sql, params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "sla_clock_next_check" in plan, plan
+
+
+def test_inbox_over_the_api(order, api_client, agent, handler):
+    escalation.scan(T0 + timedelta(minutes=97))
+    inbox = api_client(agent).get("/notifications").json()
+    assert len(inbox) == 1 and order.number in inbox[0]["message"]
+    assert api_client(handler).post(f"/notifications/{inbox[0]['id']}/read").status_code == 404
+    assert api_client(agent).post(f"/notifications/{inbox[0]['id']}/read").json()["read_at"] is not None
+    assert api_client(agent).get("/notifications").json() == []
+    assert len(api_client(agent).get("/notifications?unread=false").json()) == 1

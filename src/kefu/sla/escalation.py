@@ -83,10 +83,9 @@ def _recipients(order, step):
 
     if step.notify == EscalationStep.Notify.HANDLER:
         people = [order.handler or order.owner]
-    elif step.notify == EscalationStep.Notify.DEPARTMENT_LEAD:
-        lead = order.department.lead if order.department_id else None
-        people = [lead] if lead else []
-    else:
+    elif step.notify == EscalationStep.Notify.DEPARTMENT_LEAD and order.department_id and order.department.lead_id:
+        people = [order.department.lead]
+    else:  # the supervisors; also for a department-lead step when there is no lead to tell
         supervisors = User.objects.filter(groups__name=roles.SUPERVISOR, is_active=True)
         in_department = list(supervisors.filter(department_id=order.department_id)) if order.department_id else []
         people = in_department or list(supervisors)

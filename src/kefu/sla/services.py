@@ -286,3 +286,28 @@ def due_within_order_ids(minutes: int, now=None):
     now = now or timezone.now()
     return OrderClock.objects.filter(state=OrderClock.State.RUNNING, due_at__gte=now,
                                      due_at__lt=now + timedelta(minutes=minutes)).values("order_id")
+
+
+# --- notifications -------------------------------------------------------------------------
+
+def notifications_for(user, *, unread=True, limit=50):
+    from .models import Notification
+
+    qs = Notification.objects.filter(recipient=user)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")[: max(1, min(limit, 200))]
+
+
+def mark_read(user, notification_id):
+    from kefu.core.services import get_or_404
+
+    from .models import Notification
+
+    note = get_or_404(Notification, notification_id)
+    if note.recipient_id != user.pk:  # someone else's inbox looks like nothing at all
+        get_or_404(Notification, -1)
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    return note

@@ -1,0 +1,29 @@
+"""HTTP ↔ the in-app notifications of the signed-in user."""
+
+from datetime import datetime
+
+from ninja import Router, Schema
+
+from kefu.core.api import ERRORS
+
+from . import services
+
+router = Router(tags=["notifications"])
+
+
+class NotificationOut(Schema):
+    id: int
+    order_id: int | None
+    message: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+@router.get("", response={200: list[NotificationOut], **ERRORS})
+def my_notifications(request, unread: bool = True, limit: int = 50):
+    return services.notifications_for(request.user, unread=unread, limit=limit)
+
+
+@router.post("/{int:notification_id}/read", response={200: NotificationOut, **ERRORS})
+def mark_read(request, notification_id: int):
+    return services.mark_read(request.user, notification_id)
