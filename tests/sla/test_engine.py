@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from kefu.sla.engine import (
@@ -331,7 +331,7 @@ def scenarios(draw):
     for _ in range(draw(st.integers(0, 12))):
         day = base + timedelta(days=draw(st.integers(-5, 40)))
         exceptions[day] = draw(day_windows()) if draw(st.booleans()) else []
-    tz = draw(st.sampled_from(["Asia/Shanghai", "UTC"]))
+    tz = draw(st.sampled_from(["Asia/Shanghai", "Asia/Shanghai", "UTC", "Europe/Berlin"]))  # Berlin: DST
     local = datetime.combine(base + timedelta(days=draw(st.integers(-3, 10))), datetime.min.time())
     start = (local + timedelta(minutes=draw(st.integers(0, 1439)))).replace(tzinfo=ZoneInfo(tz))
     if draw(st.booleans()):
@@ -424,3 +424,52 @@ def test_deadlines_are_monotonic(data):
     assert earlier <= later
     if unit == "wm":
         assert earlier >= start
+
+
+def test_working_seconds_between_edges():
+    # the interval is half-open: up to midnight 2027-01-01 needs only 2026
+    assert office.working_seconds_between(at(2026, 12, 31, 17, 0), at(2027, 1, 1, 0, 0)) == 3600
+    assert office.working_seconds_between(at(2027, 1, 1, 0, 0), at(2027, 1, 1, 0, 0)) == 0
+    with pytest.raises(YearNotCovered):
+        office.working_seconds_between(at(2026, 12, 31, 17, 0), at(2027, 1, 1, 0, 0, 1))
+    # whole seconds: microseconds are dropped from both ends
+    assert always.working_seconds_between(at(2025, 1, 1, 23, 59, 59, 900_000), at(2025, 1, 2, 0, 0, 0, 100_000)) == 1
+    assert always.working_seconds_between(at(2025, 1, 2, 0, 0, 0, 100_000), at(2025, 1, 2, 0, 0, 0, 900_000)) == 0
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghai", "Europe/Berlin"])
+def test_utc_starts_in_years_with_daylight_saving(tz):
+    # China had DST 1986–1991: the UTC → local shortcut (a fixed offset) must not be used there
+    spec = CalendarSpec(tz=tz, weekly={d: [(0, 1440)] if d >= 5 else list(OFFICE) for d in range(7)})
+    calc = Calculator(spec)
+    starts = [datetime(2025, 6, 1, 9, 0, tzinfo=UTC), datetime(1988, 4, 9, 17, 30, tzinfo=UTC),
+              datetime(1988, 7, 1, 9, 0, tzinfo=UTC), datetime(2025, 3, 29, 23, 30, tzinfo=UTC),
+              datetime(2025, 10, 25, 23, 30, tzinfo=UTC)]
+    for start in starts:
+        for text in ["1wh", "26wh", "2wd", "1d", "90m"]:
+            duration = Duration.parse(text)
+            assert outcome(calc.deadline, start, duration) == outcome(ref.deadline, spec, start, duration)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_deadlines_landing_on_a_window_end_stay_there(data):
+    # the end-of-window rule, where random durations rarely land: N = the working minutes from
+    # the start to the end of some window a few days later; the deadline is that window's end
+    spec, start = data.draw(scenarios())
+    tz = ZoneInfo(spec.tz)
+    day = start.astimezone(tz).date() + timedelta(days=data.draw(st.integers(0, 6)))
+    try:
+        windows = ref.windows(spec, day)
+        assume(windows)
+        end = datetime.combine(day, datetime.min.time()) + timedelta(minutes=data.draw(st.sampled_from(windows))[1])
+        end = end.replace(tzinfo=tz)
+        assume(end > start)
+        minutes = ref.working_minutes_between(spec, start, end)
+    except YearNotCovered:
+        return
+    assume(minutes > 0)
+    calc = Calculator(spec)
+    assert calc.deadline(start, Duration(minutes, "wm")) == end
+    if minutes % 60 == 0:
+        assert calc.deadline(start, Duration(minutes // 60, "wh")) == end

@@ -12,7 +12,8 @@ Units of a :class:`Duration`:
     Working time: only seconds inside the calendar's windows count. Counting starts at the
     start if it is inside a window, else at the next window's start. A deadline that falls
     exactly on the end of a window is that window's end (18:00), not the next window's start.
-    A zero duration returns the start itself.
+    A zero duration returns the start itself (the same instant, in the calendar's zone,
+    microseconds dropped), wherever it is.
 ``d``
     Calendar days as the Civil Code counts them (arts. 201–203): the starting day is not
     counted, the last day is the start's local date + N; if that day is a rest day (no
@@ -38,13 +39,19 @@ Conventions:
   year (the start's day included, for every unit but ``m``/``h``) raises
   :class:`YearNotCovered` naming that year, instead of guessing its holidays.
 * A day is a working day when it has at least one window.
+* ``working_seconds_between(a, b)`` counts the half-open [a, b): a ``b`` at midnight needs
+  only the calendar of the day before; ``a == b`` is 0 without consulting the calendar.
 
 Performance: per calendar, the days of a contiguous range of years are precomputed once: each
 day's windows (in seconds), the cumulative working seconds at the start of each day (a prefix
 sum), the ordinals of the working days and their closing times. A working-time deadline is
 then two small loops over a day's 1–3 windows and one ``bisect`` on the prefix sums; a
-working-day deadline is one ``bisect`` on the working-day ordinals. Calendars without official
-data (``covered_years=None``) build their range lazily, year by year, as dates are asked for.
+working-day deadline is one ``bisect`` on the working-day ordinals. Where the zone's UTC offset
+is constant over the range (Asia/Shanghai since 1992), a start given in UTC is moved to local
+wall time by adding that offset instead of calling ``astimezone``. Calendars without official
+data (``covered_years=None``) build their range lazily as years are asked for: it grows to
+take in new years (by half its size when a deadline runs past its end) and is replaced by a
+new one when a year is far away; a single computation may span at most MAX_LAZY_YEARS years.
 """
 
 import re
@@ -149,6 +156,7 @@ _WORKING = {"wm": 60, "wh": 3600}
 # Building a timedelta is slow next to adding one: a time of day is midnight + these two.
 _MINUTES = tuple(timedelta(minutes=m) for m in range(1441))
 _SECONDS = tuple(timedelta(seconds=s) for s in range(60))
+_DAY = timedelta(days=1)
 # tzinfo classes whose utcoffset() is never None (for the "aware datetime" check)
 _ALWAYS_AWARE = (ZoneInfo, timezone)
 
@@ -191,7 +199,8 @@ class Calculator:
             self._last_working_year = max(years) if years else 0
         # (first year, last year, first ordinal, number of days, windows per day, cumulative
         #  seconds at the start of each day [n + 1], working-day ordinals, their closes,
-        #  local midnight per day); one tuple so that a rebuild is a single atomic swap.
+        #  local midnight per day, fixed UTC offset or None); one tuple so that a rebuild is a
+        #  single atomic swap.
         self._t = None
         if covered is not None:
             self._t = self._build(*covered)
@@ -220,8 +229,13 @@ class Calculator:
                 wdays.append(o)
                 wclose.append(_at(midnight, w[-1][1]))
             midnight = midnight + one_day  # wall-clock arithmetic: the next local midnight
+        # The zone's offset if it is the same at every local midnight of the range and after it
+        # (no DST change inside): then a UTC moment's local wall time is just moment + offset.
+        offsets = {m.utcoffset() for m in mids}
+        offsets.add(midnight.utcoffset())
+        fixed = offsets.pop() if len(offsets) == 1 else None
         return (first_year, last_year, lo, hi - lo, tuple(wins), tuple(cum), tuple(wdays), tuple(wclose),
-                tuple(mids))
+                tuple(mids), fixed)
 
     def _need(self, year: int, since: int | None = None):
         """Arrays that include YEAR (and every year from SINCE on), or YearNotCovered.
@@ -286,43 +300,68 @@ class Calculator:
 
     def deadline(self, start: datetime, duration: Duration) -> datetime:
         """START + DURATION (see the module docstring for each unit's rules)."""
-        # The common cases are written out here rather than delegated: a Python call costs
-        # about as much as the whole arithmetic.
-        tz = self.tz
-        tzinfo = getattr(start, "tzinfo", None)
-        if tzinfo is not tz:
-            if (tzinfo is None or not isinstance(start, datetime)
-                    or (type(tzinfo) not in _ALWAYS_AWARE and start.utcoffset() is None)):
-                raise ValueError(f"a timezone-aware datetime is required, not {start!r}")
-            start = start.astimezone(tz)
-        unit = duration.unit
-        if unit == "wd" or unit == "d":
-            t = self._t
-            ordinal = start.toordinal()
-            if t is None or not 0 <= ordinal - t[2] < t[3]:
-                t = self._need(start.year)
-            n = duration.amount
-            if unit == "wd":
-                wdays = t[6]
-                k = (bisect_right(wdays, ordinal) + n - 1) if n else bisect_left(wdays, ordinal)
-                if k < len(wdays):
-                    return t[7][k]
-                return self._working_days(start, n)
-            last = ordinal + n
-            if last - t[2] < t[3]:
-                wdays = t[6]
-                k = bisect_left(wdays, last)
-                if k < len(wdays):
-                    return t[7][k]
-            return self._days(start, n)
+        # The common cases (start and answer inside the precomputed days) are written out here:
+        # a Python call costs about as much as the arithmetic. Everything else: _deadline().
+        t = self._t
+        if t is not None:
+            tzinfo = getattr(start, "tzinfo", None)
+            if tzinfo is self.tz:
+                wall = start
+            elif tzinfo is UTC and t[9] is not None:
+                wall = start + t[9]  # fields = local wall time (the tzinfo is left as UTC)
+            else:
+                wall = self._local(start)
+            ordinal = wall.toordinal()
+            i = ordinal - t[2]
+            if 0 <= i < t[3]:
+                unit = duration.unit
+                n = duration.amount
+                if unit == "wm" or unit == "wh":
+                    if n:
+                        s = wall.hour * 3600 + wall.minute * 60 + wall.second
+                        cum = t[5]
+                        done = cum[i]
+                        for a, b in t[4][i]:
+                            if s <= a:
+                                break
+                            done += (b if s > b else s) - a
+                        target = done + (n * 60 if unit == "wm" else n * 3600)
+                        k = bisect_left(cum, target, i + 1)
+                        if k <= t[3]:
+                            rest = target - cum[k - 1]
+                            for a, b in t[4][k - 1]:
+                                if rest <= b - a:
+                                    return _at(t[8][k - 1], a + rest)
+                                rest -= b - a
+                elif unit == "wd":
+                    wdays = t[6]
+                    k = (bisect_right(wdays, ordinal) + n - 1) if n else bisect_left(wdays, ordinal)
+                    if k < len(wdays):
+                        return t[7][k]
+                elif unit == "d":
+                    if i + n < t[3]:
+                        wdays = t[6]
+                        k = bisect_left(wdays, ordinal + n)
+                        if k < len(wdays):
+                            return t[7][k]
+        return self._deadline(start, duration)
+
+    def _deadline(self, start: datetime, duration: Duration) -> datetime:
+        unit, n = duration.unit, duration.amount
+        factor = _NATURAL.get(unit)
+        if factor is not None:
+            self._local(start)  # only to refuse a naive datetime
+            moment = start.replace(microsecond=0).astimezone(UTC)
+            return (moment + timedelta(seconds=n * factor)).astimezone(self.tz)
+        local = self._local(start)
         factor = _WORKING.get(unit)
         if factor is not None:
-            return self._add(start, duration.amount * factor)
-        factor = _NATURAL.get(unit)
-        if factor is None:
-            raise DurationError(f"unknown unit {unit!r}")
-        moment = start.replace(microsecond=0).astimezone(UTC)
-        return (moment + timedelta(seconds=duration.amount * factor)).astimezone(tz)
+            return self._add(local, n * factor)
+        if unit == "wd":
+            return self._working_days(local, n)
+        if unit == "d":
+            return self._days(local, n)
+        raise DurationError(f"unknown unit {unit!r}")
 
     def add_working_seconds(self, start: datetime, seconds: int) -> datetime:
         """START + SECONDS of working time (see the module docstring for the rules)."""
@@ -361,17 +400,26 @@ class Calculator:
         raise AssertionError("unreachable: the prefix sums disagree with the windows")  # pragma: no cover
 
     def working_seconds_between(self, a: datetime, b: datetime) -> int:
-        """Seconds of working time in [A, B) (whole seconds; microseconds dropped)."""
+        """Seconds of working time in [A, B) (whole seconds; microseconds dropped).
+
+        Needs the calendar of the days from A's to the one before B when B is a midnight (the
+        interval is half-open); 0 when A == B.
+        """
         local_a, local_b = self._local(a), self._local(b)
         if b < a:
             raise ValueError("the end is before the start")
+        if local_a.replace(microsecond=0) == local_b.replace(microsecond=0):
+            return 0
+        sb = local_b.hour * 3600 + local_b.minute * 60 + local_b.second
+        if sb == 0:  # B at midnight: 24:00 of the day before, whose calendar is all we need
+            local_b = local_b - _DAY
+            sb = 86400
         t, i = self._position(local_a)
         j = local_b.toordinal() - t[2]
         if j >= t[3]:
             t = self._need(local_b.year, local_a.year)  # arrays covering both ends
             i, j = local_a.toordinal() - t[2], local_b.toordinal() - t[2]
         sa = local_a.hour * 3600 + local_a.minute * 60 + local_a.second
-        sb = local_b.hour * 3600 + local_b.minute * 60 + local_b.second
         return self._worked(t, j, sb) - self._worked(t, i, sa)
 
     @staticmethod
