@@ -23,18 +23,19 @@ from kefu.staff.models import User
 
 ANCHOR = dt.date(2026, 3, 31)
 NON_TRANSITIONS = {"create", "comment", "update", "feedback", "link"}
+SYSTEM = ["sla_policy", "escalate"]  # written by the SLA service, not part of the seeded walk
 RESOLVED_LIKE = {Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}
 ENDED = {Status.CLOSED, Status.REJECTED, Status.CANCELLED}
 
 
 @pytest.fixture
 def seeded(db):
-    return generate(customers=30, orders=200, seed=7, anchor=ANCHOR)
+    return generate(customers=30, orders=200, seed=7, anchor=ANCHOR, clocks=True)
 
 
 def _events_by_order():
     events = defaultdict(list)
-    for ev in OrderEvent.objects.order_by("order_id", "at", "id"):
+    for ev in OrderEvent.objects.exclude(action__in=SYSTEM).order_by("order_id", "at", "id"):
         events[ev.order_id].append(ev)
     return events
 
@@ -42,7 +43,7 @@ def _events_by_order():
 def test_counts_match_rows(seeded):
     assert seeded["customers"] == Customer.objects.count() == 30
     assert seeded["work orders"] == WorkOrder.objects.count() == 200
-    assert seeded["order events"] == OrderEvent.objects.count()
+    assert seeded["order events"] == OrderEvent.objects.exclude(action__in=SYSTEM).count()
     assert seeded["contacts"] == Contact.objects.count() == 240  # one per order + 20 % answered
     assert seeded["accounts"] == Account.objects.count() == 30
     assert seeded["feedback"] == Feedback.objects.count() > 0
@@ -248,3 +249,15 @@ def test_command_prints_counts():
     text = out.getvalue()
     assert "20 work orders" in text and "5 customers" in text and "123456" in text
     assert WorkOrder.objects.count() == 20
+
+
+def test_open_orders_carry_their_sla_clocks(seeded):
+    from kefu.orders.models import OPEN_STATUSES
+    from kefu.sla.models import OrderClock
+
+    open_orders = WorkOrder.objects.filter(status__in=OPEN_STATUSES)
+    assert seeded["open orders with SLA clocks"] == open_orders.count() > 0
+    assert set(OrderClock.objects.values_list("order_id", flat=True).distinct()) == set(open_orders.values_list("pk", flat=True))
+    waiting = open_orders.filter(status="waiting_customer").first()
+    if waiting is not None:
+        assert OrderClock.objects.filter(order=waiting, state="paused").exists()

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 
 from kefu.contacts.models import Channel, Contact, ContactOrder, IdentityVerification
 from kefu.customers.models import Account, Customer, Segment, Subscription
@@ -759,6 +759,7 @@ class _Context:
         self.ts, self.day = _db_converters(self.tz, self.horizon - 4000 * DAY, self.horizon)
         self.tables = {model: _Table(model, columns) for model, columns in COLUMNS.items()}
         self.ids = _next_ids(*COLUMNS)
+        self.first_order_id = self.ids[WorkOrder]
         self.customers: list[CustomerInfo] = []
         self.by_product: dict[str, list[CustomerInfo]] = {p: [] for p in Product.values}
         self._load_staff()
@@ -1425,7 +1426,8 @@ def _make_orders(ctx, count, extra_contacts):
     ctx.flush()
 
 
-def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None = None, stdout=None) -> dict:
+def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None = None, stdout=None,
+             clocks: bool = False) -> dict:
     """Add CUSTOMERS customers and ORDERS work orders (plus ~20 % contacts answered without one).
 
     Returns {label: rows created}. Same seed and anchor on an empty database: same data.
@@ -1442,7 +1444,29 @@ def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None =
         _make_orders(ctx, orders, orders // 5)
         _progress(stdout, f"work orders and contacts written after {time.monotonic() - began:.1f} s")
         _reset_sequences(list(COLUMNS))
-    return {LABELS[model]: table.count for model, table in ctx.tables.items()}
+        if clocks:
+            with_clocks = _open_order_clocks(ctx.first_order_id)
+            _progress(stdout, f"SLA clocks of {with_clocks} open orders after {time.monotonic() - began:.1f} s")
+    counts = {LABELS[model]: table.count for model, table in ctx.tables.items()}
+    if clocks:
+        counts["open orders with SLA clocks"] = with_clocks
+    return counts
+
+
+def _open_order_clocks(first_id) -> int:
+    """Open orders get their time limits by replaying their history through the SLA service,
+    so the demo shows running, paused and breached clocks exactly as live orders have them.
+    (Closed ones are left without: thousands of finished clocks would only slow the seed.)"""
+    from kefu.orders.models import OPEN_STATUSES
+    from kefu.sla.services import batch, replay
+
+    orders = WorkOrder.objects.filter(pk__gte=first_id, status__in=OPEN_STATUSES).select_related("customer", "subscription")
+    n = 0
+    with batch():
+        for order in orders.prefetch_related(Prefetch("events", OrderEvent.objects.order_by("at", "id"))).iterator(chunk_size=500):
+            replay(order, order.events.all())
+            n += 1
+    return n
 
 
 def _progress(stdout, message):

@@ -6,6 +6,8 @@ columns. Time is counted in each target's "own time": working seconds of its cal
 wm/wh/wd targets, natural seconds for m/h/d targets.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.utils import timezone
@@ -16,6 +18,29 @@ from kefu.core.errors import ValidationFailed
 from .calendars import UnknownCalendar, calculator_for
 from .engine import CalendarError, Duration, DurationError
 from .models import RESOLUTION_SIDE, Metric, OrderClock, SlaPolicy
+
+_memo: ContextVar[dict | None] = ContextVar("kefu_sla_memo", default=None)
+
+
+@contextmanager
+def batch():
+    """Within this block, policies, the category tree and calendars are read once: for
+    replaying many orders' histories. Outside it every call reads the current data."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _remember(key, load):
+    memo = _memo.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
 
 CRITERIA = ("kind", "category", "severity", "channel", "segment", "province", "area")
 POLICY_FIELDS = {"kind", "category_id", "severity", "channel", "subscription_id"}
@@ -38,7 +63,7 @@ def _category_line(category_id) -> set:
 
     if category_id is None:
         return set()
-    parents = dict(Category.objects.values_list("id", "parent_id"))
+    parents = _remember("categories", lambda: dict(Category.objects.values_list("id", "parent_id")))
     line, node = set(), category_id
     while node is not None and node not in line:
         line.add(node)
@@ -50,7 +75,8 @@ def select_policy(order):
     """(policy, criteria it matched on) — the most specific active match, or (None, {})."""
     facts = order_facts(order)
     best, best_key, best_reasons = None, None, {}
-    for policy in SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar"):
+    policies = _remember("policies", lambda: list(SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar")))
+    for policy in policies:
         reasons = {}
         for criterion in CRITERIA:
             wanted = getattr(policy, "category_id" if criterion == "category" else criterion)
@@ -75,7 +101,7 @@ class _Clockwork:
 
     def __init__(self, calendar_name: str, duration: str):
         try:
-            self.calc = calculator_for(calendar_name)
+            self.calc = _remember(("calendar", calendar_name), lambda: calculator_for(calendar_name))
             self.duration = Duration.parse(duration)
         except (UnknownCalendar, DurationError) as exc:
             raise ValidationFailed(_("The SLA target is misconfigured: %(e)s") % {"e": exc}) from None
@@ -131,10 +157,10 @@ def order_event(order, event) -> None:
     """Called by orders.services for every event it writes, inside the same transaction."""
     at, action = event.at, event.action
     if action == "create":
-        _apply_policy(order, event, at, start_from=at)
+        _apply_policy(order, event, at)
         return
     if action == "update" and POLICY_FIELDS & set(event.data.get("changes", {})):
-        _apply_policy(order, event, at, start_from=None)
+        _apply_policy(order, event, at)
         return
     if action == "accept":
         _stop(order, [Metric.ACCEPTANCE], at)
@@ -156,24 +182,32 @@ def order_event(order, event) -> None:
 
 
 def _current_policy(order):
-    clock = OrderClock.objects.filter(order=order, policy__isnull=False).order_by("-id").select_related("policy").first()
-    return clock.policy if clock else None
+    policy_id = OrderClock.objects.filter(order=order, policy__isnull=False).order_by("-id").values_list("policy_id", flat=True).first()
+    if policy_id is None:
+        return None
+    known = (_memo.get() or {}).get("policies") or ()
+    found = next((p for p in known if p.pk == policy_id), None)
+    return found or SlaPolicy.objects.prefetch_related("targets__calendar").filter(pk=policy_id).first()
 
 
-def _apply_policy(order, event, at, start_from):
+def _apply_policy(order, event, at):
     """Choose the policy; on a change of policy, move the live clocks to the new targets."""
     from kefu.orders.models import OrderEvent
 
     policy, reasons = select_policy(order)
-    previous = _current_policy(order)
-    if start_from is None and policy == previous:
+    fresh = event.action == "create"  # a new order has no clocks and no policy yet
+    previous = None if fresh else _current_policy(order)
+    if not fresh and policy == previous:
         return
-    OrderEvent.objects.create(order=order, at=at, actor=event.actor, action="sla_policy", from_status=order.status,
-                              to_status=order.status, data={"policy": policy.name if policy else None,
+    OrderEvent.objects.create(order=order, at=at, actor_id=event.actor_id, action="sla_policy", from_status=event.to_status,
+                              to_status=event.to_status, data={"policy": policy.name if policy else None,
                                                             "policy_id": policy.pk if policy else None,
                                                             "matched_on": {k: v if not isinstance(v, set) else sorted(v) for k, v in reasons.items()},
                                                             "previous": previous.name if previous else None})
     if policy is None:
+        return
+    if fresh:
+        _start(order, policy, at, metrics=set(Metric.values), round=order.reopen_count)
         return
     targets = {t.metric: t for t in policy.targets.all()}
     live = {c.metric: c for c in OrderClock.objects.filter(order=order, state__in=LIVE).select_related("calendar")}
@@ -186,7 +220,7 @@ def _apply_policy(order, event, at, start_from):
             _schedule(clock)
         clock.save()
     done = set(OrderClock.objects.filter(order=order, round=order.reopen_count).values_list("metric", flat=True))
-    _start(order, policy, start_from or order.created_at, metrics=set(targets) - done, round=order.reopen_count)
+    _start(order, policy, order.created_at, metrics=set(targets) - done, round=order.reopen_count)
 
 
 def _start(order, policy, at, *, metrics, round):
@@ -226,11 +260,10 @@ def _restart_updates(order, at):
 def _pause(order, at):
     from .models import ClockPause
 
-    clocks = list(OrderClock.objects.filter(order=order, metric__in=RESOLUTION_SIDE, state=OrderClock.State.RUNNING))
-    for clock in clocks:
-        clock.state, clock.paused_at, clock.next_check_at = OrderClock.State.PAUSED, at, None
-        clock.save(update_fields=["state", "paused_at", "next_check_at"])
-    ClockPause.objects.bulk_create([ClockPause(clock=c, started_at=at) for c in clocks])
+    running = OrderClock.objects.filter(order=order, metric__in=RESOLUTION_SIDE, state=OrderClock.State.RUNNING)
+    ids = list(running.values_list("pk", flat=True))
+    OrderClock.objects.filter(pk__in=ids).update(state=OrderClock.State.PAUSED, paused_at=at, next_check_at=None)
+    ClockPause.objects.bulk_create([ClockPause(clock_id=pk, started_at=at) for pk in ids])
 
 
 def _resume(order, at):
@@ -311,3 +344,14 @@ def mark_read(user, notification_id):
         note.read_at = timezone.now()
         note.save(update_fields=["read_at"])
     return note
+
+
+def replay(order, events=None) -> None:
+    """Build an order's clocks from its recorded history, as if they had run all along (for
+    orders written without the services: demo data, imports). Wrap many calls in batch();
+    EVENTS, if given, are the order's events in order (prefetched by the caller)."""
+    if events is None:
+        events = order.events.order_by("at", "id")
+    for event in events:
+        if event.action not in ("sla_policy", "escalate"):
+            order_event(order, event)

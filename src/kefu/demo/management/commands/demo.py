@@ -20,7 +20,7 @@ class Command(BaseCommand):
         if WorkOrder.objects.exists():
             self.stdout.write("Demo data already present; not loading it again.")
         else:
-            counts = generate(customers=customers, orders=orders, seed=seed)
+            counts = generate(customers=customers, orders=orders, seed=seed, clocks=True)
             self.stdout.write("Loaded demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
         self.stdout.write(org.logins_text())
         self.stdout.write("Demo service password of every demo customer: 123456")

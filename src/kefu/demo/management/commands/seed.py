@@ -1,3 +1,4 @@
+import argparse
 import datetime as dt
 import time
 from zoneinfo import ZoneInfo
@@ -23,8 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument("--anchor", type=_date, default=None,
                             help="YYYY-MM-DD: data covers the ~120 days before this date (default: today)")
+        parser.add_argument("--clocks", action=argparse.BooleanOptionalAction, default=False,
+                            help="also give open orders their SLA clocks by replaying their histories "
+                                 "(about 8 ms an open order; `kefu demo` does it)")
 
-    def handle(self, customers, orders, seed, anchor, **options):
+    def handle(self, customers, orders, seed, anchor, clocks, **options):
         from kefu.demo.seed import generate
 
         if customers < 0 or orders < 0:
@@ -35,7 +39,7 @@ class Command(BaseCommand):
             anchor = _date(anchor)
         anchor = anchor or dt.datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
         began = time.monotonic()
-        counts = generate(customers=customers, orders=orders, seed=seed, anchor=anchor,
+        counts = generate(customers=customers, orders=orders, seed=seed, anchor=anchor, clocks=clocks,
                           stdout=self.stdout if options["verbosity"] > 1 else None)
         elapsed = time.monotonic() - began
         for label, n in counts.items():
