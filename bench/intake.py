@@ -287,7 +287,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.log = open(Path(log_dir) / "serve.log", "w+")  # noqa: SIM115 - closed in stop()
-        args = ["serve", "--host", HOST, "--port", str(self.port)]
+        args = ["serve", "--host", HOST, "--port", str(self.port), "--no-worker"]
         if workers:
             args += ["--workers", str(workers)]
         cmd = [KEFU, *args] if KEFU else [sys.executable, "-m", "kefu.cli", *args]

@@ -170,6 +170,9 @@ KEFU_PERMISSION_CACHE_SECONDS = env_int("KEFU_PERMISSION_CACHE_SECONDS", 60)
 KEFU_API_MAX_PAGE_SIZE = env_int("KEFU_API_MAX_PAGE_SIZE", 200)
 # gunicorn worker processes for `kefu serve` (default: 2 per core + 1).
 KEFU_WORKERS = env_int("KEFU_WORKERS", (os.cpu_count() or 1) * 2 + 1)
+# `kefu serve` starts one `kefu worker` beside itself (the embedded default); set false when
+# workers run as their own service.
+KEFU_EMBEDDED_WORKER = env_bool("KEFU_EMBEDDED_WORKER", True)
 # How often `kefu worker` runs the SLA escalation scan and the auto-confirmation, in seconds.
 KEFU_SLA_SCAN_SECONDS = env_int("KEFU_SLA_SCAN_SECONDS", 30)
 KEFU_AUTOCONFIRM_SECONDS = env_int("KEFU_AUTOCONFIRM_SECONDS", 300)

@@ -11,7 +11,7 @@ from kefu.orders.models import WorkOrder
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_claims_have_one_winner(agent, handler, handler2, order, departments):
     services.accept(agent, order.pk)
     services.assign(agent, order.pk, department_id=departments["tech-support"].pk)

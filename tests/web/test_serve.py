@@ -22,14 +22,14 @@ def _free_port():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_workers_do_not_share_a_connection(agent, order):
     _t, token = ApiToken.issue(agent)
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     port = _free_port()
     env = os.environ | {"DATABASE_URL": url}
-    server = subprocess.Popen([sys.executable, "-m", "kefu.cli", "serve", "--port", str(port), "--workers", "3"],
+    server = subprocess.Popen([sys.executable, "-m", "kefu.cli", "serve", "--port", str(port), "--workers", "3", "--no-worker"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

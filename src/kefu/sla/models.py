@@ -146,7 +146,7 @@ class SlaTarget(models.Model):
     calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="+")
     duration = models.CharField(_("duration"), max_length=12, validators=[_check_duration],
                                 help_text=_("e.g. 15m, 24h, 2wh (working hours), 3wd (working days), 15d"))
-    warn_percent = models.PositiveSmallIntegerField(_("warn at % elapsed"), default=80)
+    warn_percent = models.PositiveSmallIntegerField(_("warning threshold (percent of the time elapsed)"), default=80)
 
     class Meta:
         verbose_name = _("SLA target")
@@ -174,7 +174,7 @@ class OrderClock(models.Model):
     # The target as it was when the clock started: later policy edits do not rewrite history.
     calendar = models.ForeignKey(Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="+")
     duration = models.CharField(_("duration"), max_length=12)
-    warn_percent = models.PositiveSmallIntegerField(_("warn at % elapsed"), default=80)
+    warn_percent = models.PositiveSmallIntegerField(_("warning threshold (percent of the time elapsed)"), default=80)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due at"))

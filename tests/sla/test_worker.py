@@ -1,0 +1,30 @@
+"""`kefu worker --once`: schedules the periodic tasks (once, however often it is asked) and runs them."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from kefu.orders import services
+from kefu.sla.management.commands.worker import enqueue_if_idle
+from kefu.sla.models import Escalation, OrderClock
+from kefu.sla.tasks import scan_sla
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_once_runs_the_scan(agent, customer):
+    order = services.create_order(agent, kind="consultation", title="流量包咨询", customer_id=customer.pk, channel="wechat")
+    past = timezone.now() - timedelta(minutes=30)
+    OrderClock.objects.filter(order=order).update(warn_at=past, due_at=past, next_check_at=past)
+    call_command("worker", "--once", verbosity=0)
+    assert Escalation.objects.filter(clock__order=order).exists()
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_periodic_tasks_are_not_queued_twice(db):
+    assert enqueue_if_idle(scan_sla) is True
+    assert enqueue_if_idle(scan_sla) is False
+    assert DBTaskResult.objects.count() == 1
