@@ -28,3 +28,40 @@ def test_periodic_tasks_are_not_queued_twice(db):
     assert enqueue_if_idle(scan_sla) is True
     assert enqueue_if_idle(scan_sla) is False
     assert DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_scans_escalate_each_step_once(agent, customer):
+    import threading
+
+    from django.db import connection
+
+    from kefu.sla import escalation
+    from kefu.sla.models import EscalationStep, Notification
+
+    orders = [services.create_order(agent, kind="complaint", title=f"投诉{i}", customer_id=customer.pk, channel="hotline")
+              for i in range(30)]
+    past = timezone.now() - timedelta(hours=3)
+    OrderClock.objects.filter(order__in=orders).update(warn_at=past, due_at=past, next_check_at=past)
+    now = timezone.now()
+    barrier = threading.Barrier(3)
+
+    def worker():
+        try:
+            barrier.wait()
+            while escalation.scan(now, limit=7):
+                pass
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    clocks = OrderClock.objects.filter(order__in=orders).count()
+    steps = EscalationStep.objects.filter(is_active=True).count()
+    assert Escalation.objects.count() == clocks * steps  # every step of every clock, once
+    per_step = Notification.objects.values("order_id", "message", "recipient_id").distinct().count()
+    assert per_step == Notification.objects.count()  # nobody told the same thing twice
