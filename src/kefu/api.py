@@ -17,6 +17,7 @@ from kefu.orders.api import router as orders_router
 from kefu.sla.api import router as notifications_router
 from kefu.staff.api import router as staff_router
 from kefu.staff.models import ApiToken
+from kefu.triage.api import router as triage_router
 
 
 class BearerToken(HttpBearer):
@@ -83,5 +84,6 @@ api.add_router("/subscriptions", subscriptions_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/triage", triage_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

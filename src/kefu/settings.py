@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kefu.contacts",
     "kefu.orders",
     "kefu.sla",
+    "kefu.triage",
     "django_tasks_db",
     "kefu.demo",
     "kefu.web",
@@ -176,6 +177,8 @@ KEFU_EMBEDDED_WORKER = env_bool("KEFU_EMBEDDED_WORKER", True)
 # How often `kefu worker` runs the SLA escalation scan and the auto-confirmation, in seconds.
 KEFU_SLA_SCAN_SECONDS = env_int("KEFU_SLA_SCAN_SECONDS", 30)
 KEFU_AUTOCONFIRM_SECONDS = env_int("KEFU_AUTOCONFIRM_SECONDS", 300)
+# The triage model file; empty: the newest one `kefu triage train` wrote, else the starter model.
+KEFU_TRIAGE_MODEL = os.environ.get("KEFU_TRIAGE_MODEL", "")
 # Where one-time SMS verification codes go until an SMS gateway is configured: "log".
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "log")
 

@@ -1,0 +1,99 @@
+"""Triage: the classifier's suggestion for a text, corrected by the operator's rules.
+
+The model in use is KEFU_TRIAGE_MODEL if set, else the newest `triage-*.joblib` that
+`kefu triage train` wrote under KEFU_DATA_DIR/models, else the starter model shipped with
+Kefu (trained on generated demo data, and it says so).
+"""
+
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import ValidationFailed
+
+from . import rules as rule_engine
+from .models import TriageRule
+
+STARTER_MODEL = Path(__file__).with_name("starter-model.joblib")
+TRAINED_STATUSES = ("resolved", "confirmed", "closed")
+
+_loaded: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def model_path() -> Path:
+    if settings.KEFU_TRIAGE_MODEL:
+        return Path(settings.KEFU_TRIAGE_MODEL)
+    trained = sorted((settings.DATA_DIR / "models").glob("triage-*.joblib"))
+    return trained[-1] if trained else STARTER_MODEL
+
+
+def current_model():
+    """The model in use, loaded once per process and file."""
+    from .classifier import TriageModel
+
+    path = model_path()
+    key = f"{path}:{path.stat().st_mtime_ns if path.exists() else 0}"
+    model = _loaded.get(key)
+    if model is None:
+        if not path.exists():
+            raise ValidationFailed(_("No triage model at %(path)s: run `kefu triage train`.") % {"path": path})
+        with _lock:
+            model = _loaded[key] = TriageModel.load(path)
+    return model
+
+
+def suggest(title: str, description: str = "") -> dict:
+    """Kind, category and severity with confidences and the words behind them, after the rules."""
+    from kefu.orders.models import Category
+
+    text = f"{title}\n{description}".strip()
+    if not text:
+        raise ValidationFailed(_("Nothing to classify."), fields={"title": _("is required")})
+    model = current_model()
+    out = model.predict(text).as_dict()
+    active = list(TriageRule.objects.filter(is_active=True))
+    kind, severity, flag, fired = rule_engine.apply(active, text, out["kind"]["label"], out["severity"]["label"])
+    out["kind"]["final"], out["severity"]["final"] = kind, severity
+    if out.get("category"):
+        category = Category.objects.filter(code=out["category"]["label"]).values("id", "name").first()
+        out["category"] |= {"id": category["id"], "name": category["name"]} if category else {"id": None, "name": ""}
+    out["rules"] = fired
+    out["flags"] = ["complaint_coordinator"] if flag else []
+    out["model"] = {"version": model.version, "trained_on": model.trained_on, "examples": model.n_examples}
+    return out
+
+
+def training_examples() -> list:
+    """Orders whose classification people confirmed: those handled to resolution or beyond
+    (the handler and the owner worked them under that category)."""
+    from kefu.orders.models import WorkOrder
+
+    from .classifier import Example
+
+    rows = (WorkOrder.objects.filter(status__in=TRAINED_STATUSES, category__isnull=False)
+            .values_list("title", "description", "kind", "category__code", "severity").order_by("id").iterator(chunk_size=5000))
+    return [Example(text=f"{t}\n{d}", kind=k, category=c, severity=s) for t, d, k, c, s in rows]
+
+
+def train(*, out=None, seed=0, trained_on=None):
+    from .classifier import TriageModel
+
+    examples = training_examples()
+    if len(examples) < 50:
+        raise ValidationFailed(_("Too few handled work orders with a category to learn from (%(n)s; at least 50).") % {"n": len(examples)})
+    model = TriageModel.train(examples, trained_on=trained_on or _("work orders in this database"), seed=seed)
+    path = Path(out) if out else settings.DATA_DIR / "models" / f"triage-{model.version.replace(':', '')}.joblib"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return model, path
+
+
+def evaluate(*, test_fraction=0.2, seed=0):
+    from .classifier import TriageModel, format_report, split
+
+    train_set, test_set = split(training_examples(), test_fraction=test_fraction, seed=seed)
+    model = TriageModel.train(train_set, trained_on=_("work orders in this database"), seed=seed)
+    return format_report(model.evaluate(test_set), trained_on=model.trained_on), len(train_set), len(test_set)
