@@ -36,6 +36,25 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _calendars_cover_next_year(request):
+    """Tests create orders at the real date, and deadlines near December run into next year,
+    whose official calendar may not be published yet. Production refuses such deadlines (and
+    tests of that pin their own dates); here the next year counts as covered, so the suite
+    does not start failing every Christmas."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db" if marker and marker.kwargs.get("transaction") else "db")
+    from django.utils import timezone
+
+    from kefu.sla.models import Calendar, new_revision
+
+    next_year = timezone.now().year + 1
+    Calendar.objects.filter(follows_official=True, official_to__lt=next_year).update(official_to=next_year,
+                                                                                    revision=new_revision())
+
+
+@pytest.fixture(autouse=True)
 def _english():
     # A request with Accept-Language leaves its language active in the thread; reset it.
     from django.utils import translation

@@ -177,6 +177,9 @@ KEFU_EMBEDDED_WORKER = env_bool("KEFU_EMBEDDED_WORKER", True)
 # How often `kefu worker` runs the SLA escalation scan and the auto-confirmation, in seconds.
 KEFU_SLA_SCAN_SECONDS = env_int("KEFU_SLA_SCAN_SECONDS", 30)
 KEFU_AUTOCONFIRM_SECONDS = env_int("KEFU_AUTOCONFIRM_SECONDS", 300)
+# A complaint by the same customer about the same service within this many days is a repeat
+# complaint (重复投诉): linked, counted and raised one severity step. 0 turns it off.
+KEFU_REPEAT_COMPLAINT_DAYS = env_int("KEFU_REPEAT_COMPLAINT_DAYS", 30)
 # The triage model file; empty: the newest one `kefu triage train` wrote, else the starter model.
 KEFU_TRIAGE_MODEL = os.environ.get("KEFU_TRIAGE_MODEL", "")
 # Where one-time SMS verification codes go until an SMS gateway is configured: "log".

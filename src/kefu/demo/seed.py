@@ -679,7 +679,7 @@ COLUMNS = {
     WorkOrder: ("id", "created_at", "updated_at", "version", "number", "kind", "category_id", "severity", "channel",
                 "status", "customer_id", "subscription_id", "title", "description", "resolution", "owner_id",
                 "handler_id", "department_id", "parent_id", "reopen_count", "satisfaction", "needs_review",
-                "accepted_at", "resolved_at", "closed_at"),
+                "accepted_at", "resolved_at", "closed_at", "repeat_count"),
     OrderEvent: ("id", "order_id", "at", "actor_id", "action", "from_status", "to_status", "reason", "note",
                  "visibility", "data", "disputes_id"),
     Feedback: ("id", "order_id", "resolution_event_id", "confirmed", "score", "satisfied", "comment", "channel",
@@ -1088,7 +1088,7 @@ class _Order:
                 self.category_id, self.severity, self.channel, self.status, self.customer_id, self.subscription_id,
                 self.title, self.description, self.resolution, self.owner_id, self.handler_id, self.department_id,
                 None, self.reopen_count, self.satisfaction, self.needs_review, self.accepted_at,
-                self.resolved_at, self.closed_at)
+                self.resolved_at, self.closed_at, 0)
 
 
 class _History:

@@ -83,6 +83,8 @@ class WorkOrder(VersionedModel):
     department = models.ForeignKey("staff.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders", db_index=False)
     parent = models.ForeignKey("self", verbose_name=_("parent order"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     reopen_count = models.PositiveIntegerField(_("re-complaints"), default=0)
+    repeat_count = models.PositiveIntegerField(_("repeat complaints before this one"), default=0,
+                                               help_text=_("Earlier complaints of the customer about the same service within the repeat window."))
     satisfaction = models.PositiveSmallIntegerField(_("latest satisfaction score"), null=True, blank=True)
     needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)

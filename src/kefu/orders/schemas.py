@@ -67,6 +67,7 @@ class OrderOut(Schema):
     department: Ref | None
     parent_id: int | None
     reopen_count: int
+    repeat_count: int
     satisfaction: int | None
     needs_review: bool
     version: int

@@ -17,6 +17,7 @@ from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, get_or_404, lock_version, require
 from kefu.sla import services as sla
+from kefu.triage import repeats as triage
 
 from .models import OPEN_STATUSES, Category, Feedback, OrderEvent, OrderLink, Status, WorkOrder
 from .states import PUBLIC_ACTIONS, TRANSITIONS
@@ -114,13 +115,21 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     order = WorkOrder(kind=kind, title=title, description=description, channel=channel,
                       severity=severity, customer=customer, owner=actor)
     _set_references(order, category_id=category_id, subscription_id=subscription_id, parent_id=parent_id)
+    earlier = triage.earlier_complaint(order)
+    if earlier is not None:
+        # 重复投诉: counted, and one step more severe than the complaint it repeats.
+        order.repeat_count = earlier.repeat_count + 1
+        order.severity = triage.raised(max(order.severity, earlier.severity, key=triage.SEVERITY_RANK.get))
     order.number = temporary_number()
     order.save()
     assign_number(order, "number", order_number(order.pk, order.created_at))
     if contact_id is not None:
         _link_contact(order, contact_id, ContactOrder.Role.RAISED)
-    _event(order, actor, "create", "", Status.NEW, data={"number": order.number, "kind": kind, "severity": severity,
-                                                           "channel": channel, "category": category_id})
+    data = {"number": order.number, "kind": kind, "severity": order.severity, "channel": channel, "category": category_id}
+    if earlier is not None:
+        OrderLink.objects.create(source=order, target=earlier, type=OrderLink.Type.REPEAT, created_by=actor)
+        data |= {"repeat_of": earlier.number, "repeat_count": order.repeat_count, "severity_asked": severity}
+    _event(order, actor, "create", "", Status.NEW, data=data)
     return order
 
 
