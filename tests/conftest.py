@@ -52,6 +52,10 @@ def _calendars_cover_next_year(request):
     next_year = timezone.now().year + 1
     Calendar.objects.filter(follows_official=True, official_to__lt=next_year).update(official_to=next_year,
                                                                                     revision=new_revision())
+    from kefu.sla import calendars, services
+
+    calendars.forget()
+    services.forget_cached()
 
 
 @pytest.fixture(autouse=True)

@@ -58,7 +58,8 @@ def test_edits_reach_the_cached_calculator(db):
 
 
 def test_import_csv_extends_the_covered_years(db, tmp_path):
-    Calendar.objects.filter(name="cn-office").update(official_to=2026)  # as published today
+    Calendar.objects.filter(name="cn-office").update(official_to=2026, revision="as-published")  # as today
+    calendars.forget()
     csv = tmp_path / "2027.csv"
     csv.write_text("date,kind,name\n2027-01-01,holiday,元旦\n2027-01-04,workday,调休\n", encoding="utf-8")
     out = _run("import", "--calendar", "cn-office", str(csv), "--covers-years", "2027")

@@ -1,6 +1,7 @@
 """Calendars from the database as engine Calculators, cached per process until they change."""
 
 import threading
+import time
 
 from django.utils.translation import gettext as _
 
@@ -62,13 +63,22 @@ def spec_of(calendar: Calendar) -> CalendarSpec:
     return CalendarSpec(tz=calendar.time_zone, weekly=weekly, exceptions=exceptions, covered_years=covered)
 
 
+CHECK_SECONDS = 1.0
+_checked: dict[str, float] = {}
+
+
 def calculator_for(name: str) -> Calculator:
-    """The calculator of calendar NAME: one small query to check its revision, then cached."""
+    """The calculator of calendar NAME, cached per process. Its revision is checked (one small
+    query) at most once a second, so an edit reaches every process within a second."""
+    cached = _cache.get(name)
+    now = time.monotonic()
+    if cached is not None and now - _checked.get(name, 0.0) < CHECK_SECONDS:
+        return cached[1]
     row = Calendar.objects.filter(name=name).values_list("pk", "revision").first()
     if row is None:
         raise UnknownCalendar(name)
     pk, revision = row
-    cached = _cache.get(name)
+    _checked[name] = now
     if cached is not None and cached[0] == revision:
         return cached[1]
     with _lock:
@@ -77,7 +87,13 @@ def calculator_for(name: str) -> Calculator:
     return calc
 
 
+def forget() -> None:
+    """Make this process look at the calendars again at once (after bulk changes)."""
+    _checked.clear()
+
+
 def new_revision_for(sender, instance, **kwargs):
+    forget()
     from .models import new_revision
 
     calendar_id = instance.pk if sender is Calendar else instance.calendar_id

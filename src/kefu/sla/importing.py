@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .calendars import format_windows, parse_windows
+from .calendars import forget, format_windows, parse_windows
 from .models import Calendar, CalendarDay, new_revision
 
 WORKDAY_WORDS = ("补班", "上班", "班", "working day", "workday")
@@ -89,4 +89,5 @@ def import_file(calendar: Calendar, path, covers_years=None):
         update |= {"official_from": first, "official_to": last}
         years = (first, last)
     Calendar.objects.filter(pk=calendar.pk).update(**update)
+    forget()
     return len(rows), years

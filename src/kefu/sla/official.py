@@ -54,6 +54,9 @@ def load_official(Calendar, CalendarDay, names=None) -> dict[str, int]:
             official_from=min(first, calendar.official_from or first), official_to=max(last, calendar.official_to or last),
             revision=new_revision())
         written[calendar.name] = len(rows)
+    from .calendars import forget
+
+    forget()
     return written
 
 

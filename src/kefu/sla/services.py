@@ -6,6 +6,7 @@ columns. Time is counted in each target's "own time": working seconds of its cal
 wm/wh/wd targets, natural seconds for m/h/d targets.
 """
 
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
@@ -36,10 +37,31 @@ def batch():
 def _remember(key, load):
     memo = _memo.get()
     if memo is None:
-        return load()
+        return _recent(key, load)
     if key not in memo:
         memo[key] = load()
     return memo[key]
+
+
+# Policies and the category tree change rarely but are read on every new order: keep them for
+# a few seconds per process. An edit clears this process's copy at once (signals in apps.py);
+# other processes see it within REFRESH_SECONDS.
+REFRESH_SECONDS = 5.0
+_recent_cache: dict = {}
+
+
+def _recent(key, load):
+    now = time.monotonic()
+    hit = _recent_cache.get(key)
+    if hit is not None and now - hit[0] < REFRESH_SECONDS:
+        return hit[1]
+    value = load()
+    _recent_cache[key] = (now, value)
+    return value
+
+
+def forget_cached(**kwargs) -> None:
+    _recent_cache.clear()
 
 
 CRITERIA = ("kind", "category", "severity", "channel", "segment", "province", "area")
