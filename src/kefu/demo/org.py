@@ -60,7 +60,33 @@ def ensure_org() -> dict:
             user.groups.add(Group.objects.get(name=role))
     for code, lead in (("front-office", "supervisor"), ("tech-support", "handler"), ("complaints", "coordinator")):
         Department.objects.filter(code=code, lead__isnull=True).update(lead=User.objects.get(username=lead))
+    ensure_dispatch_rules(depts)
     return depts
+
+
+# Ordered dispatch rules of the demo centre: name, criteria, department code (first match wins).
+DISPATCH_RULES = [
+    ("Major complaints → complaint coordination", {"kind": "complaint", "severity": "major"}, "complaints"),
+    ("Billing complaints → billing", {"kind": "complaint", "category": "cmp-billing"}, "billing"),
+    ("Complaints → complaint coordination", {"kind": "complaint"}, "complaints"),
+    ("Major faults → network operations", {"kind": "fault", "severity": "major"}, "network-ops"),
+    ("Faults → tech support", {"kind": "fault"}, "tech-support"),
+    ("Business requests → sales", {"kind": "business"}, "sales"),
+    ("Everything else → front office", {}, "front-office"),
+]
+
+
+def ensure_dispatch_rules(depts) -> None:
+    from kefu.orders.models import Category
+    from kefu.triage.models import DispatchRule
+
+    if DispatchRule.objects.exists():
+        return  # the operator's rules are theirs
+    for position, (name, criteria, dept) in enumerate(DISPATCH_RULES, start=1):
+        criteria = dict(criteria)
+        if "category" in criteria:
+            criteria["category"] = Category.objects.get(code=criteria["category"])
+        DispatchRule.objects.create(name=name, position=position * 10, department=depts[dept], **criteria)
 
 
 def logins_text() -> str:

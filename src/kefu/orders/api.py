@@ -85,6 +85,14 @@ def assign(request, order_id: int, payload: AssignIn):
     return _detail(request, services.assign(request.user, order_id, **payload.dict()))
 
 
+@router.post("/{int:order_id}/dispatch", response={200: OrderDetailOut, **ERRORS})
+def dispatch(request, order_id: int, payload: NoteIn):
+    """派单 by the ordered dispatch rules: the first matching rule's department; the event names the rule."""
+    from kefu.triage import routing
+
+    return _detail(request, routing.dispatch(request.user, order_id, **payload.dict()))
+
+
 @router.post("/{int:order_id}/transfer", response={200: OrderDetailOut, **ERRORS})
 def transfer(request, order_id: int, payload: TransferIn):
     return _detail(request, services.transfer(request.user, order_id, **payload.dict()))

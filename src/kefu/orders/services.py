@@ -228,11 +228,14 @@ def accept(actor, order_id, *, note=""):
 
 
 @transaction.atomic
-def assign(actor, order_id, *, department_id=None, handler_id=None, note=""):
-    """派单: send the order to a department, and optionally to one handler in it."""
+def assign(actor, order_id, *, department_id=None, handler_id=None, note="", rule=None):
+    """派单: send the order to a department, and optionally to one handler in it. RULE, when
+    a dispatch rule chose the department, is recorded on the event."""
     order = _begin(actor, order_id, "assign")
     department, handler = _resolve_target(department_id, handler_id)
     data = _move(order, department, handler)
+    if rule is not None:
+        data["rule"] = rule
     return _finish(order, actor, "assign", note=note, data=data)
 
 
