@@ -62,6 +62,20 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    @staticmethod
+    def lineage(category_id, parents: dict | None = None) -> set:
+        """The category and all its ancestors, so that a rule on 投诉 also covers
+        投诉 › 资费 › 乱扣费. PARENTS ({id: parent_id}) may be passed in by callers that cache it."""
+        if category_id is None:
+            return set()
+        if parents is None:
+            parents = dict(Category.objects.values_list("id", "parent_id"))
+        line, node = set(), category_id
+        while node is not None and node not in line:
+            line.add(node)
+            node = parents.get(node)
+        return line
+
 
 class WorkOrder(VersionedModel):
     """A work order (工单). Its status changes only through orders.services."""

@@ -80,17 +80,9 @@ def order_facts(order) -> dict:
 
 
 def _category_line(category_id) -> set:
-    """The category and its ancestors: a policy on 投诉 also covers 投诉 › 资费 › 乱扣费."""
     from kefu.orders.models import Category
 
-    if category_id is None:
-        return set()
-    parents = _remember("categories", lambda: dict(Category.objects.values_list("id", "parent_id")))
-    line, node = set(), category_id
-    while node is not None and node not in line:
-        line.add(node)
-        node = parents.get(node)
-    return line
+    return Category.lineage(category_id, _remember("categories", lambda: dict(Category.objects.values_list("id", "parent_id"))))
 
 
 def select_policy(order):

@@ -11,21 +11,10 @@ from .models import DispatchRule
 CRITERIA = ("kind", "severity", "channel", "segment", "province")
 
 
-def _category_line(category_id) -> set:
-    from kefu.orders.models import Category
-
-    if category_id is None:
-        return set()
-    parents = dict(Category.objects.values_list("id", "parent_id"))
-    line, node = set(), category_id
-    while node is not None and node not in line:
-        line.add(node)
-        node = parents.get(node)
-    return line
-
-
 def route(order):
     """The first matching active rule, or None."""
+    from kefu.orders.models import Category
+
     facts = {"kind": order.kind, "severity": order.severity, "channel": order.channel,
              "segment": order.customer.segment,
              "province": order.subscription.province if order.subscription_id else order.customer.province}
@@ -34,7 +23,7 @@ def route(order):
         if any(getattr(rule, c) and getattr(rule, c) != facts[c] for c in CRITERIA):
             continue
         if rule.category_id is not None:
-            line = _category_line(order.category_id) if line is None else line
+            line = Category.lineage(order.category_id) if line is None else line
             if rule.category_id not in line:
                 continue
         return rule
