@@ -500,8 +500,10 @@ def _event(order, actor, action, from_status, to_status, *, reason="", note="", 
     event = OrderEvent.objects.create(order=order, at=timezone.now(), actor=actor, action=action, from_status=from_status,
                                       to_status=to_status, reason=(reason or "").strip()[:500], note=note or "",
                                       visibility=visibility, data=data or {}, disputes=disputes)
-    # Every event passes here, so the SLA clocks follow the order without rescanning anything.
+    # Every event passes here, so the SLA clocks follow the order without rescanning anything,
+    # and the first-contact owner hears of what the customer is told.
     sla.order_event(order, event)
+    sla.tell_owner(order, event)
     return event
 
 

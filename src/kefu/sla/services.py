@@ -337,6 +337,22 @@ def due_within_order_ids(minutes: int, now=None):
 
 # --- notifications -------------------------------------------------------------------------
 
+def notify(user, order, message: str) -> None:
+    from .models import Notification
+
+    if user is not None and user.is_active:
+        Notification.objects.create(recipient=user, order=order, message=message[:300], created_at=timezone.now())
+
+
+def tell_owner(order, event) -> None:
+    """首问负责制: the first-contact owner hears of every customer-visible change and of the
+    resolution that someone else makes on their order."""
+    if event.actor_id == order.owner_id or not (event.visibility == "customer" or event.action == "resolve"):
+        return
+    what = {"resolve": _("resolved"), "comment": _("a reply to the customer")}.get(event.action, event.action)
+    notify(order.owner, order, _("%(number)s: %(what)s by %(who)s.") % {
+        "number": order.number, "what": what, "who": event.actor or _("the system")})
+
 def notifications_for(user, *, unread=True, limit=50):
     from .models import Notification
 
