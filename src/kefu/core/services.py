@@ -15,9 +15,10 @@ def find(qs, **lookup):
     return next(iter(qs.filter(**lookup)[:1]), None)
 
 
-def get_or_404(model, pk, *, lock=False):
-    qs = model.objects.select_for_update() if lock else model.objects
-    obj = find(qs, pk=pk)
+def get_or_404(model, pk, *, lock=False, queryset=None):
+    """The row, from QUERYSET if given (e.g. with its relations joined), or a NotFound."""
+    qs = queryset if queryset is not None else model.objects
+    obj = find(qs.select_for_update() if lock else qs, pk=pk)
     if obj is None:
         raise NotFound(_("%(what)s %(id)s does not exist.") % {"what": str(model._meta.verbose_name).capitalize(), "id": pk})
     return obj

@@ -31,7 +31,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        obj = self.get_object(request, object_id)
+        obj = (getattr(response, "context_data", None) or {}).get("original")  # the customer shown
         if obj is not None and request.method == "GET" and request.user.has_perm("customers.view_identity"):
             audit.record(request.user, "read_identity", obj, fields=IDENTITY_FIELDS, reason="admin")
         return response

@@ -36,10 +36,7 @@ def order_queryset():
 
 def get_order(user, order_id: int) -> WorkOrder:
     require(user, "orders.view_workorder")
-    order = find(order_queryset(), pk=order_id)
-    if order is None:
-        get_or_404(WorkOrder, order_id)  # raises the standard 404
-    return order
+    return get_or_404(WorkOrder, order_id, queryset=order_queryset())
 
 
 def search_orders(user, *, status=None, kind=None, category=None, severity=None, channel=None,

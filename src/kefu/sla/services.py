@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
+from kefu.orders.matching import matched_criteria, order_facts
 
 from .calendars import UnknownCalendar, calculator_for
 from .engine import CalendarError, Duration, DurationError
@@ -64,44 +65,23 @@ def forget_cached(**kwargs) -> None:
     _recent_cache.clear()
 
 
-CRITERIA = ("kind", "category", "severity", "channel", "segment", "province", "area")
 POLICY_FIELDS = {"kind", "category_id", "severity", "channel", "subscription_id"}
 LIVE = (OrderClock.State.RUNNING, OrderClock.State.PAUSED)
 
 
 # --- policy selection ----------------------------------------------------------------------
 
-def order_facts(order) -> dict:
-    """What policies match on, read from the order, its customer and its subscription."""
-    sub, customer = order.subscription, order.customer
-    return {"kind": order.kind, "category": _category_line(order.category_id), "severity": order.severity,
-            "channel": order.channel, "segment": customer.segment,
-            "province": (sub.province if sub else customer.province), "area": sub.area if sub else ""}
-
-
-def _category_line(category_id) -> set:
-    from kefu.orders.models import Category
-
-    return Category.lineage(category_id, _remember("categories", lambda: dict(Category.objects.values_list("id", "parent_id"))))
-
-
 def select_policy(order):
     """(policy, criteria it matched on) — the most specific active match, or (None, {})."""
-    facts = order_facts(order)
+    from kefu.orders.models import Category
+
+    parents = _remember("categories", lambda: dict(Category.objects.values_list("id", "parent_id")))
+    facts = order_facts(order, parents)
     best, best_key, best_reasons = None, None, {}
     policies = _remember("policies", lambda: list(SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar")))
     for policy in policies:
-        reasons = {}
-        for criterion in CRITERIA:
-            wanted = getattr(policy, "category_id" if criterion == "category" else criterion)
-            if wanted in (None, ""):
-                continue
-            have = facts[criterion]
-            if (wanted in have) if criterion == "category" else (wanted == have):
-                reasons[criterion] = wanted
-            else:
-                break
-        else:
+        reasons = matched_criteria(policy, facts)
+        if reasons is not None:
             key = (len(reasons), policy.priority, -policy.pk)
             if best_key is None or key > best_key:
                 best, best_key, best_reasons = policy, key, reasons

@@ -5,29 +5,16 @@ from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
 from kefu.core.services import get_or_404, require
+from kefu.orders.matching import matched_criteria, order_facts
 
 from .models import DispatchRule
-
-CRITERIA = ("kind", "severity", "channel", "segment", "province")
 
 
 def route(order):
     """The first matching active rule, or None."""
-    from kefu.orders.models import Category
-
-    facts = {"kind": order.kind, "severity": order.severity, "channel": order.channel,
-             "segment": order.customer.segment,
-             "province": order.subscription.province if order.subscription_id else order.customer.province}
-    line = None
-    for rule in DispatchRule.objects.filter(is_active=True).select_related("department").order_by("position", "id"):
-        if any(getattr(rule, c) and getattr(rule, c) != facts[c] for c in CRITERIA):
-            continue
-        if rule.category_id is not None:
-            line = Category.lineage(order.category_id) if line is None else line
-            if rule.category_id not in line:
-                continue
-        return rule
-    return None
+    facts = order_facts(order)
+    rules = DispatchRule.objects.filter(is_active=True).select_related("department").order_by("position", "id")
+    return next((rule for rule in rules if matched_criteria(rule, facts) is not None), None)
 
 
 @transaction.atomic
