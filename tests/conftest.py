@@ -52,10 +52,11 @@ def _calendars_cover_next_year(request):
     next_year = timezone.now().year + 1
     Calendar.objects.filter(follows_official=True, official_to__lt=next_year).update(official_to=next_year,
                                                                                     revision=new_revision())
-    from kefu.sla import calendars, services
+    from kefu.core import recent
+    from kefu.sla import calendars
 
     calendars.forget()
-    services.forget_cached()
+    recent.forget()
 
 
 @pytest.fixture(autouse=True)

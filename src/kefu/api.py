@@ -14,6 +14,7 @@ from kefu.customers.api import router as customers_router
 from kefu.customers.api import subscriptions as subscriptions_router
 from kefu.orders.api import categories as categories_router
 from kefu.orders.api import router as orders_router
+from kefu.routing.api import router as routing_router
 from kefu.sla.api import router as notifications_router
 from kefu.staff.api import router as staff_router
 from kefu.staff.models import ApiToken
@@ -85,5 +86,6 @@ api.add_router("/contacts", contacts_router)
 api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/triage", triage_router)
+api.add_router("/routing", routing_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kefu.orders",
     "kefu.sla",
     "kefu.triage",
+    "kefu.routing",
     "django_tasks_db",
     "kefu.demo",
     "kefu.web",
@@ -182,8 +183,24 @@ KEFU_AUTOCONFIRM_SECONDS = env_int("KEFU_AUTOCONFIRM_SECONDS", 300)
 KEFU_REPEAT_COMPLAINT_DAYS = env_int("KEFU_REPEAT_COMPLAINT_DAYS", 30)
 # The triage model file; empty: the newest one `kefu triage train` wrote, else the starter model.
 KEFU_TRIAGE_MODEL = os.environ.get("KEFU_TRIAGE_MODEL", "")
+# Likely duplicates: orders of the same customer about the same service, created within this
+# many hours of each other, whose texts are at least this similar (0–1, word overlap).
+KEFU_DUPLICATE_WINDOW_HOURS = env_int("KEFU_DUPLICATE_WINDOW_HOURS", 72)
+KEFU_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("KEFU_DUPLICATE_MIN_SIMILARITY") or 0.4)
+# New orders are classified, accepted, dispatched and assigned as they arrive (an API client
+# may still ask per order with "route"). Off: agents dispatch by hand or with /dispatch.
+KEFU_AUTO_ROUTE = env_bool("KEFU_AUTO_ROUTE", False)
+# On automatic routing, the model's category is taken only at or above this confidence.
+KEFU_TRIAGE_MIN_CONFIDENCE = float(os.environ.get("KEFU_TRIAGE_MIN_CONFIDENCE") or 0.6)
+# The weight of an open order in "least loaded" assignment, by severity.
+KEFU_LOAD_WEIGHTS = {k: int(v) for k, v in (pair.split(":") for pair in
+                     os.environ.get("KEFU_LOAD_WEIGHTS", "general:1,urgent:2,major:3").split(","))}
+# How often `kefu worker` hands queued orders to people who have room, in seconds.
+KEFU_ROUTING_DRAIN_SECONDS = env_int("KEFU_ROUTING_DRAIN_SECONDS", 60)
 # Where one-time SMS verification codes go until an SMS gateway is configured: "log".
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "log")
 
+if set(KEFU_LOAD_WEIGHTS) != {"general", "urgent", "major"}:
+    raise ValueError("KEFU_LOAD_WEIGHTS must weigh general, urgent and major, e.g. general:1,urgent:2,major:3")
 if KEFU_LOW_SCORE_ACTION not in {"reopen", "review"}:
     raise ValueError("KEFU_LOW_SCORE_ACTION must be 'reopen' or 'review'")

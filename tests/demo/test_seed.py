@@ -51,7 +51,8 @@ def test_counts_match_rows(seeded):
 
 
 def test_every_status_kind_and_severity_appears(seeded):
-    assert set(WorkOrder.objects.values_list("status", flat=True)) == set(Status.values)
+    # Merged orders come from people merging duplicates; the generator writes none.
+    assert set(WorkOrder.objects.values_list("status", flat=True)) == set(Status.values) - {Status.MERGED}
     assert len(set(WorkOrder.objects.values_list("kind", flat=True))) == 6
     assert set(WorkOrder.objects.values_list("severity", flat=True)) >= {"general", "urgent"}
 

@@ -62,7 +62,7 @@ def test_invalid_transition_is_409_naming_state_and_allowed_actions(as_agent, cu
     assert r.status_code == 409
     body = r.json()
     assert body["code"] == "invalid_transition" and body["state"] == "new"
-    assert body["allowed_actions"] == ["accept", "reject", "cancel", "handover"]
+    assert body["allowed_actions"] == ["accept", "reject", "cancel", "merge", "handover"]
     assert WorkOrder.objects.get(pk=o["id"]).status == Status.NEW
 
 

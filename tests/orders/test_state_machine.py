@@ -9,7 +9,20 @@ from kefu.orders.models import OrderEvent, Status, WorkOrder
 from kefu.orders.states import PUBLIC_ACTIONS, TRANSITIONS
 
 
+def _deescalate(a, o, departments):
+    WorkOrder.objects.filter(pk=o).update(tier=3)
+    return services.deescalate(a, o, department_id=departments["front-office"].pk, reason="a billing question after all")
+
+
+def _merge(a, o):
+    first = WorkOrder.objects.get(pk=o)
+    other = services.create_order(a, kind="fault", title="again", customer_id=first.customer_id, channel="hotline")
+    return services.merge(a, o, into_id=other.pk, reason="the same outage")
+
+
 def _calls(departments, handler, supervisor):
+    departments["tech-support"].tier = 2
+    departments["tech-support"].save()
     return {
         "accept": lambda a, o: services.accept(a, o),
         "assign": lambda a, o: services.assign(a, o, department_id=departments["tech-support"].pk, handler_id=handler.pk),
@@ -26,6 +39,10 @@ def _calls(departments, handler, supervisor):
         "cancel": lambda a, o: services.cancel(a, o, reason="customer withdrew"),
         "reopen": lambda a, o: services.reopen(a, o, reason="not fixed"),
         "handover": lambda a, o: services.handover(a, o, new_owner_id=handler.pk, reason="shift ends"),
+        "requeue": lambda a, o: services.requeue(a, o, reason="handler is off sick"),
+        "escalate": lambda a, o: services.escalate(a, o, department_id=departments["tech-support"].pk, reason="needs a specialist"),
+        "deescalate": lambda a, o: _deescalate(a, o, departments),
+        "merge": _merge,
     }
 
 
@@ -72,7 +89,7 @@ def services_resolved_event(order, actor):
 
 
 def test_allowed_actions_follow_the_table(order, agent):
-    assert services.allowed_actions(order, agent) == ["accept", "reject", "cancel", "handover"]
+    assert services.allowed_actions(order, agent) == ["accept", "reject", "cancel", "merge", "handover"]
 
 
 def test_reason_is_required_and_nothing_changes(order, agent):

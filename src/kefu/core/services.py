@@ -31,3 +31,30 @@ def lock_version(model, pk, version: int):
         raise Conflict(_("The %(what)s was changed by someone else; reload it and try again.")
                        % {"what": model._meta.verbose_name}, current_version=obj.version)
     return obj
+
+
+def save_checked(actor, obj, changes: dict):
+    """Apply CHANGES to a configuration object, validate it as the admin would (field
+    validators, choices, uniqueness) and save it with an audit entry; a ValidationFailed
+    naming each bad field otherwise, and nothing saved."""
+    from django.core.exceptions import ValidationError
+
+    from kefu.audit import services as audit
+
+    from .errors import ValidationFailed
+
+    creating = obj.pk is None
+    changed = [f for f, v in changes.items() if creating or getattr(obj, f) != v]
+    for field, value in changes.items():
+        setattr(obj, field, value)
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        # The admin names foreign keys "department"; the API calls them "department_id".
+        by_attname = {f.name: f.attname for f in obj._meta.concrete_fields}
+        raise ValidationFailed(_("The input is invalid."), fields={
+            by_attname.get(f, f): " ".join(str(m) for m in msgs) for f, msgs in exc.message_dict.items()}) from None
+    if changed:
+        obj.save()
+        audit.record(actor, "create" if creating else "update", obj, fields=changed)
+    return obj

@@ -18,6 +18,25 @@ DEPARTMENTS = [
     ("quality", "质检组", Department.Kind.QUALITY),
 ]
 
+A = Department.Assignment
+# code: tier, assignment strategy, escalates to
+ROUTING = {
+    "front-office": (1, A.ROUND_ROBIN, "tech-support"),
+    "store": (1, A.MANUAL, "front-office"),
+    "tech-support": (2, A.SKILL, "network-ops"),
+    "billing": (2, A.ROUND_ROBIN, None),
+    "complaints": (2, A.LEAST_LOADED, None),
+    "sales": (2, A.ROUND_ROBIN, None),
+    "quality": (2, A.MANUAL, None),
+    "network-ops": (3, A.LEAST_LOADED, None),
+}
+
+# Skills: code, name, category codes that need it, who has it.
+SKILLS = [
+    ("broadband", "宽带与光纤", ["fault-broadband-down", "fault-broadband-slow", "fault-line", "fault-iptv"], ["handler", "handler2"]),
+    ("mobile-network", "移动网络", ["fault-no-signal", "fault-mobile-data", "fault-call-quality"], ["handler2", "netops1"]),
+]
+
 # username, password, display name, role, department code
 DEMO_USERS = [
     ("agent", "kefu-agent", "王小客 (客服代表)", roles.AGENT, "front-office"),
@@ -60,12 +79,32 @@ def ensure_org() -> dict:
             user.groups.add(Group.objects.get(name=role))
     for code, lead in (("front-office", "supervisor"), ("tech-support", "handler"), ("complaints", "coordinator")):
         Department.objects.filter(code=code, lead__isnull=True).update(lead=User.objects.get(username=lead))
+    ensure_routing(depts)
     ensure_dispatch_rules(depts)
     return depts
 
 
+def ensure_routing(depts) -> None:
+    """Tiers, strategies and skills of the demo centre; everyone starts the demo available."""
+    from kefu.orders.models import Category
+    from kefu.routing.models import Skill
+
+    for code, (tier, assignment, up) in ROUTING.items():
+        Department.objects.filter(code=code, assignment=A.MANUAL, tier=1, escalates_to__isnull=True).update(
+            tier=tier, assignment=assignment, escalates_to=depts.get(up))
+    usernames = [u for u, *_rest in DEMO_USERS] + [u for u, *_rest in EXTRA_STAFF]
+    User.objects.filter(username__in=usernames, presence=User.Presence.OFFLINE, presence_since__isnull=True).update(
+        presence=User.Presence.AVAILABLE)
+    for code, name, categories, members in SKILLS:
+        skill, created = Skill.objects.get_or_create(code=code, defaults={"name": name})
+        if created:
+            skill.categories.set(Category.objects.filter(code__in=categories))
+            skill.members.set(User.objects.filter(username__in=members))
+
+
 # Ordered dispatch rules of the demo centre: name, criteria, department code (first match wins).
 DISPATCH_RULES = [
+    ("Flagged threats (regulator, media, court) → complaint coordination", {"flagged": True}, "complaints"),
     ("Major complaints → complaint coordination", {"kind": "complaint", "severity": "major"}, "complaints"),
     ("Billing complaints → billing", {"kind": "complaint", "category": "cmp-billing"}, "billing"),
     ("Complaints → complaint coordination", {"kind": "complaint"}, "complaints"),
@@ -78,7 +117,7 @@ DISPATCH_RULES = [
 
 def ensure_dispatch_rules(depts) -> None:
     from kefu.orders.models import Category
-    from kefu.triage.models import DispatchRule
+    from kefu.routing.models import DispatchRule
 
     if DispatchRule.objects.exists():
         return  # the operator's rules are theirs

@@ -679,7 +679,7 @@ COLUMNS = {
     WorkOrder: ("id", "created_at", "updated_at", "version", "number", "kind", "category_id", "severity", "channel",
                 "status", "customer_id", "subscription_id", "title", "description", "resolution", "owner_id",
                 "handler_id", "department_id", "parent_id", "reopen_count", "satisfaction", "needs_review",
-                "accepted_at", "resolved_at", "closed_at", "repeat_count"),
+                "accepted_at", "resolved_at", "closed_at", "repeat_count", "flagged", "tier"),
     OrderEvent: ("id", "order_id", "at", "actor_id", "action", "from_status", "to_status", "reason", "note",
                  "visibility", "data", "disputes_id"),
     Feedback: ("id", "order_id", "resolution_event_id", "confirmed", "score", "satisfied", "comment", "channel",
@@ -780,7 +780,9 @@ class _Context:
     def _load_staff(self):
         people = [(u, r, d) for u, _p, _n, r, d in org.DEMO_USERS] + [(u, r, d) for u, _n, r, d in org.EXTRA_STAFF]
         users = {u.username: u.pk for u in User.objects.filter(username__in=[p[0] for p in people]).order_by("id")}
-        self.dept_ids = {d.code: d.pk for d in Department.objects.filter(code__in=[c for c, _n, _k in org.DEPARTMENTS])}
+        depts = Department.objects.filter(code__in=[c for c, _n, _k in org.DEPARTMENTS])
+        self.dept_ids = {d.code: d.pk for d in depts}
+        self.dept_tiers = {d.pk: d.tier for d in depts}
         self.pool: dict[str, list[int]] = {}  # department code -> staff who handle its orders
         for username, role, dept in people:
             if dept and role in (roles.AGENT, roles.TECH_SUPPORT, roles.COORDINATOR, roles.SALES):
@@ -1074,10 +1076,10 @@ class _Order:
     __slots__ = ("pk", "number", "kind", "category_id", "severity", "channel", "status", "customer_id",
                  "subscription_id", "title", "description", "resolution", "owner_id", "handler_id", "department_id",
                  "reopen_count", "satisfaction", "needs_review", "accepted_at", "resolved_at", "closed_at",
-                 "created_at", "updated_at", "version")
+                 "created_at", "updated_at", "version", "tier")
 
     def __init__(self, **fields):
-        self.status, self.resolution, self.handler_id, self.department_id = S.NEW, "", None, None
+        self.status, self.resolution, self.handler_id, self.department_id, self.tier = S.NEW, "", None, None, 1
         self.reopen_count, self.satisfaction, self.needs_review, self.version = 0, None, False, 0
         self.accepted_at = self.resolved_at = self.closed_at = None
         for name, value in fields.items():
@@ -1088,7 +1090,7 @@ class _Order:
                 self.category_id, self.severity, self.channel, self.status, self.customer_id, self.subscription_id,
                 self.title, self.description, self.resolution, self.owner_id, self.handler_id, self.department_id,
                 None, self.reopen_count, self.satisfaction, self.needs_review, self.accepted_at,
-                self.resolved_at, self.closed_at, 0)
+                self.resolved_at, self.closed_at, 0, False, self.tier)
 
 
 class _History:
@@ -1134,6 +1136,10 @@ class _History:
             data["department"] = [o.department_id, dept]
         if handler != o.handler_id:
             data["handler"] = [o.handler_id, handler]
+        tier = self.ctx.dept_tiers[dept]
+        if tier != o.tier:
+            data["tier"] = [o.tier, tier]
+            o.tier = tier
         o.department_id, o.handler_id = dept, handler
         return data
 
@@ -1457,8 +1463,9 @@ def _open_order_clocks(first_id) -> int:
     """Open orders get their time limits by replaying their history through the SLA service,
     so the demo shows running, paused and breached clocks exactly as live orders have them.
     (Closed ones are left without: thousands of finished clocks would only slow the seed.)"""
+    from kefu.core.recent import batch
     from kefu.orders.models import OPEN_STATUSES
-    from kefu.sla.services import batch, replay
+    from kefu.sla.services import replay
 
     orders = WorkOrder.objects.filter(pk__gte=first_id, status__in=OPEN_STATUSES).select_related("customer", "subscription")
     n = 0

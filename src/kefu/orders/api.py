@@ -1,21 +1,27 @@
 """HTTP ↔ orders.services. Each closed-loop action is one endpoint; no rules here."""
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
 from kefu.core.api import ERRORS, Page, paginate, versioned_changes
+from kefu.core.errors import ValidationFailed
+from kefu.routing import services as routing
 
 from . import services
 from .schemas import (
     AssignIn,
     CategoryOut,
     CommentIn,
+    DuplicateOut,
     EventOut,
     FeedbackIn,
     FeedbackOut,
     HandoverIn,
     LinkIn,
     LinkOut,
+    MergeIn,
     NoteIn,
     OrderDetailOut,
     OrderFilters,
@@ -24,6 +30,7 @@ from .schemas import (
     OrderPatch,
     ReasonIn,
     ResolveIn,
+    TierIn,
     TransferIn,
     WaitIn,
 )
@@ -55,7 +62,16 @@ def list_orders(request, filters: Query[OrderFilters]):
 
 @router.post("", response={201: OrderDetailOut, **ERRORS})
 def create_order(request, payload: OrderIn):
-    return Status(201, _detail(request, services.create_order(request.user, **payload.dict())))
+    """Register an order. Routed (`route`, or KEFU_AUTO_ROUTE), it is also classified, accepted,
+    dispatched and assigned; its create event records what the classifier and rules decided."""
+    data = payload.dict()
+    route = data.pop("route")
+    if route if route is not None else settings.KEFU_AUTO_ROUTE:
+        return Status(201, _detail(request, routing.intake(request.user, **data)))
+    if data["kind"] is None:
+        raise ValidationFailed(_("The input is invalid."), fields={"kind": _("is required unless the order is routed")})
+    data["severity"] = data["severity"] or "general"
+    return Status(201, _detail(request, services.create_order(request.user, **data)))
 
 
 @router.get("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
@@ -87,10 +103,45 @@ def assign(request, order_id: int, payload: AssignIn):
 
 @router.post("/{int:order_id}/dispatch", response={200: OrderDetailOut, **ERRORS})
 def dispatch(request, order_id: int, payload: NoteIn):
-    """派单 by the ordered dispatch rules: the first matching rule's department; the event names the rule."""
-    from kefu.triage import routing
-
+    """派单 by the ordered dispatch rules: the first matching rule's department and, unless it
+    assigns by hand, the person its strategy picks; the event names the rule and the choice."""
     return _detail(request, routing.dispatch(request.user, order_id, **payload.dict()))
+
+
+@router.post("/{int:order_id}/auto-assign", response={200: OrderDetailOut, **ERRORS})
+def auto_assign(request, order_id: int, payload: NoteIn):
+    """Give a queued order to the person its department's strategy picks (409 if nobody has room)."""
+    return _detail(request, routing.auto_assign(request.user, order_id, **payload.dict()))
+
+
+@router.post("/{int:order_id}/requeue", response={200: OrderDetailOut, **ERRORS})
+def requeue(request, order_id: int, payload: ReasonIn):
+    """Take the order from its handler and put it back in the department's queue."""
+    return _detail(request, services.requeue(request.user, order_id, **payload.dict()))
+
+
+@router.post("/{int:order_id}/escalate", response={200: OrderDetailOut, **ERRORS})
+def escalate(request, order_id: int, payload: TierIn):
+    """升级 to a higher tier (front office → specialists → experts / network operations)."""
+    return _detail(request, routing.escalate(request.user, order_id, **payload.dict()))
+
+
+@router.post("/{int:order_id}/deescalate", response={200: OrderDetailOut, **ERRORS})
+def deescalate(request, order_id: int, payload: TierIn):
+    """降级 back to a lower tier."""
+    return _detail(request, routing.deescalate(request.user, order_id, **payload.dict()))
+
+
+@router.get("/{int:order_id}/duplicates", response={200: list[DuplicateOut], **ERRORS})
+def duplicates(request, order_id: int):
+    """Likely duplicates: the customer's unfinished orders about the same service, with similar text."""
+    return [{"order": _out(request, o), "similarity": s} for o, s in services.likely_duplicates(request.user, order_id)]
+
+
+@router.post("/{int:order_id}/merge", response={200: OrderDetailOut, **ERRORS})
+def merge(request, order_id: int, payload: MergeIn):
+    """Merge this order (a duplicate) into `into_id`; both histories are kept. Returns the merged order."""
+    return _detail(request, services.merge(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/transfer", response={200: OrderDetailOut, **ERRORS})

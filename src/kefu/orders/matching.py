@@ -4,17 +4,25 @@ A rule names criteria as fields; an empty one matches anything. `category` match
 category and everything below it.
 """
 
+from kefu.core.recent import remember
+
 from .models import Category
 
-CRITERIA = ("kind", "category", "severity", "channel", "segment", "province", "area")
+CRITERIA = ("kind", "category", "severity", "channel", "segment", "province", "area", "flagged")
 
 
-def order_facts(order, category_parents: dict | None = None) -> dict:
+def category_parents() -> dict:
+    """{category id: parent id}, read at most every few seconds (kefu.core.recent)."""
+    return remember("categories", lambda: dict(Category.objects.values_list("id", "parent_id")))
+
+
+def order_facts(order, parents: dict | None = None) -> dict:
     """What rules match on, read from the order, its customer and its subscription."""
     sub, customer = order.subscription, order.customer
-    return {"kind": order.kind, "category": Category.lineage(order.category_id, category_parents),
+    return {"kind": order.kind, "category": Category.lineage(order.category_id, parents if parents is not None else category_parents()),
             "severity": order.severity, "channel": order.channel, "segment": customer.segment,
-            "province": sub.province if sub else customer.province, "area": sub.area if sub else ""}
+            "province": sub.province if sub else customer.province, "area": sub.area if sub else "",
+            "flagged": order.flagged}
 
 
 def matched_criteria(rule, facts: dict) -> dict | None:

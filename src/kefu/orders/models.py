@@ -32,9 +32,11 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
+    MERGED = "merged", _("Merged into another order")
 
 
 OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
+TERMINAL_STATUSES = (Status.CLOSED, Status.REJECTED, Status.CANCELLED, Status.MERGED)
 
 
 class Category(models.Model):
@@ -101,6 +103,10 @@ class WorkOrder(VersionedModel):
                                                help_text=_("Earlier complaints of the customer about the same service within the repeat window."))
     satisfaction = models.PositiveSmallIntegerField(_("latest satisfaction score"), null=True, blank=True)
     needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
+    flagged = models.BooleanField(_("flagged for a complaint coordinator"), default=False,
+                                  help_text=_("Set by triage rules, e.g. a threat to go to the regulator, the media or court."))
+    tier = models.PositiveSmallIntegerField(_("escalation tier"), default=1,
+                                            help_text=_("The tier of the department handling it: 1 front office, 2 specialists, 3 experts."))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -9,16 +9,18 @@ from .models import Kind, OrderEvent, OrderLink, Severity, Status
 
 
 class OrderIn(InputSchema):
-    kind: Kind
+    kind: Kind | None = Field(None, description="required unless the order is routed")
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=10000)
     customer_id: int
     subscription_id: int | None = None
     category_id: int | None = None
-    severity: Severity = Severity.GENERAL
+    severity: Severity | None = Field(None, description="default: general, or the classifier's when routed")
     channel: Channel
     parent_id: int | None = None
     contact_id: int | None = Field(None, description="the contact that raised this order")
+    route: bool | None = Field(None, description="classify, accept, dispatch and assign it now; default: the server's KEFU_AUTO_ROUTE. "
+                                                 "With routing, kind and severity may be left out for the classifier to fill in")
 
 
 class OrderPatch(InputSchema):
@@ -70,6 +72,8 @@ class OrderOut(Schema):
     repeat_count: int
     satisfaction: int | None
     needs_review: bool
+    flagged: bool = Field(description="a triage rule put it before a complaint coordinator")
+    tier: int = Field(description="escalation tier: 1 front office, 2 specialists, 3 experts / network operations")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -120,6 +124,7 @@ class OrderFilters(PageParams):
 
 class EventOut(Schema):
     id: int
+    order_number: str = Field(description="the order the event belongs to: this one, or a duplicate merged into it")
     at: datetime
     actor: UserRef | None
     action: str
@@ -130,6 +135,10 @@ class EventOut(Schema):
     visibility: OrderEvent.Visibility
     data: dict
     disputes_id: int | None
+
+    @staticmethod
+    def resolve_order_number(obj):
+        return getattr(obj, "order_number", None) or obj.order.number
 
 
 class NoteIn(InputSchema):
@@ -143,6 +152,15 @@ class ReasonIn(NoteIn):
 class AssignIn(NoteIn):
     department_id: int | None = None
     handler_id: int | None = None
+
+
+class TierIn(ReasonIn):
+    department_id: int | None = Field(None, description="default: the next tier of the current desk (escalate), "
+                                                        "or the desk it was escalated from (de-escalate)")
+
+
+class MergeIn(ReasonIn):
+    into_id: int = Field(description="the order that stays")
 
 
 class TransferIn(ReasonIn):
@@ -207,3 +225,8 @@ class CategoryOut(Schema):
     kind: str
     problem_class: str
     is_active: bool
+
+
+class DuplicateOut(Schema):
+    order: OrderOut
+    similarity: float = Field(description="0–1: the share of words the two texts have in common")

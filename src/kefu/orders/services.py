@@ -17,12 +17,21 @@ from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, get_or_404, lock_version, require
 from kefu.sla import services as sla
-from kefu.triage import repeats as triage
+from kefu.triage import repeats
 
-from .models import OPEN_STATUSES, Category, Feedback, OrderEvent, OrderLink, Status, WorkOrder
+from .models import (
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    Category,
+    Feedback,
+    OrderEvent,
+    OrderLink,
+    Status,
+    WorkOrder,
+)
 from .states import PUBLIC_ACTIONS, TRANSITIONS
 
-TERMINAL = {Status.CLOSED, Status.REJECTED, Status.CANCELLED}
+TERMINAL = set(TERMINAL_STATUSES)
 REFERENCE_FIELDS = {"category_id", "subscription_id", "parent_id"}
 UPDATABLE_FIELDS = {"title", "description", "kind", "severity", "channel"} | REFERENCE_FIELDS
 ORDER_SORTS = {"created_at", "updated_at", "number", "severity", "status", "resolved_at"}
@@ -73,8 +82,20 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
 
 
 def order_events(user, order_id: int):
+    """The order's history, oldest first, with the histories of duplicates merged into it."""
+    from django.db.models import F
+
     order = get_order(user, order_id)
-    return order.events.select_related("actor").order_by("at", "id")
+    merged = OrderLink.objects.filter(target=order, type=OrderLink.Type.DUPLICATE, source__status=Status.MERGED).values("source_id")
+    return (OrderEvent.objects.filter(Q(order=order) | Q(order__in=merged)).select_related("actor")
+            .annotate(order_number=F("order__number")).order_by("at", "id"))
+
+
+def likely_duplicates(user, order_id: int) -> list[tuple]:
+    """[(order, similarity)]: see kefu.triage.duplicates."""
+    from kefu.triage.duplicates import duplicates_of
+
+    return duplicates_of(get_order(user, order_id))
 
 
 def sla_state(order) -> list[dict]:
@@ -101,8 +122,10 @@ def order_number(pk: int, created_at) -> str:
 
 @transaction.atomic
 def create_order(actor, *, kind, title, customer_id, channel, description="", category_id=None,
-                 severity="general", subscription_id=None, parent_id=None, contact_id=None) -> WorkOrder:
-    """Register (登记) a new work order. Whoever creates it becomes its first-contact owner."""
+                 severity="general", subscription_id=None, parent_id=None, contact_id=None,
+                 flagged=False, triage=None) -> WorkOrder:
+    """Register (登记) a new work order. Whoever creates it becomes its first-contact owner.
+    TRIAGE, when the classifier and the triage rules decided some fields, goes on the event."""
     require(actor, "orders.add_workorder")
     from kefu.customers.models import Customer
 
@@ -110,13 +133,13 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     if customer is None:
         raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
     order = WorkOrder(kind=kind, title=title, description=description, channel=channel,
-                      severity=severity, customer=customer, owner=actor)
+                      severity=severity, customer=customer, owner=actor, flagged=flagged)
     _set_references(order, category_id=category_id, subscription_id=subscription_id, parent_id=parent_id)
-    earlier = triage.earlier_complaint(order)
+    earlier = repeats.earlier_complaint(order)
     if earlier is not None:
         # 重复投诉: counted, and one step more severe than the complaint it repeats.
         order.repeat_count = earlier.repeat_count + 1
-        order.severity = triage.raised(max(order.severity, earlier.severity, key=triage.SEVERITY_RANK.get))
+        order.severity = repeats.raised(max(order.severity, earlier.severity, key=repeats.SEVERITY_RANK.get))
     order.number = temporary_number()
     order.save()
     assign_number(order, "number", order_number(order.pk, order.created_at))
@@ -126,6 +149,10 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     if earlier is not None:
         OrderLink.objects.create(source=order, target=earlier, type=OrderLink.Type.REPEAT, created_by=actor)
         data |= {"repeat_of": earlier.number, "repeat_count": order.repeat_count, "severity_asked": severity}
+    if triage is not None:
+        data["triage"] = triage
+    if flagged:
+        data["flagged"] = True
     _event(order, actor, "create", "", Status.NEW, data=data)
     return order
 
@@ -225,15 +252,58 @@ def accept(actor, order_id, *, note=""):
 
 
 @transaction.atomic
-def assign(actor, order_id, *, department_id=None, handler_id=None, note="", rule=None):
-    """派单: send the order to a department, and optionally to one handler in it. RULE, when
-    a dispatch rule chose the department, is recorded on the event."""
+def assign(actor, order_id, *, department_id=None, handler_id=None, note="", routing=None):
+    """派单: send the order to a department, and optionally to one handler in it. ROUTING, when
+    the routing app chose (the dispatch rule, the assignment strategy), is recorded on the event."""
     order = _begin(actor, order_id, "assign")
     department, handler = _resolve_target(department_id, handler_id)
-    data = _move(order, department, handler)
-    if rule is not None:
-        data["rule"] = rule
+    data = _move(order, department, handler) | (routing or {})
     return _finish(order, actor, "assign", note=note, data=data)
+
+
+@transaction.atomic
+def requeue(actor, order_id, *, reason, note="", routing=None):
+    """Take the order from its handler and put it back in its department's queue."""
+    order = _begin(actor, order_id, "requeue", reason=reason)
+    data = {"handler": [order.handler_id, None]} | (routing or {})
+    order.handler = None
+    return _finish(order, actor, "requeue", reason=reason, note=note, data=data)
+
+
+@transaction.atomic
+def escalate(actor, order_id, *, reason, department_id=None, note=""):
+    """升级: to a desk of a higher tier, by default the one the current desk escalates to."""
+    order = _begin(actor, order_id, "escalate", reason=reason)
+    if department_id is None:
+        department_id = order.department.escalates_to_id if order.department else None
+        if department_id is None:
+            raise ValidationFailed(_("This department has no next tier; name the department to escalate to."),
+                                   fields={"department_id": _("is required")})
+    return _change_tier(order, actor, "escalate", department_id, reason, note)
+
+
+@transaction.atomic
+def deescalate(actor, order_id, *, reason, department_id=None, note=""):
+    """降级: back to a desk of a lower tier, by default the one it was escalated from."""
+    order = _begin(actor, order_id, "deescalate", reason=reason)
+    if department_id is None:
+        last = order.events.filter(action="escalate").order_by("-at", "-id").values_list("data", flat=True).first()
+        department_id = (last or {}).get("department", [None])[0]
+        if department_id is None:
+            raise ValidationFailed(_("The order was never escalated; name the department to send it to."),
+                                   fields={"department_id": _("is required")})
+    return _change_tier(order, actor, "deescalate", department_id, reason, note)
+
+
+def _change_tier(order, actor, action, department_id, reason, note):
+    department, _handler = _resolve_target(department_id, None)
+    up = action == "escalate"
+    if (department.tier <= order.tier) if up else (department.tier >= order.tier):
+        raise ValidationFailed(_("The department is not a higher tier than the order's.") if up
+                               else _("The department is not a lower tier than the order's."),
+                               fields={"department_id": _("is tier %(t)s; the order is at tier %(o)s") % {"t": department.tier, "o": order.tier}})
+    data = _move(order, department, None)
+    return _finish(order, actor, action, reason=reason, note=note, data=data)
 
 
 @transaction.atomic
@@ -350,6 +420,38 @@ def handover(actor, order_id, *, new_owner_id, reason, note=""):
 
 
 @transaction.atomic
+def merge(actor, order_id, *, into_id, reason, note=""):
+    """Merge a duplicate into another order of the same customer, in one step. Nothing is
+    lost: the duplicate keeps its history (and shows in the other's), its contacts follow, the
+    two are linked, and the order that stays takes the higher severity."""
+    # Both rows locked in id order, so two opposite merges cannot deadlock.
+    list(WorkOrder.objects.select_for_update().filter(pk__in=[order_id, into_id]).order_by("pk").values_list("pk"))
+    order = _begin(actor, order_id, "merge", reason=reason)
+    into = find(WorkOrder.objects, pk=into_id)
+    problem = (_("no work order with this id") if into is None
+               else _("is the same order") if into.pk == order.pk
+               else _("belongs to another customer") if into.customer_id != order.customer_id
+               else _("is already finished") if into.status in TERMINAL else None)
+    if problem:
+        raise ValidationFailed(_("Cannot merge into that order."), fields={"into_id": problem})
+    OrderLink.objects.get_or_create(source=order, target=into, type=OrderLink.Type.DUPLICATE, defaults={"created_by": actor})
+    moved = 0
+    for contact_id in ContactOrder.objects.filter(order=order).values_list("contact_id", flat=True):
+        moved += ContactOrder.objects.get_or_create(contact_id=contact_id, order=into, defaults={"role": ContactOrder.Role.TOUCHED})[1]
+    order.closed_at = timezone.now()
+    merged = _finish(order, actor, "merge", reason=reason, note=note, visibility="customer", data={"into": into.number})
+    data = {"merged": order.number, "contacts": moved}
+    stronger = max(order.severity, into.severity, key=repeats.SEVERITY_RANK.get)
+    if stronger != into.severity:
+        data["changes"] = {"severity": [into.severity, stronger]}  # the SLA policy follows it
+        into.severity = stronger
+        into.version += 1
+        into.save()
+    _event(into, actor, "merged_in", into.status, into.status, reason=reason, data=data)
+    return merged
+
+
+@transaction.atomic
 def add_comment(actor, order_id, *, note, visibility="internal"):
     """A note on the order; visible to the customer when it is a reply to them."""
     if not (actor.has_perm("orders.change_workorder") or actor.has_perm("orders.handle_workorder")):
@@ -456,7 +558,7 @@ def _refusal(order, user, action):
             return "state", _("Already claimed by %(name)s.") % {"name": order.handler}
         if order.department_id and order.department_id != user.department_id and not manage_any:
             return "permission", _("The order belongs to another department.")
-    if action in {"release", "start"} and order.handler_id is None:
+    if action in {"release", "start", "requeue"} and order.handler_id is None:
         return "state", _("Nobody handles this order yet.")
     return None
 
@@ -540,11 +642,15 @@ def _resolve_target(department_id, handler_id):
 
 
 def _move(order, department, handler):
+    """Hand the order to DEPARTMENT (and HANDLER); it takes the department's tier."""
     data = {}
     if (department.pk if department else None) != order.department_id:
         data["department"] = [order.department_id, department.pk if department else None]
     if (handler.pk if handler else None) != order.handler_id:
         data["handler"] = [order.handler_id, handler.pk if handler else None]
+    if department is not None and department.tier != order.tier:
+        data["tier"] = [order.tier, department.tier]
+        order.tier = department.tier
     order.department, order.handler = department, handler
     return data
 

@@ -43,6 +43,13 @@ TRANSITIONS: dict[str, Transition] = {
     "reject": _t([S.NEW, S.ACCEPTED, S.ASSIGNED], S.REJECTED, "reject_workorder", needs_reason=True),
     "cancel": _t(_OPEN, S.CANCELLED, "change_workorder", needs_reason=True),
     "reopen": _t([S.RESOLVED, S.CONFIRMED, S.CLOSED], S.IN_PROGRESS, "reopen_workorder", needs_reason=True),
+    # Back to the department queue, e.g. when its handler goes offline.
+    "requeue": _t([S.ASSIGNED, S.IN_PROGRESS], S.ASSIGNED, "dispatch_workorder", needs_reason=True),
+    # Between tiers: front office → specialists → experts / network operations, and back.
+    "escalate": _t([S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS], S.ASSIGNED, "dispatch_workorder", needs_reason=True),
+    "deescalate": _t([S.ASSIGNED, S.IN_PROGRESS], S.ASSIGNED, "dispatch_workorder", needs_reason=True),
+    # A duplicate ends here; its history stays, and the order it joins records it.
+    "merge": _t(_OPEN, S.MERGED, "change_workorder", needs_reason=True),
     # Not state changes, but gated the same way.
     "handover": _t(_OPEN + (S.RESOLVED, S.CONFIRMED), None, "handover_workorder", actor="owner", needs_reason=True),
 }

@@ -10,15 +10,14 @@ class SlaConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from kefu.core import recent
         from kefu.orders.models import Category
 
-        from . import calendars, services
+        from . import calendars
         from .models import Calendar, CalendarDay, SlaPolicy, SlaTarget
 
         # A changed calendar or day retires the cached calculator for that calendar.
         for model in (Calendar, CalendarDay):
             post_save.connect(calendars.new_revision_for, sender=model, dispatch_uid=f"sla-cal-save-{model.__name__}")
             post_delete.connect(calendars.new_revision_for, sender=model, dispatch_uid=f"sla-cal-del-{model.__name__}")
-        for model in (SlaPolicy, SlaTarget, Category, Calendar, CalendarDay):
-            post_save.connect(services.forget_cached, sender=model, dispatch_uid=f"sla-forget-save-{model.__name__}")
-            post_delete.connect(services.forget_cached, sender=model, dispatch_uid=f"sla-forget-del-{model.__name__}")
+        recent.connect_forget("sla", SlaPolicy, SlaTarget, Category, Calendar, CalendarDay)

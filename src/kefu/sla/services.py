@@ -6,64 +6,19 @@ columns. Time is counted in each target's "own time": working seconds of its cal
 wm/wh/wd targets, natural seconds for m/h/d targets.
 """
 
-import time
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
+from kefu.core.recent import peek
+from kefu.core.recent import remember as _remember
 from kefu.orders.matching import matched_criteria, order_facts
 
 from .calendars import UnknownCalendar, calculator_for
 from .engine import CalendarError, Duration, DurationError
 from .models import RESOLUTION_SIDE, Metric, OrderClock, SlaPolicy
-
-_memo: ContextVar[dict | None] = ContextVar("kefu_sla_memo", default=None)
-
-
-@contextmanager
-def batch():
-    """Within this block, policies, the category tree and calendars are read once: for
-    replaying many orders' histories. Outside it every call reads the current data."""
-    token = _memo.set({})
-    try:
-        yield
-    finally:
-        _memo.reset(token)
-
-
-def _remember(key, load):
-    memo = _memo.get()
-    if memo is None:
-        return _recent(key, load)
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]
-
-
-# Policies and the category tree change rarely but are read on every new order: keep them for
-# a few seconds per process. An edit clears this process's copy at once (signals in apps.py);
-# other processes see it within REFRESH_SECONDS.
-REFRESH_SECONDS = 5.0
-_recent_cache: dict = {}
-
-
-def _recent(key, load):
-    now = time.monotonic()
-    hit = _recent_cache.get(key)
-    if hit is not None and now - hit[0] < REFRESH_SECONDS:
-        return hit[1]
-    value = load()
-    _recent_cache[key] = (now, value)
-    return value
-
-
-def forget_cached(**kwargs) -> None:
-    _recent_cache.clear()
-
 
 POLICY_FIELDS = {"kind", "category_id", "severity", "channel", "subscription_id"}
 LIVE = (OrderClock.State.RUNNING, OrderClock.State.PAUSED)
@@ -73,10 +28,7 @@ LIVE = (OrderClock.State.RUNNING, OrderClock.State.PAUSED)
 
 def select_policy(order):
     """(policy, criteria it matched on) — the most specific active match, or (None, {})."""
-    from kefu.orders.models import Category
-
-    parents = _remember("categories", lambda: dict(Category.objects.values_list("id", "parent_id")))
-    facts = order_facts(order, parents)
+    facts = order_facts(order)
     best, best_key, best_reasons = None, None, {}
     policies = _remember("policies", lambda: list(SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar")))
     for policy in policies:
@@ -153,7 +105,7 @@ def order_event(order, event) -> None:
     if action == "create":
         _apply_policy(order, event, at)
         return
-    if action == "update" and POLICY_FIELDS & set(event.data.get("changes", {})):
+    if POLICY_FIELDS & set(event.data.get("changes", {})):
         _apply_policy(order, event, at)
         return
     if action == "accept":
@@ -169,7 +121,7 @@ def order_event(order, event) -> None:
         _stop(order, [Metric.INVESTIGATION, Metric.RESOLUTION, Metric.FEEDBACK], at)
     elif action == "reopen":
         _start(order, _current_policy(order), at, metrics=RESOLUTION_SIDE | {Metric.UPDATE}, round=order.reopen_count)
-    elif action in {"close", "reject", "cancel"}:
+    elif action in {"close", "reject", "cancel", "merge"}:
         _stop(order, [Metric.CLOSURE], at)
         OrderClock.objects.filter(order=order, state__in=LIVE).update(
             state=OrderClock.State.CANCELLED, stopped_at=at, next_check_at=None)
@@ -179,7 +131,7 @@ def _current_policy(order):
     policy_id = OrderClock.objects.filter(order=order, policy__isnull=False).order_by("-id").values_list("policy_id", flat=True).first()
     if policy_id is None:
         return None
-    known = (_memo.get() or {}).get("policies") or ()
+    known = peek("policies") or ()
     found = next((p for p in known if p.pk == policy_id), None)
     return found or SlaPolicy.objects.prefetch_related("targets__calendar").filter(pk=policy_id).first()
 
@@ -358,7 +310,7 @@ def mark_read(user, notification_id):
 
 def replay(order, events=None) -> None:
     """Build an order's clocks from its recorded history, as if they had run all along (for
-    orders written without the services: demo data, imports). Wrap many calls in batch();
+    orders written without the services: demo data, imports). Wrap many calls in kefu.core.recent.batch();
     EVENTS, if given, are the order's events in order (prefetched by the caller)."""
     if events is None:
         events = order.events.order_by("at", "id")

@@ -27,6 +27,29 @@ class Department(models.Model):
     lead = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     is_active = models.BooleanField(_("active"), default=True)
 
+    class Tier(models.IntegerChoices):
+        FRONT_OFFICE = 1, _("Tier 1: front office")
+        SPECIALISTS = 2, _("Tier 2: specialists")
+        EXPERTS = 3, _("Tier 3: experts and network operations")
+
+    class Assignment(models.TextChoices):
+        MANUAL = "manual", _("Manual: handlers claim from the queue")
+        ROUND_ROBIN = "round_robin", _("Round-robin")
+        LEAST_LOADED = "least_loaded", _("Least loaded (open orders weighted by severity)")
+        SKILL = "skill", _("By skill, then least loaded")
+
+    class OfflinePolicy(models.TextChoices):
+        KEEP = "keep", _("Keep: the orders wait for the handler")
+        REQUEUE = "requeue", _("Requeue: back to the department queue")
+        REASSIGN = "reassign", _("Reassign to other handlers by the department's strategy")
+
+    tier = models.PositiveSmallIntegerField(_("escalation tier"), choices=Tier.choices, default=Tier.FRONT_OFFICE)
+    escalates_to = models.ForeignKey("self", verbose_name=_("escalates to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                     help_text=_("The next tier's desk for orders escalated from here."))
+    assignment = models.CharField(_("assignment strategy"), max_length=20, choices=Assignment.choices, default=Assignment.MANUAL)
+    offline_policy = models.CharField(_("when a handler goes away or offline"), max_length=10, choices=OfflinePolicy.choices,
+                                      default=OfflinePolicy.REQUEUE)
+
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
@@ -43,9 +66,23 @@ class User(AbstractUser):
     employee_no = models.CharField(_("employee number"), max_length=30, blank=True)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
 
+    class Presence(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        BUSY = "busy", _("Busy")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    # Routing state: who may be given work now, and how much.
+    presence = models.CharField(_("status"), max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    presence_since = models.DateTimeField(_("status since"), null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=10,
+                                                help_text=_("Most open work orders assigned automatically; 0 takes none."))
+    last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True, editable=False)
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [models.Index(fields=["department", "presence"])]
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username

@@ -29,6 +29,7 @@ _READ = [
     "contacts.view_contact", "contacts.view_identityverification",
     "orders.view_workorder", "orders.view_category", "orders.view_orderevent",
     "orders.view_feedback", "staff.view_department",
+    "routing.view_dispatchrule", "routing.view_skill",
 ]
 _FRONT = _READ + [
     "customers.add_customer", "customers.change_customer",
@@ -56,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPERVISOR: _FRONT + [
         "orders.reject_workorder", "orders.manage_any_workorder", "customers.view_identity",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
+        "routing.add_dispatchrule", "routing.change_dispatchrule", "routing.delete_dispatchrule",
+        "routing.add_skill", "routing.change_skill", "routing.view_presencechange", "staff.change_department",
     ],
     AUDITOR: _READ + ["audit.view_auditentry"],
     ADMINISTRATOR: ["*"],

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DispatchRule, TriageRule
+from .models import TriageRule
 
 
 @admin.register(TriageRule)
@@ -9,10 +9,3 @@ class TriageRuleAdmin(admin.ModelAdmin):
     list_display_links = ["name"]
     list_editable = ["position", "is_active"]
     search_fields = ["name", "pattern"]
-
-
-@admin.register(DispatchRule)
-class DispatchRuleAdmin(admin.ModelAdmin):
-    list_display = ["position", "name", "kind", "category", "severity", "channel", "segment", "province", "department", "is_active"]
-    list_display_links = ["name"]
-    list_editable = ["position", "is_active"]

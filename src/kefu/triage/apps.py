@@ -6,3 +6,11 @@ class TriageConfig(AppConfig):
     name = "kefu.triage"
     label = "triage"
     verbose_name = _("Triage")
+
+    def ready(self):
+        from kefu.core import recent
+        from kefu.orders.models import Category
+
+        from .models import TriageRule
+
+        recent.connect_forget("triage", TriageRule, Category)

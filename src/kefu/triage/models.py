@@ -4,8 +4,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kefu.contacts.models import Channel
-from kefu.customers.models import Segment
 from kefu.orders.models import Kind, Severity
 
 
@@ -33,31 +31,6 @@ class TriageRule(models.Model):
     class Meta:
         verbose_name = _("triage rule")
         verbose_name_plural = _("triage rules")
-        ordering = ["position", "id"]
-
-    def __str__(self):
-        return self.name
-
-
-class DispatchRule(models.Model):
-    """派单规则: the first active rule, in position order, whose criteria all match sends the
-    order to its department. Empty criteria match anything; keep a catch-all rule last."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-    kind = models.CharField(_("kind"), max_length=20, blank=True, choices=Kind.choices)
-    category = models.ForeignKey("orders.Category", verbose_name=_("category"), null=True, blank=True,
-                                 on_delete=models.PROTECT, help_text=_("Matches this category and everything below it."))
-    severity = models.CharField(_("severity"), max_length=10, blank=True, choices=Severity.choices)
-    channel = models.CharField(_("channel"), max_length=20, blank=True, choices=Channel.choices)
-    segment = models.CharField(_("customer segment"), max_length=12, blank=True, choices=Segment.choices)
-    province = models.CharField(_("province"), max_length=20, blank=True)
-    department = models.ForeignKey("staff.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        verbose_name = _("dispatch rule")
-        verbose_name_plural = _("dispatch rules")
         ordering = ["position", "id"]
 
     def __str__(self):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
+from kefu.core.recent import remember
 
 from . import rules as rule_engine
 from .models import TriageRule
@@ -45,25 +46,53 @@ def current_model():
     return model
 
 
-def suggest(title: str, description: str = "") -> dict:
-    """Kind, category and severity with confidences and the words behind them, after the rules."""
+def active_rules() -> list:
+    return remember("triage_rules", lambda: list(TriageRule.objects.filter(is_active=True)))
+
+
+def _categories_by_code() -> dict:
     from kefu.orders.models import Category
 
+    return remember("category_codes", lambda: {c["code"]: c for c in Category.objects.values("id", "code", "name", "kind")})
+
+
+def suggest(title: str, description: str = "", *, kind=None, severity=None) -> dict:
+    """Kind, category and severity with confidences and the words behind them, after the rules.
+
+    A KIND or SEVERITY a person already chose is the starting point instead of the model's
+    guess: the rules may still raise the severity, but a person's kind stands.
+    """
     text = f"{title}\n{description}".strip()
     if not text:
         raise ValidationFailed(_("Nothing to classify."), fields={"title": _("is required")})
     model = current_model()
     out = model.predict(text).as_dict()
-    active = list(TriageRule.objects.filter(is_active=True))
-    kind, severity, flag, fired = rule_engine.apply(active, text, out["kind"]["label"], out["severity"]["label"])
-    out["kind"]["final"], out["severity"]["final"] = kind, severity
+    final_kind, final_severity, flag, fired = rule_engine.apply(
+        active_rules(), text, kind or out["kind"]["label"], severity or out["severity"]["label"])
+    out["kind"]["final"], out["severity"]["final"] = kind or final_kind, final_severity
     if out.get("category"):
-        category = Category.objects.filter(code=out["category"]["label"]).values("id", "name").first()
-        out["category"] |= {"id": category["id"], "name": category["name"]} if category else {"id": None, "name": ""}
+        category = _categories_by_code().get(out["category"]["label"])
+        out["category"] |= {"id": category["id"], "name": category["name"], "kind": category["kind"]} if category else {"id": None, "name": "", "kind": ""}
     out["rules"] = fired
     out["flags"] = ["complaint_coordinator"] if flag else []
     out["model"] = {"version": model.version, "trained_on": model.trained_on, "examples": model.n_examples}
     return out
+
+
+def duplicate_summaries(**order_text) -> list[dict]:
+    """Likely duplicates of an order not yet registered, for the agent to see before saving."""
+    from .duplicates import likely_duplicates
+
+    return [{"id": o.pk, "number": o.number, "title": o.title, "status": o.status, "created_at": o.created_at.isoformat(),
+             "similarity": s} for o, s in likely_duplicates(**order_text)]
+
+
+def suggested_category(suggestion: dict, kind: str):
+    """The suggested category's id if it is confident enough and fits KIND, else None."""
+    category = suggestion.get("category") or {}
+    if category.get("id") is None or category.get("confidence", 0) < settings.KEFU_TRIAGE_MIN_CONFIDENCE:
+        return None
+    return category["id"] if category.get("kind") in ("", kind) else None
 
 
 def training_examples() -> list:

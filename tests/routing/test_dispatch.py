@@ -6,8 +6,8 @@ import pytest
 from kefu.core.errors import ValidationFailed
 from kefu.orders import services
 from kefu.orders.models import Category
-from kefu.triage import routing
-from kefu.triage.models import DispatchRule
+from kefu.routing import services as routing
+from kefu.routing.models import DispatchRule
 
 
 @pytest.fixture

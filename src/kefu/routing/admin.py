@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import DispatchRule, PresenceChange, Skill
+
+
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(admin.ModelAdmin):
+    list_display = ["position", "name", "kind", "category", "severity", "channel", "segment", "province", "flagged",
+                    "department", "is_active"]
+    list_display_links = ["name"]
+    list_editable = ["position", "is_active"]
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["categories", "members"]
+
+
+@admin.register(PresenceChange)
+class PresenceChangeAdmin(admin.ModelAdmin):
+    """History only: statuses change through the API (or the user's own page), never here."""
+
+    list_display = ["at", "user", "previous", "presence", "by", "moved"]
+    list_filter = ["presence"]
+    search_fields = ["user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

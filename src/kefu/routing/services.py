@@ -1,0 +1,386 @@
+"""Routing: which desk gets an order (dispatch rules, 派单), who there handles it (the
+department's assignment strategy), people's statuses and what happens to their orders when
+they step away, and moving orders between tiers.
+
+Locks are always taken in the same order — department, then work order, then person — so
+parallel workers cannot deadlock. Holding the department's row while choosing makes each
+choice see every earlier one: no one is given more than their capacity, the rotation stays
+fair, and an order is never assigned twice.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.audit import services as audit
+from kefu.core import recent
+from kefu.core.errors import Conflict, ValidationFailed
+from kefu.core.services import get_or_404, require, save_checked
+from kefu.orders import services as orders
+from kefu.orders.matching import category_parents, matched_criteria, order_facts
+from kefu.orders.models import OPEN_STATUSES, Category, Status, WorkOrder
+from kefu.staff.models import Department, User
+
+from .assignment import Candidate, choose, needed_skills
+from .models import DispatchRule, PresenceChange, Skill
+
+MANUAL = Department.Assignment.MANUAL
+QUEUED = (Status.ACCEPTED, Status.ASSIGNED)  # waiting for a handler when handler is empty
+STEPPED_AWAY = (User.Presence.AWAY, User.Presence.OFFLINE)
+SEVERITY_FIRST = Case(When(severity="major", then=0), When(severity="urgent", then=1), default=2, output_field=IntegerField())
+
+
+# --- dispatch: which department -------------------------------------------------------------
+
+def active_rules() -> list:
+    return recent.remember("dispatch_rules", lambda: list(
+        DispatchRule.objects.filter(is_active=True).select_related("department").order_by("position", "id")))
+
+
+def route(order):
+    """The first matching active dispatch rule, or None."""
+    facts = order_facts(order)
+    return next((rule for rule in active_rules() if matched_criteria(rule, facts) is not None), None)
+
+
+def dispatch(actor, order_id, *, note=""):
+    """Send the order to the department its first matching rule names and, unless that
+    department assigns by hand, to the person its strategy picks — in one assignment event
+    that records the rule and the choice."""
+    require(actor, "orders.dispatch_workorder")
+    order = get_or_404(WorkOrder, order_id, queryset=WorkOrder.objects.select_related("customer", "subscription"))
+    rule = route(order)
+    if rule is None:
+        raise ValidationFailed(_("No dispatch rule matches this order; add a catch-all rule."),
+                               fields={"department_id": _("no rule matched")})
+    with transaction.atomic():
+        department = _lock_department(rule.department_id)
+        handler_id, choice = _pick(department, order)
+        order = orders.assign(actor, order_id, department_id=department.pk, handler_id=handler_id, note=note,
+                              routing={"rule": {"id": rule.pk, "name": rule.name}} | choice)
+        _mark_assigned(handler_id)
+    return order
+
+
+# --- assignment: who in the department ------------------------------------------------------
+
+def _lock_department(department_id) -> Department:
+    return get_or_404(Department, department_id, lock=True)
+
+
+def _handle_permission_id() -> int:
+    return recent.remember("handle_perm", lambda: Permission.objects.get(
+        codename="handle_workorder", content_type__app_label="orders").pk)
+
+
+def _load_expression():
+    weights = settings.KEFU_LOAD_WEIGHTS
+    return Sum(Case(*[When(severity=s, then=Value(w)) for s, w in weights.items()], default=Value(1),
+                    output_field=IntegerField()))
+
+
+def candidates(department_id, *, exclude=(), with_skills=False) -> list[Candidate]:
+    """People of the department who may be given work now (available or busy, allowed to
+    handle orders), with their open orders and load: three indexed queries, however large
+    the department."""
+    perm = _handle_permission_id()
+    people = list(User.objects.filter(department_id=department_id, is_active=True,
+                                      presence__in=(User.Presence.AVAILABLE, User.Presence.BUSY))
+                  .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True))
+                  .exclude(pk__in=exclude).distinct().values_list("id", "presence", "capacity", "last_assigned_at"))
+    if not people:
+        return []
+    ids = [p[0] for p in people]
+    loads = {row["handler_id"]: (row["n"], row["load"]) for row in
+             WorkOrder.objects.filter(handler_id__in=ids, status__in=OPEN_STATUSES)
+             .values("handler_id").annotate(n=Count("id"), load=_load_expression()).order_by()}
+    skills = {}
+    if with_skills:
+        for user_id, skill_id in Skill.members.through.objects.filter(user_id__in=ids).values_list("user_id", "skill_id"):
+            skills.setdefault(user_id, set()).add(skill_id)
+    return [Candidate(id=i, presence=presence, capacity=capacity, open=loads.get(i, (0, 0))[0], load=loads.get(i, (0, 0))[1],
+                      last_assigned_at=last, skills=frozenset(skills.get(i, ())))
+            for i, presence, capacity, last in people]
+
+
+def _skill_table() -> list:
+    def load():
+        cats = {}
+        for skill_id, category_id in Skill.categories.through.objects.values_list("skill_id", "category_id"):
+            cats.setdefault(skill_id, []).append(category_id)
+        return [(pk, kind, tuple(cats.get(pk, ()))) for pk, kind in Skill.objects.values_list("pk", "kind")]
+    return recent.remember("skills", load)
+
+
+def order_needs(order) -> frozenset:
+    """The skills (ids) an order needs, from its kind and category."""
+    return needed_skills(_skill_table(), order.kind, Category.lineage(order.category_id, category_parents()))
+
+
+def _pick(department, order, *, exclude=()) -> tuple[int | None, dict]:
+    """(the handler the department's strategy picks or None, what the event records)."""
+    strategy = department.assignment
+    if strategy == MANUAL:
+        return None, {}
+    need = order_needs(order) if strategy == Department.Assignment.SKILL else frozenset()
+    chosen = choose(strategy, candidates(department.pk, exclude=exclude, with_skills=bool(need)), need)
+    choice = {"strategy": strategy}
+    if need:
+        choice["skills"] = sorted(need)
+    if chosen is None:
+        choice["queued"] = True  # nobody with room (and skill): it waits for the next drain
+    else:
+        choice["load"] = chosen.load
+    return (chosen.id if chosen else None), choice
+
+
+def _mark_assigned(handler_id) -> None:
+    if handler_id is not None:
+        User.objects.filter(pk=handler_id).update(last_assigned_at=timezone.now())
+
+
+def auto_assign(actor, order_id, *, note="", exclude=()):
+    """Give a queued order (department set, nobody handling it) to the person the department's
+    strategy picks. Conflict if it has a handler already or nobody has room."""
+    if actor is not None:
+        require(actor, "orders.dispatch_workorder")
+    with transaction.atomic():
+        order = _assign_queued(actor, order_id, note=note, exclude=exclude)
+    if order is None:
+        raise Conflict(_("Nobody in the department is available with room for this order; it stays in the queue."))
+    return order
+
+
+def _assign_queued(actor, order_id, *, note="", exclude=()):
+    """Inside a transaction: the assigned order, or None if it stays queued."""
+    department_id = WorkOrder.objects.filter(pk=order_id).values_list("department_id", flat=True).first()
+    if department_id is None:
+        get_or_404(WorkOrder, order_id)  # a 404 for an unknown id
+        raise ValidationFailed(_("The order has no department yet: dispatch it first."), fields={"department_id": _("is empty")})
+    department = _lock_department(department_id)
+    order = get_or_404(WorkOrder, order_id, lock=True, queryset=WorkOrder.objects.select_related("customer", "subscription"))
+    if order.handler_id is not None or order.status not in QUEUED or order.department_id != department.pk:
+        raise Conflict(_("The order is not waiting in a department queue."), state=order.status)
+    handler_id, choice = _pick(department, order, exclude=exclude)
+    if handler_id is None:
+        return None
+    order = orders.assign(actor, order_id, department_id=department.pk, handler_id=handler_id, note=note, routing=choice)
+    _mark_assigned(handler_id)
+    return order
+
+
+def drain(department_id=None, *, limit=500, actor=None) -> int:
+    """Hand queued orders (most severe, then oldest, first) to people with room, in each
+    department that assigns automatically. Run by `kefu worker`, and when someone becomes
+    available. Each order is its own transaction; a department stops at the first order
+    nobody can take. ACTOR, when a person asks for it, must be a supervisor."""
+    if actor is not None:
+        require(actor, "orders.manage_any_workorder")
+    departments = Department.objects.filter(is_active=True).exclude(assignment=MANUAL)
+    if department_id is not None:
+        departments = departments.filter(pk=department_id)
+    done = 0
+    for dept_id in departments.values_list("pk", flat=True):
+        queue = (WorkOrder.objects.filter(department_id=dept_id, handler__isnull=True, status__in=QUEUED)
+                 .order_by(SEVERITY_FIRST, "created_at", "id").values_list("pk", flat=True)[:limit])
+        for order_id in queue:
+            try:
+                with transaction.atomic():
+                    if _assign_queued(None, order_id) is None:
+                        break
+                done += 1
+            except Conflict:
+                continue  # taken meanwhile
+    return done
+
+
+# --- people's statuses ----------------------------------------------------------------------
+
+def set_presence(actor, user_id, presence, *, reason=""):
+    """Set someone's status (available, busy, away, offline): their own, or anyone's for a
+    supervisor. Stepping away applies the department's offline policy to their orders;
+    becoming available lets the department's queue flow to them."""
+    if presence not in User.Presence.values:
+        raise ValidationFailed(_("Unknown status."), fields={"presence": _("must be one of %(v)s") % {"v": ", ".join(User.Presence.values)}})
+    if actor.pk != user_id:
+        require(actor, "orders.manage_any_workorder")
+    with transaction.atomic():
+        department_id = get_or_404(User, user_id).department_id
+        department = _lock_department(department_id) if department_id else None
+        person = get_or_404(User, user_id, lock=True)
+        previous = person.presence
+        if previous == presence:
+            return person
+        person.presence, person.presence_since = presence, timezone.now()
+        person.save(update_fields=["presence", "presence_since"])
+        moved = 0
+        if presence in STEPPED_AWAY and department is not None:
+            moved = _hand_back(person, department, presence)
+        PresenceChange.objects.create(user=person, presence=presence, previous=previous, at=person.presence_since,
+                                      by=actor, moved=moved)
+    if presence == User.Presence.AVAILABLE and department is not None and department.assignment != MANUAL:
+        drain(department.pk, limit=max(person.capacity, 1))
+    return person
+
+
+def _hand_back(person, department, presence) -> int:
+    """The department's offline policy for PERSON's orders; orders waiting for the customer
+    stay with them (nothing is due from our side until the customer answers)."""
+    policy = department.offline_policy
+    if policy == Department.OfflinePolicy.KEEP:
+        return 0
+    reason = _("%(name)s is %(status)s.") % {"name": person, "status": User.Presence(presence).label}
+    ids = list(WorkOrder.objects.filter(handler=person, status__in=(Status.ASSIGNED, Status.IN_PROGRESS))
+               .order_by(SEVERITY_FIRST, "created_at").values_list("pk", flat=True))
+    for order_id in ids:
+        orders.requeue(None, order_id, reason=reason, routing={"policy": policy})
+        if policy == Department.OfflinePolicy.REASSIGN:
+            _assign_queued(None, order_id, exclude={person.pk})
+    return len(ids)
+
+
+def agents(actor, department_id=None):
+    """People who handle orders, with status, capacity, open orders and load (for boards)."""
+    require(actor, "orders.view_workorder")
+    perm = _handle_permission_id()
+    qs = (User.objects.filter(is_active=True).filter(Q(groups__permissions=perm) | Q(user_permissions=perm))
+          .distinct().select_related("department").prefetch_related("skills").order_by("department__code", "username"))
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    people = list(qs)
+    loads = {row["handler_id"]: row for row in WorkOrder.objects.filter(handler_id__in=[p.pk for p in people], status__in=OPEN_STATUSES)
+             .values("handler_id").annotate(n=Count("id"), load=_load_expression()).order_by()}
+    for p in people:
+        row = loads.get(p.pk, {})
+        p.open_orders, p.load = row.get("n", 0), row.get("load", 0)
+    return people
+
+
+def update_agent(actor, user_id, *, capacity=None, skill_ids=None):
+    """A supervisor sets someone's capacity and skills."""
+    require(actor, "orders.manage_any_workorder")
+    with transaction.atomic():
+        person = get_or_404(User, user_id, lock=True)
+        if skill_ids is not None:
+            skills = list(Skill.objects.filter(pk__in=skill_ids))
+            unknown = set(skill_ids) - {s.pk for s in skills}
+            if unknown:
+                raise ValidationFailed(_("Unknown skills."), fields={"skill_ids": _("no skill with id %(ids)s") % {"ids": sorted(unknown)}})
+            person.skills.set(skills)
+        if capacity is not None:
+            person.capacity = capacity
+            person.save(update_fields=["capacity"])
+    return person
+
+
+# --- tiers ----------------------------------------------------------------------------------
+
+def escalate(actor, order_id, *, reason, department_id=None, note=""):
+    """升级 to a higher tier, then, if that desk assigns automatically, to a person there. Two
+    steps: should nobody have room, the order waits in the new desk's queue."""
+    order = orders.escalate(actor, order_id, reason=reason, department_id=department_id, note=note)
+    return _assign_if_possible(order)
+
+
+def deescalate(actor, order_id, *, reason, department_id=None, note=""):
+    order = orders.deescalate(actor, order_id, reason=reason, department_id=department_id, note=note)
+    return _assign_if_possible(order)
+
+
+def _assign_if_possible(order):
+    if order.department is None or order.department.assignment == MANUAL:
+        return order
+    with transaction.atomic():
+        assigned = _assign_queued(None, order.pk)
+    return assigned or orders.order_queryset().get(pk=order.pk)
+
+
+# --- intake: classify, register, accept, dispatch, assign ----------------------------------
+
+def intake(actor, *, title, customer_id, channel, kind=None, description="", category_id=None, severity=None, **fields):
+    """A new order, routed as it arrives: the classifier fills what the agent left open (kind,
+    a confident category, severity), the triage rules raise severity and flag threats, and the
+    order is registered and accepted in one transaction, then dispatched and assigned in a
+    second. If no dispatch rule matches, the order stays accepted for a person to dispatch:
+    a routing failure never loses the order."""
+    from kefu.triage import services as triage
+
+    for perm in ("orders.add_workorder", "orders.accept_workorder", "orders.dispatch_workorder"):
+        require(actor, perm)
+    suggestion = triage.suggest(title, description, kind=kind, severity=severity)
+    kind = suggestion["kind"]["final"]
+    if category_id is None:
+        category_id = triage.suggested_category(suggestion, kind)
+    summary = {"kind": suggestion["kind"], "category": suggestion["category"], "severity": suggestion["severity"],
+               "rules": [r["rule"] for r in suggestion["rules"]], "model": suggestion["model"]["version"]}
+    with transaction.atomic():
+        order = orders.create_order(actor, kind=kind, title=title, description=description, customer_id=customer_id,
+                                    channel=channel, category_id=category_id, severity=suggestion["severity"]["final"],
+                                    flagged=bool(suggestion["flags"]), triage=summary, **fields)
+        orders.accept(actor, order.pk)
+    try:
+        return dispatch(actor, order.pk)
+    except ValidationFailed:
+        return orders.order_queryset().get(pk=order.pk)
+
+
+# --- configuration (the same rules as the admin) --------------------------------------------
+
+RULE_FIELDS = {"name", "position", "is_active", "kind", "category_id", "severity", "channel", "segment", "province",
+               "flagged", "department_id"}
+SKILL_FIELDS = {"code", "name", "kind"}
+DEPARTMENT_FIELDS = {"tier", "escalates_to_id", "assignment", "offline_policy"}
+
+
+def list_rules(actor):
+    require(actor, "routing.view_dispatchrule")
+    return DispatchRule.objects.select_related("department", "category").order_by("position", "id")
+
+
+@transaction.atomic
+def save_rule(actor, rule_id=None, **changes):
+    require(actor, "routing.change_dispatchrule" if rule_id else "routing.add_dispatchrule")
+    rule = get_or_404(DispatchRule, rule_id, lock=True) if rule_id else DispatchRule()
+    return save_checked(actor, rule, {k: v for k, v in changes.items() if k in RULE_FIELDS})
+
+
+@transaction.atomic
+def delete_rule(actor, rule_id):
+    require(actor, "routing.delete_dispatchrule")
+    rule = get_or_404(DispatchRule, rule_id, lock=True)
+    audit.record(actor, "delete", rule, fields=["name"])
+    rule.delete()
+
+
+def list_skills(actor):
+    require(actor, "routing.view_skill")
+    return Skill.objects.prefetch_related("categories", "members").order_by("code")
+
+
+@transaction.atomic
+def save_skill(actor, skill_id=None, *, category_ids=None, member_ids=None, **changes):
+    require(actor, "routing.change_skill" if skill_id else "routing.add_skill")
+    skill = save_checked(actor, get_or_404(Skill, skill_id, lock=True) if skill_id else Skill(),
+                         {k: v for k, v in changes.items() if k in SKILL_FIELDS})
+    for field, ids, model in (("category_ids", category_ids, Category), ("member_ids", member_ids, User)):
+        if ids is None:
+            continue
+        found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if unknown := set(ids) - found:
+            raise ValidationFailed(_("The input is invalid."), fields={field: _("no such id: %(ids)s") % {"ids": sorted(unknown)}})
+        (skill.categories if field == "category_ids" else skill.members).set(found)
+    return skill
+
+
+@transaction.atomic
+def configure_department(actor, department_id, **changes):
+    """A department's tier, next tier, assignment strategy and offline policy."""
+    require(actor, "staff.change_department")
+    department = get_or_404(Department, department_id, lock=True)
+    changes = {k: v for k, v in changes.items() if k in DEPARTMENT_FIELDS}
+    if changes.get("escalates_to_id") == department.pk:
+        raise ValidationFailed(_("The input is invalid."), fields={"escalates_to_id": _("cannot be the department itself")})
+    return save_checked(actor, department, changes)
