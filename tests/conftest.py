@@ -157,4 +157,10 @@ def api_client(client):
         def patch(self, path, data):
             return self._call("patch", path, data)
 
+        def put_json(self, path, data):
+            return self._call("put", path, data)
+
+        def delete(self, path):
+            return self._call("delete", path)
+
     return Api

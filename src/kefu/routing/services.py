@@ -161,7 +161,7 @@ def _assign_queued(actor, order_id, *, note="", exclude=()):
         get_or_404(WorkOrder, order_id)  # a 404 for an unknown id
         raise ValidationFailed(_("The order has no department yet: dispatch it first."), fields={"department_id": _("is empty")})
     department = _lock_department(department_id)
-    order = get_or_404(WorkOrder, order_id, lock=True, queryset=WorkOrder.objects.select_related("customer", "subscription"))
+    order = get_or_404(WorkOrder, order_id, lock=True)
     if order.handler_id is not None or order.status not in QUEUED or order.department_id != department.pk:
         raise Conflict(_("The order is not waiting in a department queue."), state=order.status)
     handler_id, choice = _pick(department, order, exclude=exclude)
