@@ -116,3 +116,26 @@ def test_drain_needs_a_supervisor(api_client, handler, supervisor):
 def test_roles_see_rules(make_user):
     # Every role that reads orders may read the rules (they explain where orders went).
     assert make_user(roles.AUDITOR, None).has_perm("routing.view_dispatchrule")
+
+
+def test_route_a_batch(api_client, agent, customer, desk, handler):
+    from kefu.orders import services as orders
+
+    User.objects.filter(pk=handler.pk).update(presence="available")
+    DispatchRule.objects.create(name="all", department=desk)
+    made = []
+    for _ in range(3):
+        o = orders.create_order(agent, kind="fault", title="宽带断网", customer_id=customer.pk, channel="hotline")
+        orders.accept(agent, o.pk)
+        made.append(o.pk)
+    r = api_client(agent).post("/routing/route", {"order_ids": made})
+    assert r.status_code == 200 and [a["handler_id"] for a in r.json()["assigned"]] == [handler.pk] * 3
+    assert api_client(agent).post("/routing/route", {"order_ids": []}).status_code == 422
+
+
+def test_admin_pages_render(client, make_user):
+    admin = User.objects.create_superuser("root", password="pw")
+    client.force_login(admin)
+    for url in ("/admin/routing/dispatchrule/", "/admin/routing/skill/add/", "/admin/routing/presencechange/",
+                "/admin/staff/department/", f"/admin/staff/user/{admin.pk}/change/"):
+        assert client.get(url).status_code == 200, url

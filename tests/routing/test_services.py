@@ -206,3 +206,40 @@ def test_intake_takes_the_category_only_when_confident(agent, customer, desk, se
     settings.KEFU_TRIAGE_MIN_CONFIDENCE = 0.0
     o = routing.intake(agent, title="宽带断网了，一直连不上", customer_id=customer.pk, channel="hotline", kind="fault")
     assert o.category is not None and o.category.kind in ("", "fault")
+
+
+def test_route_many_classifies_raises_and_assigns_in_one_batch(agent, customer, team, departments, supervisor):
+    complaints = departments["complaints"]
+    DispatchRule.objects.create(name="threats", position=0, flagged=True, department=complaints)
+    threat = _accepted(agent, customer, kind="complaint", title="乱扣费，不解决我就去工信部投诉")
+    plain = [_accepted(agent, customer) for _ in range(6)]
+    taken = _accepted(agent, customer)
+    orders.assign(agent, taken.pk, handler_id=team[0].pk)  # not waiting: left alone
+    done = routing.route_many(agent, [threat.pk, taken.pk] + [o.pk for o in plain])
+    assert sorted(o.pk for o in done) == sorted([threat.pk] + [o.pk for o in plain])
+    threat = WorkOrder.objects.get(pk=threat.pk)
+    assert (threat.department_id, threat.flagged, threat.severity, threat.handler_id) == (complaints.pk, True, "major", None)
+    ev = threat.events.filter(action="assign").get()
+    assert ev.data["changes"] == {"severity": ["general", "major"], "flagged": [False, True]} and ev.data["rule"]["name"] == "threats"
+    assert threat.events.filter(action="sla_policy").count() == 2  # severity changed: the policy was chosen again
+    # Round-robin inside the batch: 6 + the one taken before → 3 people get 2 or 3.
+    got = Counter(WorkOrder.objects.filter(department__code="tech-support").values_list("handler_id", flat=True))
+    assert sorted(got.values()) == [2, 2, 3]
+    assert WorkOrder.objects.get(pk=taken.pk).events.filter(action="assign").count() == 1
+
+
+def test_route_many_respects_capacity_and_leaves_the_rest_queued(agent, customer, team):
+    User.objects.filter(pk__in=[p.pk for p in team]).update(capacity=1)
+    made = [_accepted(agent, customer) for _ in range(5)]
+    done = routing.route_many(agent, [o.pk for o in made])
+    assigned = [o for o in done if o.handler_id]
+    assert len(assigned) == 3 and len({o.handler_id for o in assigned}) == 3
+    rest = WorkOrder.objects.filter(pk__in=[o.pk for o in made], handler__isnull=True)
+    assert rest.count() == 2 and all(o.status == Status.ASSIGNED for o in rest)  # in the desk's queue
+    assert routing.drain() == 0  # still nobody with room
+
+
+def test_route_many_needs_the_dispatch_permission(customer, agent, auditor):
+    o = _accepted(agent, customer)
+    with pytest.raises(Forbidden):
+        routing.route_many(auditor, [o.pk])

@@ -40,11 +40,6 @@ def remember(key, load):
     return value
 
 
-def peek(key):
-    """What this batch already read for KEY, or None."""
-    return (_memo.get() or {}).get(key)
-
-
 def forget(**kwargs) -> None:
     _cache.clear()
 

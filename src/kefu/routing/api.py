@@ -177,6 +177,19 @@ def drain(request, department: int | None = None):
     return {"assigned": services.drain(department, actor=request.user)}
 
 
+class RouteIn(InputSchema):
+    order_ids: list[int] = Field(min_length=1, max_length=1000)
+    classify: bool = Field(True, description="let the classifier and triage rules raise severity, flag and fill an empty category")
+
+
+@router.post("/route", response={200: dict, **ERRORS})
+def route_many(request, payload: RouteIn):
+    """Classify, dispatch and assign a batch of waiting orders in one transaction (e.g. a
+    backlog after an outage). Orders no longer waiting are skipped."""
+    done = services.route_many(request.user, payload.order_ids, classify=payload.classify)
+    return {"assigned": [{"id": o.pk, "department_id": o.department_id, "handler_id": o.handler_id} for o in done]}
+
+
 @router.get("/rules", response={200: list[RuleOut], **ERRORS})
 def list_rules(request):
     """Dispatch rules in the order they are tried."""

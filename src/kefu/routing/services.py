@@ -8,6 +8,9 @@ choice see every earlier one: no one is given more than their capacity, the rota
 fair, and an order is never assigned twice.
 """
 
+from dataclasses import replace
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
@@ -61,7 +64,7 @@ def dispatch(actor, order_id, *, note=""):
         handler_id, choice = _pick(department, order)
         order = orders.assign(actor, order_id, department_id=department.pk, handler_id=handler_id, note=note,
                               routing={"rule": {"id": rule.pk, "name": rule.name}} | choice)
-        _mark_assigned(handler_id)
+        _mark_assigned([handler_id])
     return order
 
 
@@ -120,26 +123,38 @@ def order_needs(order) -> frozenset:
     return needed_skills(_skill_table(), order.kind, Category.lineage(order.category_id, category_parents()))
 
 
-def _pick(department, order, *, exclude=()) -> tuple[int | None, dict]:
-    """(the handler the department's strategy picks or None, what the event records)."""
+def _plan(department, orders_, *, exclude=()) -> list[tuple[int | None, dict]]:
+    """For each of ORDERS_ (in order) the person the department's strategy picks, or None,
+    and what the assignment event records. One read of the candidates for the whole list:
+    each pick counts against the person's room and load before the next one is made."""
     strategy = department.assignment
     if strategy == MANUAL:
-        return None, {}
-    need = order_needs(order) if strategy == Department.Assignment.SKILL else frozenset()
-    chosen = choose(strategy, candidates(department.pk, exclude=exclude, with_skills=bool(need)), need)
-    choice = {"strategy": strategy}
-    if need:
-        choice["skills"] = sorted(need)
-    if chosen is None:
-        choice["queued"] = True  # nobody with room (and skill): it waits for the next drain
-    else:
-        choice["load"] = chosen.load
-    return (chosen.id if chosen else None), choice
+        return [(None, {}) for _o in orders_]
+    skilled = strategy == Department.Assignment.SKILL
+    pool = {c.id: c for c in candidates(department.pk, exclude=exclude, with_skills=skilled)}
+    weights, now, plan = settings.KEFU_LOAD_WEIGHTS, timezone.now(), []
+    for k, order in enumerate(orders_):
+        need = order_needs(order) if skilled else frozenset()
+        chosen = choose(strategy, list(pool.values()), need)
+        choice = {"strategy": strategy} | ({"skills": sorted(need)} if need else {})
+        if chosen is None:
+            plan.append((None, choice | {"queued": True}))  # nobody with room (and skill): it waits
+            continue
+        pool[chosen.id] = replace(chosen, open=chosen.open + 1, load=chosen.load + weights.get(order.severity, 1),
+                                  last_assigned_at=now + timedelta(microseconds=k))
+        plan.append((chosen.id, choice | {"load": chosen.load}))
+    return plan
 
 
-def _mark_assigned(handler_id) -> None:
-    if handler_id is not None:
-        User.objects.filter(pk=handler_id).update(last_assigned_at=timezone.now())
+def _pick(department, order, *, exclude=()) -> tuple[int | None, dict]:
+    return _plan(department, [order], exclude=exclude)[0]
+
+
+def _mark_assigned(handler_ids) -> None:
+    """Advance the rotation: each person's last assignment time, in the order they were picked."""
+    now = timezone.now()
+    for k, handler_id in enumerate(dict.fromkeys(h for h in handler_ids if h is not None)):
+        User.objects.filter(pk=handler_id).update(last_assigned_at=now + timedelta(microseconds=k))
 
 
 def auto_assign(actor, order_id, *, note="", exclude=()):
@@ -168,15 +183,15 @@ def _assign_queued(actor, order_id, *, note="", exclude=()):
     if handler_id is None:
         return None
     order = orders.assign(actor, order_id, department_id=department.pk, handler_id=handler_id, note=note, routing=choice)
-    _mark_assigned(handler_id)
+    _mark_assigned([handler_id])
     return order
 
 
 def drain(department_id=None, *, limit=500, actor=None) -> int:
     """Hand queued orders (most severe, then oldest, first) to people with room, in each
-    department that assigns automatically. Run by `kefu worker`, and when someone becomes
-    available. Each order is its own transaction; a department stops at the first order
-    nobody can take. ACTOR, when a person asks for it, must be a supervisor."""
+    department that assigns automatically: one transaction and one read of the candidates per
+    department. Run by `kefu worker`, and when someone becomes available. ACTOR, when a
+    person asks for it, must be a supervisor."""
     if actor is not None:
         require(actor, "orders.manage_any_workorder")
     departments = Department.objects.filter(is_active=True).exclude(assignment=MANUAL)
@@ -184,16 +199,58 @@ def drain(department_id=None, *, limit=500, actor=None) -> int:
         departments = departments.filter(pk=department_id)
     done = 0
     for dept_id in departments.values_list("pk", flat=True):
-        queue = (WorkOrder.objects.filter(department_id=dept_id, handler__isnull=True, status__in=QUEUED)
-                 .order_by(SEVERITY_FIRST, "created_at", "id").values_list("pk", flat=True)[:limit])
-        for order_id in queue:
-            try:
-                with transaction.atomic():
-                    if _assign_queued(None, order_id) is None:
-                        break
-                done += 1
-            except Conflict:
-                continue  # taken meanwhile
+        with transaction.atomic():
+            department = _lock_department(dept_id)
+            # Read under the lock: a parallel drain has finished, and its picks are visible.
+            queue = list(WorkOrder.objects.filter(department_id=dept_id, handler__isnull=True, status__in=QUEUED)
+                         .order_by(SEVERITY_FIRST, "created_at", "id")[:limit])
+            done += len(_assign_planned(actor, department, queue, {}))
+    return done
+
+
+def _assign_planned(actor, department, orders_, rules: dict, raises: dict | None = None) -> list:
+    """Plan ORDERS_ in DEPARTMENT (locked by the caller) and write the assignments in one
+    batch. Orders that stay queued where they already wait get no new event."""
+    moves = []
+    for order, (handler_id, choice) in zip(orders_, _plan(department, orders_), strict=True):
+        if handler_id is None and order.department_id == department.pk and order.status == Status.ASSIGNED:
+            continue
+        rule = rules.get(order.pk)
+        moves.append({"order_id": order.pk, "department_id": department.pk, "handler_id": handler_id,
+                      "routing": ({"rule": {"id": rule.pk, "name": rule.name}} if rule else {}) | choice,
+                      "raise": (raises or {}).get(order.pk)})
+    done = orders.assign_many(actor, moves) if moves else []
+    _mark_assigned([o.handler_id for o in done])
+    return done
+
+
+def route_many(actor, order_ids, *, classify=True) -> list:
+    """Classify, dispatch and assign a batch of registered orders waiting for a desk or a
+    person (accepted, or queued without a handler): the triage rules may raise severity and
+    flag, the classifier fills an empty category when confident, the dispatch rules choose
+    the desk and its strategy the person. One transaction; returns the orders assigned."""
+    from kefu.triage import services as triage
+
+    require(actor, "orders.dispatch_workorder")
+    batch = list(WorkOrder.objects.filter(pk__in=order_ids, handler__isnull=True, status__in=QUEUED)
+                 .select_related("customer", "subscription").order_by("pk"))
+    raises, by_department, rules = {}, {}, {}
+    for order in batch:
+        if classify:
+            s = triage.suggest(order.title, order.description, kind=order.kind, severity=order.severity)
+            raises[order.pk] = {"severity": s["severity"]["final"], "flagged": bool(s["flags"]),
+                                "category_id": None if order.category_id else triage.suggested_category(s, order.kind)}
+            # Route on what the order will be once the raise is written.
+            order.severity, order.flagged = s["severity"]["final"], order.flagged or bool(s["flags"])
+            order.category_id = order.category_id or raises[order.pk]["category_id"]
+        rule = route(order)
+        if rule is not None:
+            rules[order.pk] = rule
+            by_department.setdefault(rule.department_id, []).append(order)
+    done = []
+    with transaction.atomic():
+        for dept_id in sorted(by_department):
+            done += _assign_planned(actor, _lock_department(dept_id), by_department[dept_id], rules, raises)
     return done
 
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
-from kefu.core.recent import peek
 from kefu.core.recent import remember as _remember
 from kefu.orders.matching import matched_criteria, order_facts
 
@@ -26,11 +25,15 @@ LIVE = (OrderClock.State.RUNNING, OrderClock.State.PAUSED)
 
 # --- policy selection ----------------------------------------------------------------------
 
+def _active_policies() -> list:
+    return _remember("policies", lambda: list(SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar")))
+
+
 def select_policy(order):
     """(policy, criteria it matched on) — the most specific active match, or (None, {})."""
     facts = order_facts(order)
     best, best_key, best_reasons = None, None, {}
-    policies = _remember("policies", lambda: list(SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar")))
+    policies = _active_policies()
     for policy in policies:
         reasons = matched_criteria(policy, facts)
         if reasons is not None:
@@ -131,7 +134,7 @@ def _current_policy(order):
     policy_id = OrderClock.objects.filter(order=order, policy__isnull=False).order_by("-id").values_list("policy_id", flat=True).first()
     if policy_id is None:
         return None
-    known = peek("policies") or ()
+    known = _active_policies()
     found = next((p for p in known if p.pk == policy_id), None)
     return found or SlaPolicy.objects.prefetch_related("targets__calendar").filter(pk=policy_id).first()
 

@@ -7,18 +7,24 @@ from .models import ApiToken, Department, User
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "parent", "lead", "is_active"]
-    list_filter = ["kind", "is_active"]
+    list_display = ["code", "name", "kind", "tier", "assignment", "offline_policy", "escalates_to", "lead", "is_active"]
+    list_filter = ["kind", "tier", "assignment", "is_active"]
     search_fields = ["code", "name"]
-    autocomplete_fields = ["lead"]
+    autocomplete_fields = ["lead", "escalates_to"]
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "display_name", "department", "is_active", "is_staff"]
-    list_filter = ["department", "groups", "is_active", "is_staff"]
+    list_display = ["username", "display_name", "department", "presence", "capacity", "is_active", "is_staff"]
+    list_filter = ["department", "groups", "presence", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "employee_no", "email"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Kefu"), {"fields": ("display_name", "employee_no", "department")}),)
+    # Status is set by the person (or a supervisor) through routing, which applies the offline
+    # policy; here it is shown, not edited.
+    readonly_fields = ["presence", "presence_since", "last_assigned_at"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Kefu"), {"fields": ("display_name", "employee_no", "department")}),
+        (_("Routing"), {"fields": ("presence", "presence_since", "capacity", "last_assigned_at")}),
+    )
 
 
 @admin.register(ApiToken)

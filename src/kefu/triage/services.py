@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
-from kefu.core.recent import remember
+from kefu.core.recent import forget, remember
 
 from . import rules as rule_engine
 from .models import TriageRule
@@ -27,6 +27,12 @@ _lock = threading.Lock()
 def model_path() -> Path:
     if settings.KEFU_TRIAGE_MODEL:
         return Path(settings.KEFU_TRIAGE_MODEL)
+    return remember(("model_path", str(settings.DATA_DIR)), _newest_model)
+
+
+def _newest_model() -> Path:
+    # Looked up every few seconds, not on every prediction: a new `kefu triage train` is
+    # picked up within kefu.core.recent.REFRESH_SECONDS.
     trained = sorted((settings.DATA_DIR / "models").glob("triage-*.joblib"))
     return trained[-1] if trained else STARTER_MODEL
 
@@ -117,6 +123,7 @@ def train(*, out=None, seed=0, trained_on=None):
     path = Path(out) if out else settings.DATA_DIR / "models" / f"triage-{model.version.replace(':', '')}.joblib"
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
+    forget()  # this process uses it at once
     return model, path
 
 
