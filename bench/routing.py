@@ -8,8 +8,8 @@ Sets up a fresh database with the demo organisation (its dispatch rules, tiers, 
 and skills; everyone available, capacity raised so nobody fills up) and 20 customers, then
 times, over --orders texts from the triage test generator:
 
-  route   : orders registered and accepted by an agent (kind chosen, category on three in
-            four) → `routing.route_many` in batches of --batch, as the worker drains a
+  route   : orders registered and accepted by an agent (kind chosen, category on all but
+            --uncategorised of them) → `routing.route_many` in batches of --batch, as the worker drains a
             queue: classify (model + triage rules: severity raised, threats flagged, empty
             category filled when confident) → dispatch rule → the department's strategy picks
             a person → the assignments written (one UPDATE and one INSERT per batch). The
@@ -42,6 +42,8 @@ def main():
     p.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--orders", type=int, default=2000)
     p.add_argument("--batch", type=int, default=100, help="orders per route_many call")
+    p.add_argument("--uncategorised", type=float, default=0.25,
+                   help="share of orders registered without a category (the classifier fills it, and the SLA policy is chosen again)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,7 +57,7 @@ def main():
                 admin.execute(f'CREATE DATABASE "{name}"')
             os.environ["DATABASE_URL"] = f"{PG}/{name}"
         try:
-            result = run(args.orders, args.batch)
+            result = run(args.orders, args.batch, args.uncategorised)
         finally:
             if name:
                 from django.db import connections
@@ -66,7 +68,7 @@ def main():
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"database: {result['database']}  orders: {result['orders']}  python {result['python']}  cpus: {result['cpus']}")
+    print(f"database: {result['database']}  orders: {result['orders']}  uncategorised: {result['uncategorised']:.0%}  python {result['python']}  cpus: {result['cpus']}")
     for phase in ("route", "decide", "intake"):
         r = result[phase]
         print(f"{phase:<7}: {r['per_second']:7.0f} orders/s  p50 {r['p50_ms']:.2f} ms  p95 {r['p95_ms']:.2f} ms"
@@ -109,7 +111,7 @@ def _stats(latencies, elapsed, n):
             "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000}
 
 
-def run(n, batch):
+def run(n, batch, uncategorised=0.25):
     from tests.triage.test_classifier import generate_examples
 
     agent, pairs = _setup()
@@ -135,7 +137,8 @@ def run(n, batch):
         customer, sub = pairs[i % len(pairs)]
         # As an agent registers it: kind chosen, category mostly chosen (the classifier fills the rest).
         o = orders.create_order(agent, kind=examples[i].kind, title=title[:200], description=description, customer_id=customer,
-                                subscription_id=sub, channel="hotline", category_id=codes.get(examples[i].category) if i % 4 else None)
+                                subscription_id=sub, channel="hotline", category_id=None if int((i + 1) * uncategorised) > int(i * uncategorised)
+                                else codes.get(examples[i].category))
         orders.accept(agent, o.pk)
         ids.append(o.pk)
 
@@ -178,7 +181,7 @@ def run(n, batch):
         latencies.append(time.perf_counter() - t)
     intake = _stats(latencies, time.perf_counter() - start, n)
 
-    return {"database": connection.vendor, "orders": n, "python": platform.python_version(), "cpus": os.cpu_count(),
+    return {"database": connection.vendor, "orders": n, "uncategorised": uncategorised, "python": platform.python_version(), "cpus": os.cpu_count(),
             "route": route, "decide": decide, "intake": intake, "assigned": assigned, "strategies": dict(strategies)}
 
 
