@@ -23,7 +23,7 @@ from kefu.staff.models import User
 
 ANCHOR = dt.date(2026, 3, 31)
 NON_TRANSITIONS = {"create", "comment", "update", "feedback", "link"}
-SYSTEM = ["sla_policy", "escalate"]  # written by the SLA service, not part of the seeded walk
+SYSTEM = ["sla_policy", "sla_escalation"]  # written by the SLA service, not part of the seeded walk
 RESOLVED_LIKE = {Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}
 ENDED = {Status.CLOSED, Status.REJECTED, Status.CANCELLED}
 

@@ -4,10 +4,11 @@ escalation tiers and routing on intake — through the services, on the database
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 
 from kefu.core.errors import Conflict, Forbidden, ValidationFailed
 from kefu.orders import services as orders
-from kefu.orders.models import Category, Status, WorkOrder
+from kefu.orders.models import Category, OrderEvent, Status, WorkOrder
 from kefu.routing import services as routing
 from kefu.routing.models import DispatchRule, PresenceChange, Skill
 from kefu.staff import roles
@@ -105,7 +106,7 @@ def test_offline_policy(policy, agent, customer, team, supervisor):
     orders.start(a, made[1].pk)
     orders.start(a, made[2].pk)
     orders.wait_for_customer(a, made[2].pk, reason="needs the router's serial number")
-    routing.set_presence(a, a.pk, "offline")
+    routing.set_presence(a, a.pk, "offline", reason="end of shift")
     after = {o.pk: WorkOrder.objects.get(pk=o.pk) for o in made}
     waiting = after[made[2].pk]
     assert waiting.handler_id == a.pk  # waiting for the customer: stays in any case
@@ -119,7 +120,8 @@ def test_offline_policy(policy, agent, customer, team, supervisor):
     else:
         assert {o.handler_id for o in moved} <= {b.pk, c.pk} and all(o.handler_id for o in moved)
     change = PresenceChange.objects.get(user=a)
-    assert (change.previous, change.presence, change.by, change.moved) == ("available", "offline", a, 0 if policy == "keep" else 2)
+    assert (change.previous, change.presence, change.by, change.moved, change.reason) == (
+        "available", "offline", a, 0 if policy == "keep" else 2, "end of shift")
 
 
 def test_presence_of_others_needs_a_supervisor(team, handler, supervisor):
@@ -163,6 +165,8 @@ def test_escalate_and_deescalate_between_tiers(agent, customer, team, department
     with pytest.raises(ValidationFailed) as err:
         routing.escalate(agent, o.pk, reason="more", department_id=tech.pk)
     assert "department_id" in err.value.fields
+    # A time-limit escalation notice in between is a different event and changes nothing here.
+    OrderEvent.objects.create(order_id=o.pk, at=timezone.now(), action="sla_escalation", data={"metric": "resolution", "level": 1})
     down = routing.deescalate(agent, o.pk, reason="fixed the cut; the modem is the customer's")
     assert (down.department_id, down.tier) == (tech.pk, 2)  # back where it came from
     with pytest.raises(ValidationFailed):

@@ -58,7 +58,7 @@ def test_steps_fire_in_order_and_once(order, agent, handler, supervisor, departm
     assert Notification.objects.filter(recipient=supervisor).count() == 1
     assert Escalation.objects.filter(clock=clock).count() == 3
     assert _resolution(order).next_check_at is None
-    events = order.events.filter(action="escalate").order_by("id")
+    events = order.events.filter(action="sla_escalation").order_by("id")
     assert [e.data["level"] for e in events if e.data["metric"] == "resolution"] == [1, 2, 3]
 
 

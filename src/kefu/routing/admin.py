@@ -22,7 +22,7 @@ class SkillAdmin(admin.ModelAdmin):
 class PresenceChangeAdmin(admin.ModelAdmin):
     """History only: statuses change through the API (or the user's own page), never here."""
 
-    list_display = ["at", "user", "previous", "presence", "by", "moved"]
+    list_display = ["at", "user", "previous", "presence", "by", "moved", "reason"]
     list_filter = ["presence"]
     search_fields = ["user__username"]
 

@@ -64,6 +64,7 @@ class PresenceChange(models.Model):
     at = models.DateTimeField(_("at"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, on_delete=models.SET_NULL, related_name="+")
     moved = models.PositiveIntegerField(_("orders moved"), default=0)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("status change")

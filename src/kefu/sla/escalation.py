@@ -67,7 +67,7 @@ def _handle(clock, steps, done, now):
         message = _message(clock, step)
         Notification.objects.bulk_create([Notification(recipient=u, order=clock.order, message=message, created_at=now)
                                           for u in recipients])
-        OrderEvent.objects.create(order=clock.order, at=now, actor=None, action="escalate", from_status=clock.order.status,
+        OrderEvent.objects.create(order=clock.order, at=now, actor=None, action="sla_escalation", from_status=clock.order.status,
                                   to_status=clock.order.status, note=message,
                                   data={"metric": clock.metric, "level": step.level, "trigger": step.trigger,
                                         "due_at": clock.due_at.isoformat(), "notified": [u.username for u in recipients]})

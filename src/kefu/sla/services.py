@@ -325,5 +325,5 @@ def replay(order, events=None) -> None:
     if events is None:
         events = order.events.order_by("at", "id")
     for event in events:
-        if event.action not in ("sla_policy", "escalate"):
+        if event.action not in ("sla_policy", "sla_escalation"):
             order_event(order, event)

@@ -70,6 +70,7 @@ class Migration(migrations.Migration):
                 ('previous', models.CharField(max_length=10, verbose_name='previous status')),
                 ('at', models.DateTimeField(verbose_name='at')),
                 ('moved', models.PositiveIntegerField(default=0, verbose_name='orders moved')),
+                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
                 ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
