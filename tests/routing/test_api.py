@@ -139,3 +139,16 @@ def test_admin_pages_render(client, make_user):
     for url in ("/admin/routing/dispatchrule/", "/admin/routing/skill/add/", "/admin/routing/presencechange/",
                 "/admin/staff/department/", f"/admin/staff/user/{admin.pk}/change/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_assign_or_transfer_to_a_department_lets_its_strategy_pick(api_client, agent, customer, handler, desk, departments):
+    from kefu.orders import services as orders
+
+    User.objects.filter(pk=handler.pk).update(presence="available")
+    o = orders.create_order(agent, kind="fault", title="宽带断网", customer_id=customer.pk, channel="hotline")
+    orders.accept(agent, o.pk)
+    api = api_client(agent)
+    r = api.post(f"/orders/{o.pk}/assign", {"department_id": departments["front-office"].pk})  # a manual desk
+    assert r.status_code == 200 and r.json()["handler"] is None
+    r = api.post(f"/orders/{o.pk}/transfer", {"department_id": desk.pk, "reason": "a line fault"})
+    assert r.status_code == 200 and r.json()["handler"]["username"] == "handler"

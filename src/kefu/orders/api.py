@@ -98,7 +98,8 @@ def accept(request, order_id: int, payload: NoteIn):
 
 @router.post("/{int:order_id}/assign", response={200: OrderDetailOut, **ERRORS})
 def assign(request, order_id: int, payload: AssignIn):
-    return _detail(request, services.assign(request.user, order_id, **payload.dict()))
+    """派单 by hand; sent to a department alone, its assignment strategy picks the person."""
+    return _detail(request, routing.assign(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/dispatch", response={200: OrderDetailOut, **ERRORS})
@@ -146,7 +147,8 @@ def merge(request, order_id: int, payload: MergeIn):
 
 @router.post("/{int:order_id}/transfer", response={200: OrderDetailOut, **ERRORS})
 def transfer(request, order_id: int, payload: TransferIn):
-    return _detail(request, services.transfer(request.user, order_id, **payload.dict()))
+    """转派 to another department; without a handler, its assignment strategy picks one."""
+    return _detail(request, routing.transfer(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/claim", response={200: OrderDetailOut, **ERRORS})

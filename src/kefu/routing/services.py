@@ -237,7 +237,7 @@ def route_many(actor, order_ids, *, classify=True) -> list:
     raises, by_department, rules = {}, {}, {}
     for order in batch:
         if classify:
-            s = triage.suggest(order.title, order.description, kind=order.kind, severity=order.severity)
+            s = triage.suggest(order.title, order.description, kind=order.kind, severity=order.severity, explain=False)
             raises[order.pk] = {"severity": s["severity"]["final"], "flagged": bool(s["flags"]),
                                 "category_id": None if order.category_id else triage.suggested_category(s, order.kind)}
             # Route on what the order will be once the raise is written.
@@ -345,6 +345,19 @@ def escalate(actor, order_id, *, reason, department_id=None, note=""):
 def deescalate(actor, order_id, *, reason, department_id=None, note=""):
     order = orders.deescalate(actor, order_id, reason=reason, department_id=department_id, note=note)
     return _assign_if_possible(order)
+
+
+def assign(actor, order_id, *, department_id=None, handler_id=None, note=""):
+    """派单 by hand: to a department (and a person, if named). Sent to a department alone, the
+    order goes on to a person there by that department's strategy."""
+    order = orders.assign(actor, order_id, department_id=department_id, handler_id=handler_id, note=note)
+    return order if handler_id is not None else _assign_if_possible(order)
+
+
+def transfer(actor, order_id, *, department_id, reason, handler_id=None, note=""):
+    """转派 to another department; without a named person, its strategy picks one."""
+    order = orders.transfer(actor, order_id, department_id=department_id, handler_id=handler_id, reason=reason, note=note)
+    return order if handler_id is not None else _assign_if_possible(order)
 
 
 def _assign_if_possible(order):

@@ -434,23 +434,24 @@ class TriageModel:
                         key=lambda item: (-item[1], item[0]))
         return [token for token, _ in ranked[:TOP_WORDS]]
 
-    def _guess(self, head: _Head, idx, vals, allowed=None) -> Guess:
+    def _guess(self, head: _Head, idx, vals, allowed=None, explain=True) -> Guess:
         p = head.proba(idx, vals)
         if allowed is not None and allowed.any():
             best = int(np.argmax(np.where(allowed, p, -1.0)))
         else:
             best = int(np.argmax(p))
-        return Guess(head.classes[best], float(p[best]), self._words(head, best, idx, vals))
+        return Guess(head.classes[best], float(p[best]), self._words(head, best, idx, vals) if explain else [])
 
-    def predict(self, text: str) -> Prediction:
+    def predict(self, text: str, *, explain: bool = True) -> Prediction:
+        """The three guesses; EXPLAIN=False leaves out the driving words (for bulk routing)."""
         idx, vals = self._vectorize(text)
-        kind = self._guess(self.heads["kind"], idx, vals)
+        kind = self._guess(self.heads["kind"], idx, vals, explain=explain)
         category_head = self.heads.get("category")
         category = None
         if category_head is not None:
             category = self._guess(category_head, idx, vals,
-                                   self._allowed_categories.get(kind.label))
-        severity = self._guess(self.heads["severity"], idx, vals)
+                                   self._allowed_categories.get(kind.label), explain=explain)
+        severity = self._guess(self.heads["severity"], idx, vals, explain=explain)
         return Prediction(kind=kind, category=category, severity=severity)
 
     # -- quality -------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def _categories_by_code() -> dict:
     return remember("category_codes", lambda: {c["code"]: c for c in Category.objects.values("id", "code", "name", "kind")})
 
 
-def suggest(title: str, description: str = "", *, kind=None, severity=None) -> dict:
+def suggest(title: str, description: str = "", *, kind=None, severity=None, explain=True) -> dict:
     """Kind, category and severity with confidences and the words behind them, after the rules.
 
     A KIND or SEVERITY a person already chose is the starting point instead of the model's
@@ -72,7 +72,7 @@ def suggest(title: str, description: str = "", *, kind=None, severity=None) -> d
     if not text:
         raise ValidationFailed(_("Nothing to classify."), fields={"title": _("is required")})
     model = current_model()
-    out = model.predict(text).as_dict()
+    out = model.predict(text, explain=explain).as_dict()
     final_kind, final_severity, flag, fired = rule_engine.apply(
         active_rules(), text, kind or out["kind"]["label"], severity or out["severity"]["label"])
     out["kind"]["final"], out["severity"]["final"] = kind or final_kind, final_severity
