@@ -247,3 +247,17 @@ def test_route_many_needs_the_dispatch_permission(customer, agent, auditor):
     o = _accepted(agent, customer)
     with pytest.raises(Forbidden):
         routing.route_many(auditor, [o.pk])
+
+
+def test_a_batch_never_takes_an_order_claimed_or_moved_since_it_was_planned(agent, customer, team, departments):
+    from kefu.orders.services import assign_many
+
+    claimed, moved, fine = (_accepted(agent, customer) for _ in range(3))
+    orders.claim(team[0], claimed.pk)
+    orders.assign(agent, moved.pk, department_id=departments["billing"].pk)
+    tech = departments["tech-support"].pk
+    plan = [{"order_id": o.pk, "department_id": tech, "handler_id": team[1].pk, "planned_from": None} for o in (claimed, moved, fine)]
+    done = assign_many(agent, plan)
+    assert [o.pk for o in done] == [fine.pk]
+    assert WorkOrder.objects.get(pk=claimed.pk).handler_id == team[0].pk
+    assert WorkOrder.objects.get(pk=moved.pk).department_id == departments["billing"].pk

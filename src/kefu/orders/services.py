@@ -265,10 +265,12 @@ def assign_many(actor, moves: list[dict]) -> list:
     """派单 for many orders in one transaction (routing's batches): the same checks and event as
     `assign`, with one lock statement, one UPDATE and one INSERT for the whole batch.
 
-    Each move: order_id, department_id, handler_id (or None), routing (recorded on the event)
-    and optionally raise (severity/flagged/category_id the triage decided: severity only goes
-    up, category only fills an empty one). Returns the assigned orders; orders no longer
-    assignable (taken, closed meanwhile) are skipped.
+    Each move: order_id, department_id, handler_id (or None), routing (recorded on the event),
+    planned_from (the department the order was in when the move was planned) and optionally
+    raise (severity/flagged/category_id the triage decided: severity only goes up, category
+    only fills an empty one). Returns the assigned orders. An order that changed since it was
+    planned — claimed, moved to another department, closed — is skipped, never taken from
+    whoever has it now.
     """
     from kefu.staff.models import Department, User
 
@@ -281,7 +283,8 @@ def assign_many(actor, moves: list[dict]) -> list:
     now, changed, events = timezone.now(), [], []
     for move in moves:
         order = locked.get(move["order_id"])
-        if order is None or _refusal(order, actor, "assign") is not None:
+        if (order is None or order.handler_id is not None or order.department_id != move.get("planned_from", order.department_id)
+                or _refusal(order, actor, "assign") is not None):
             continue
         department, handler = departments.get(move["department_id"]), handlers.get(move.get("handler_id"))
         if department is None or not department.is_active or (handler is not None and handler.department_id != department.pk):

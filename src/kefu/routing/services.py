@@ -216,7 +216,7 @@ def _assign_planned(actor, department, orders_, rules: dict, raises: dict | None
         if handler_id is None and order.department_id == department.pk and order.status == Status.ASSIGNED:
             continue
         rule = rules.get(order.pk)
-        moves.append({"order_id": order.pk, "department_id": department.pk, "handler_id": handler_id,
+        moves.append({"order_id": order.pk, "department_id": department.pk, "handler_id": handler_id, "planned_from": order.department_id,
                       "routing": ({"rule": {"id": rule.pk, "name": rule.name}} if rule else {}) | choice,
                       "raise": (raises or {}).get(order.pk)})
     done = orders.assign_many(actor, moves) if moves else []
