@@ -2,10 +2,11 @@
 department's assignment strategy), people's statuses and what happens to their orders when
 they step away, and moving orders between tiers.
 
-Locks are always taken in the same order — department, then work order, then person — so
-parallel workers cannot deadlock. Holding the department's row while choosing makes each
-choice see every earlier one: no one is given more than their capacity, the rotation stays
-fair, and an order is never assigned twice.
+Every routing transaction locks the department's row before anything else (then the work
+orders, and the people of that department), so two of them in one department run one after
+the other and cannot deadlock. Holding the department's row while choosing makes each choice
+see every earlier one: no one is given more than their capacity, the rotation stays fair,
+and an order is never assigned twice.
 """
 
 from dataclasses import replace
