@@ -8,6 +8,7 @@ class RoutingConfig(AppConfig):
     verbose_name = _("Routing")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_out
         from django.db.models.signals import m2m_changed
 
         from kefu.core import recent
@@ -16,3 +17,15 @@ class RoutingConfig(AppConfig):
 
         recent.connect_forget("routing", DispatchRule, Skill)
         m2m_changed.connect(recent.forget, sender=Skill.categories.through, dispatch_uid="routing-forget-skill-categories")
+        user_logged_out.connect(_offline_on_logout, dispatch_uid="routing-offline-on-logout")
+
+
+def _offline_on_logout(sender, request, user, **kwargs):
+    """Someone who signs out of the web front takes no more work: offline, with their
+    department's offline policy, as if they had set it themselves."""
+    from django.utils.translation import gettext as _
+
+    from .services import set_presence
+
+    if user is not None and user.is_authenticated and user.presence != user.Presence.OFFLINE:
+        set_presence(user, user.pk, user.Presence.OFFLINE, reason=_("Signed out."))
