@@ -1,0 +1,65 @@
+"""Deployment hardening: password hashing and rules, sessions, headers, request size, and a
+clean `kefu check --deploy` under the production settings."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from kefu.staff.models import User
+
+
+def test_new_passwords_are_hashed_with_argon2():
+    # The test settings swap in a fast hasher; the settings module itself has Argon2 first.
+    import kefu.settings as real
+
+    assert real.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_argon2_hashes_verify_and_old_pbkdf2_ones_still_do(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher",
+                                 "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    from django.contrib.auth.hashers import make_password
+
+    u = User.objects.create_user("x", password="Kefu-2026-secret")
+    assert u.password.startswith("argon2$") and u.check_password("Kefu-2026-secret")
+    u.password = make_password("Old-Pass-123", hasher="pbkdf2_sha256")
+    u.save()
+    assert u.check_password("Old-Pass-123")
+    assert User.objects.get(pk=u.pk).password.startswith("argon2$")  # upgraded on use
+
+
+@pytest.mark.parametrize("password", ["short1A!", "alllowercaseletters", "12345678901234", "password1234"])
+def test_weak_passwords_are_refused(password):
+    with pytest.raises(ValidationError):
+        validate_password(password)
+
+
+def test_a_mixed_long_password_passes():
+    validate_password("Guangzhou-Hotline-2026")
+
+
+def test_security_headers_and_session_settings(client, db):
+    r = client.get("/healthz")
+    assert r["X-Frame-Options"] == "DENY"
+    assert r["X-Content-Type-Options"] == "nosniff"
+    assert r["Referrer-Policy"] == "same-origin"
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_oversized_requests_are_refused(client, db):
+    r = client.post("/login/", {"username": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10), "password": "y"})
+    assert r.status_code == 400
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    env = os.environ | {"KEFU_HTTPS": "true", "KEFU_DEBUG": "false", "KEFU_DATA_DIR": str(tmp_path),
+                        "KEFU_ALLOWED_HOSTS": "kefu.example.cn"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run([sys.executable, "-m", "kefu.cli", "check", "--deploy", "--fail-level", "WARNING"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
