@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "kefu.triage",
     "kefu.routing",
     "django_tasks_db",
+    "axes",  # failed logins and lockout
     "kefu.demo",
     "kefu.web",
 ]
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kefu.web.middleware.AuditOriginMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kefu.urls"
@@ -124,7 +127,18 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["kefu.staff.backends.CachedModelBackend"]
+# django-axes first: a locked-out username is refused before its password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "kefu.staff.backends.CachedModelBackend"]
+# KEFU_LOGIN_MAX_FAILURES wrong passwords for one username lock it for KEFU_LOGIN_LOCK_MINUTES
+# (from any address: offices share one NAT address, so addresses are not locked).
+AXES_FAILURE_LIMIT = env_int("KEFU_LOGIN_MAX_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KEFU_LOGIN_LOCK_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# django-axes advises locking addresses too (axes.W006); a contact centre's agents share one
+# NAT address, where that would lock the whole floor out after five typos.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Argon2id for new and changed passwords; older PBKDF2 hashes still verify and are upgraded
 # at the next login.
@@ -166,7 +180,7 @@ if KEFU_HTTPS:
     if not SECURE_HSTS_PRELOAD:
         # Browsers' preload list is for public domains and cannot be left quickly; an operator's
         # intranet host has no place on it, so Django's reminder is silenced unless asked for.
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
 if env_bool("KEFU_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -63,3 +63,23 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     done = subprocess.run([sys.executable, "-m", "kefu.cli", "check", "--deploy", "--fail-level", "WARNING"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_five_wrong_passwords_lock_the_username(client, agent, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post("/login/", {"username": "agent", "password": "wrong"}).status_code == 200  # the form again
+    assert client.post("/login/", {"username": "agent", "password": "wrong"}).status_code == 429  # the last try locks
+    r = client.post("/login/", {"username": "agent", "password": "pw"})
+    assert r.status_code == 429 and "_auth_user_id" not in client.session  # even the right password
+    # Another user, from the same address (one office NAT), is not affected.
+    other = User.objects.create_user("agent2", password="pw")
+    assert client.post("/login/", {"username": other.username, "password": "pw"}).status_code == 302
+
+
+def test_a_success_resets_the_count(client, agent, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post("/login/", {"username": "agent", "password": "wrong"})
+    assert client.post("/login/", {"username": "agent", "password": "pw"}).status_code == 302
+    client.post("/logout/")
+    client.post("/login/", {"username": "agent", "password": "wrong"})
+    assert client.post("/login/", {"username": "agent", "password": "pw"}).status_code == 302

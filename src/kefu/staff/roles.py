@@ -59,8 +59,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "routing.add_dispatchrule", "routing.change_dispatchrule", "routing.delete_dispatchrule",
         "routing.add_skill", "routing.change_skill", "routing.view_presencechange", "staff.change_department",
+        # Failed logins and lockouts: see them, and unlock someone by deleting the attempt.
+        "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
     ],
-    AUDITOR: _READ + ["audit.view_auditentry"],
+    AUDITOR: _READ + ["audit.view_auditentry", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog"],
     ADMINISTRATOR: ["*"],
 }
 
