@@ -220,6 +220,8 @@ KEFU_SATISFIED_THRESHOLD = env_int("KEFU_SATISFIED_THRESHOLD", 8)
 KEFU_LOW_SCORE_ACTION = os.environ.get("KEFU_LOW_SCORE_ACTION", "reopen")
 # Seconds a user's permission set is cached between requests (0: load it every request).
 KEFU_PERMISSION_CACHE_SECONDS = env_int("KEFU_PERMISSION_CACHE_SECONDS", 60)
+# API tokens expire this many days after issue (0: never).
+KEFU_API_TOKEN_DAYS = env_int("KEFU_API_TOKEN_DAYS", 90)
 # Page size limit for API lists.
 KEFU_API_MAX_PAGE_SIZE = env_int("KEFU_API_MAX_PAGE_SIZE", 200)
 # gunicorn worker processes for `kefu serve` (default: 2 per core + 1).
@@ -249,6 +251,9 @@ KEFU_LOAD_WEIGHTS = {k: int(v) for k, v in (pair.split(":") for pair in
                      os.environ.get("KEFU_LOAD_WEIGHTS", "general:1,urgent:2,major:3").split(","))}
 # How often `kefu worker` hands queued orders to people who have room, in seconds.
 KEFU_ROUTING_DRAIN_SECONDS = env_int("KEFU_ROUTING_DRAIN_SECONDS", 60)
+# SMS verification codes to one customer: at most this many an hour, and this far apart.
+KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
+KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)
 # Where one-time SMS verification codes go until an SMS gateway is configured: "log".
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "log")
 

@@ -66,3 +66,24 @@ def test_contact_edits_never_overwrite_each_other(as_agent, customer):
     r = as_agent.patch(f"/contacts/{c['id']}", {"version": c["version"], "summary": "stale"})
     assert r.status_code == 409 and r.json()["current_version"] == c["version"] + 1
     assert as_agent.get(f"/contacts/{c['id']}").json()["summary"] == "咨询流量包"
+
+
+def test_sms_codes_are_rate_limited_per_customer(as_agent, customer, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    c = as_agent.post("/contacts", {"channel": "online_chat", "customer_id": customer.pk}).json()
+    assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
+    r = as_agent.post(f"/contacts/{c['id']}/sms-code")  # at once again: too soon
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited" and 0 < r.json()["retry_after"] <= 60
+    # A second contact of the same customer does not get round it.
+    c2 = as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk}).json()
+    assert as_agent.post(f"/contacts/{c2['id']}/sms-code").status_code == 429
+    # Spaced out, the hourly cap still holds.
+    for _ in range(settings.KEFU_SMS_MAX_PER_HOUR - 1):
+        IdentityVerification.objects.update(at=timezone.now() - timedelta(minutes=5))
+        assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
+    IdentityVerification.objects.update(at=timezone.now() - timedelta(minutes=5))
+    r = as_agent.post(f"/contacts/{c['id']}/sms-code")
+    assert r.status_code == 429 and str(settings.KEFU_SMS_MAX_PER_HOUR) in r.json()["message"]

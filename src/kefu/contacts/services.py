@@ -3,12 +3,13 @@
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import Conflict, ValidationFailed
+from kefu.core.errors import Conflict, RateLimited, ValidationFailed
 from kefu.core.services import find, get_or_404, lock_version, require
 
 from . import sms
@@ -109,6 +110,7 @@ def _verifiable(actor, contact_id) -> Contact:
 def send_sms_code(actor, contact_id) -> IdentityVerification:
     """Send a one-time code to the customer's registered mobile number."""
     contact = _verifiable(actor, contact_id)
+    _limit_sms(contact.customer_id)
     code = f"{secrets.randbelow(10**6):06d}"
     contact.verifications.filter(result=IdentityVerification.Result.PENDING).update(
         result=IdentityVerification.Result.EXPIRED, code_hash="")
@@ -117,6 +119,21 @@ def send_sms_code(actor, contact_id) -> IdentityVerification:
         agent=actor, code_hash=make_password(code), expires_at=timezone.now() + SMS_CODE_TTL)
     sms.send_code(contact.customer.phone, code)
     return attempt
+
+
+def _limit_sms(customer_id) -> None:
+    """At most KEFU_SMS_MAX_PER_HOUR codes an hour to one customer, and one every
+    KEFU_SMS_MIN_INTERVAL_SECONDS: codes cost money and can be used to harass a subscriber."""
+    now = timezone.now()
+    recent = list(IdentityVerification.objects.filter(contact__customer_id=customer_id, method=IdentityVerification.Method.SMS_CODE,
+                                                      at__gte=now - timedelta(hours=1)).values_list("at", flat=True))
+    if len(recent) >= settings.KEFU_SMS_MAX_PER_HOUR:
+        raise RateLimited(_("This customer has been sent %(n)s codes in the last hour; try another way to verify.")
+                          % {"n": len(recent)}, retry_after=int((min(recent) + timedelta(hours=1) - now).total_seconds()) + 1)
+    wait = settings.KEFU_SMS_MIN_INTERVAL_SECONDS - (now - max(recent)).total_seconds() if recent else 0
+    if wait > 0:
+        raise RateLimited(_("A code was sent moments ago; wait %(s)s seconds before sending another.") % {"s": int(wait) + 1},
+                          retry_after=int(wait) + 1)
 
 
 @transaction.atomic

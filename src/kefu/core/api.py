@@ -49,4 +49,4 @@ def paginate(qs, params: PageParams) -> dict:
     return {"count": qs.count(), "page": params.page, "page_size": size, "results": list(qs[start:start + size])}
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}

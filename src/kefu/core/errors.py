@@ -50,3 +50,10 @@ class Conflict(ServiceError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class RateLimited(ServiceError):
+    """Too many of something in too short a time (e.g. SMS codes to one number)."""
+
+    status = 429
+    code = "rate_limited"

@@ -26,8 +26,29 @@ def invalidate(**kwargs) -> None:
         cache.set(_GENERATION, 2)
 
 
+def narrowed(perms, scopes) -> set:
+    """The permissions an API token with SCOPES leaves: `read` the view ones, `identity` the
+    identity reveal, `write` everything else."""
+    kept = set()
+    for perm in perms:
+        if perm == "customers.view_identity":
+            need = "identity"
+        elif perm.split(".", 1)[1].startswith("view_"):
+            need = "read"
+        else:
+            need = "write"
+        if need in scopes:
+            kept.add(perm)
+    return kept
+
+
 class CachedModelBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
+        perms = self._all_permissions(user_obj, obj)
+        scopes = getattr(user_obj, "token_scopes", None)
+        return perms if scopes is None else narrowed(perms, scopes)
+
+    def _all_permissions(self, user_obj, obj=None):
         seconds = settings.KEFU_PERMISSION_CACHE_SECONDS
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous or seconds <= 0:
             return super().get_all_permissions(user_obj, obj)

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -92,8 +93,20 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+SCOPES = ("read", "write", "identity")
+
+
+def all_scopes() -> list:
+    return list(SCOPES)
+
+
 class ApiToken(models.Model):
-    """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
+    """A bearer token. Only its SHA-256 is stored; the token itself is shown once.
+
+    Scopes narrow what the token's user may do through it: `read` keeps the view permissions,
+    `write` the others, `identity` the right to reveal identity data. A token expires at
+    `expires_at` (KEFU_API_TOKEN_DAYS after issue) and can be revoked at any time.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -102,6 +115,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    scopes = models.JSONField(_("scopes"), default=all_scopes)
 
     class Meta:
         verbose_name = _("API token")
@@ -111,17 +126,28 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
     @classmethod
-    def issue(cls, user, name: str = "") -> tuple["ApiToken", str]:
+    def issue(cls, user, name: str = "", *, scopes=None, days=None) -> tuple["ApiToken", str]:
+        scopes = sorted(set(scopes or SCOPES))
+        unknown = set(scopes) - set(SCOPES)
+        if unknown:
+            raise ValueError(f"unknown scopes {sorted(unknown)}; known: {', '.join(SCOPES)}")
+        if user.is_superuser and set(scopes) != set(SCOPES):
+            # A superuser passes every permission check, so a narrowed token would not be narrow.
+            raise ValueError("a superuser's token cannot be narrowed: issue it to a user with a role")
+        days = settings.KEFU_API_TOKEN_DAYS if days is None else days
         raw = "kefu_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:12], digest=_hash_token(raw))
+        token = cls.objects.create(user=user, name=name, prefix=raw[:12], digest=_hash_token(raw), scopes=scopes,
+                                   expires_at=timezone.now() + timedelta(days=days) if days > 0 else None)
         return token, raw
 
     @classmethod
     def authenticate(cls, raw: str):
         token = next(iter(cls.objects.select_related("user").filter(digest=_hash_token(raw), revoked_at__isnull=True)[:1]), None)
-        if token is None or not token.user.is_active:
-            return None
         now = timezone.now()
+        if token is None or not token.user.is_active or (token.expires_at is not None and token.expires_at <= now):
+            return None
+        if set(token.scopes) != set(SCOPES):
+            token.user.token_scopes = frozenset(token.scopes)  # the permission backend narrows by it
         # Write last-use at most once a minute: no write on every API call.
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             cls.objects.filter(pk=token.pk).update(last_used_at=now)
