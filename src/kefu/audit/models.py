@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,7 +14,7 @@ class AuditEntry(models.Model):
         READ_IDENTITY = "read_identity", _("Read identity data")
         EXPORT = "export", _("Export")
 
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     object_type = models.CharField(_("object type"), max_length=50)
@@ -21,6 +22,10 @@ class AuditEntry(models.Model):
     fields = models.JSONField(_("fields"), default=list, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     origin = models.CharField(_("origin"), max_length=100, blank=True, help_text=_("Client address or process"))
+    # The hash chain (audit/chain.py): position, the previous entry's hash, this entry's hash.
+    seq = models.PositiveBigIntegerField(_("sequence"), unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -38,3 +43,17 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit entries are append-only")
+
+
+class ChainHead(models.Model):
+    """The last link of the audit chain. Its row lock orders the writers of audit entries."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+
+    def __str__(self):
+        return f"{self.seq} {self.hash[:12]}…"

@@ -2,30 +2,42 @@
 
 import contextvars
 
-from .models import AuditEntry
+from django.db import transaction
+from django.utils import timezone
+
+from . import chain
+from .models import AuditEntry, ChainHead
 
 # Set by the web and API layers for the duration of a request; CLI work leaves "cli".
 current_origin: contextvars.ContextVar[str] = contextvars.ContextVar("kefu_origin", default="cli")
 
 
 def record(actor, action: str, obj, *, fields=(), reason: str = "") -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        fields=sorted(fields),
-        reason=reason[:200],
-        origin=current_origin.get()[:100],
-    )
+    return _append(actor, action, [obj], fields=fields, reason=reason)[0]
 
 
 def record_many(actor, action: str, objs, *, fields=(), reason: str = "") -> None:
     """One entry per object in a single INSERT: lists that reveal identity data stay cheap."""
-    origin = current_origin.get()[:100]
+    _append(actor, action, list(objs), fields=fields, reason=reason)
+
+
+@transaction.atomic
+def _append(actor, action, objs, *, fields, reason) -> list:
+    """Entries are chained under the head's row lock, so two writers never fork the chain."""
+    if not objs:
+        return []
+    head = ChainHead.objects.select_for_update().filter(pk=1).first() or ChainHead.objects.create(pk=1, seq=0, hash=chain.GENESIS)
+    origin, now = current_origin.get()[:100], timezone.now()
     actor = actor if getattr(actor, "pk", None) else None
-    AuditEntry.objects.bulk_create([
-        AuditEntry(actor=actor, action=action, object_type=o._meta.label_lower, object_id=str(o.pk),
-                   fields=sorted(fields), reason=reason[:200], origin=origin)
-        for o in objs
-    ])
+    entries = [AuditEntry(at=now, actor=actor, action=action, object_type=o._meta.label_lower, object_id=str(o.pk),
+                          fields=sorted(fields), reason=reason[:200], origin=origin) for o in objs]
+    head.seq, head.hash = chain.link(entries, head.seq, head.hash)
+    AuditEntry.objects.bulk_create(entries)
+    head.save(update_fields=["seq", "hash"])
+    return entries
+
+
+def verify_chain():
+    """(entries checked, None) or (checked, (seq, id, what is wrong)): see chain.verify."""
+    head = ChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    return chain.verify(AuditEntry.objects.all(), head)

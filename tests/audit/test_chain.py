@@ -1,0 +1,71 @@
+"""The audit log is a hash chain: `kefu audit verify` names the first entry that was changed,
+removed or inserted, and passes an untouched log."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kefu.audit import services
+from kefu.audit.models import AuditEntry, ChainHead
+
+
+@pytest.fixture
+def entries(agent, customer):
+    # create_customer wrote one entry; a reveal and a batch add more.
+    services.record(agent, "read_identity", customer, fields=["id_number"], reason="客户来电核实")
+    services.record_many(agent, "read_identity", [customer, customer, customer], fields=["phone"])
+    return list(AuditEntry.objects.order_by("seq"))
+
+
+def _verify():
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("audit", "verify", stdout=out, stderr=err)
+        return 0, out.getvalue()
+    except SystemExit as exc:
+        return exc.code, err.getvalue()
+
+
+def test_an_untouched_chain_verifies(entries):
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:], strict=False))
+    code, text = _verify()
+    assert code == 0 and f"{len(entries)} entries" in text
+    assert ChainHead.objects.get().hash == entries[-1].hash
+
+
+def test_a_changed_entry_is_named(entries):
+    AuditEntry.objects.filter(pk=entries[2].pk).update(reason="nothing to see")  # behind Kefu's back
+    code, text = _verify()
+    assert code == 1 and f"entry {entries[2].seq} (id {entries[2].pk})" in text and "changed" in text
+
+
+def test_a_removed_entry_is_named(entries):
+    AuditEntry.objects.filter(pk=entries[1].pk)._raw_delete(AuditEntry.objects.db)
+    code, text = _verify()
+    assert code == 1 and f"entry {entries[1].seq} " in text and "missing" in text
+
+
+def test_a_removed_tail_is_noticed(entries):
+    AuditEntry.objects.filter(pk=entries[-1].pk)._raw_delete(AuditEntry.objects.db)
+    code, text = _verify()
+    assert code == 1 and "removed" in text
+
+
+def test_a_forged_entry_with_a_recomputed_hash_still_breaks_the_next_link(entries):
+    from kefu.audit import chain
+
+    forged = AuditEntry.objects.get(pk=entries[1].pk)
+    forged.reason = "forged"
+    forged.hash = chain.entry_hash(**{n: getattr(forged, n) for n in chain.CONTENT})
+    AuditEntry.objects.filter(pk=forged.pk).update(reason=forged.reason, hash=forged.hash)
+    code, text = _verify()
+    assert code == 1 and f"entry {entries[2].seq} " in text and "does not follow" in text
+
+
+def test_entries_stay_append_only(entries):
+    with pytest.raises(ValueError):
+        entries[0].save()
+    with pytest.raises(ValueError):
+        entries[0].delete()
