@@ -7,6 +7,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
+from kefu.audit.api import router as audit_router
 from kefu.contacts.api import router as contacts_router
 from kefu.core.errors import ServiceError
 from kefu.customers.api import accounts as accounts_router
@@ -87,5 +88,6 @@ api.add_router("/orders", orders_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/triage", triage_router)
 api.add_router("/routing", routing_router)
+api.add_router("/audit", audit_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

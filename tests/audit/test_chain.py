@@ -69,3 +69,15 @@ def test_entries_stay_append_only(entries):
         entries[0].save()
     with pytest.raises(ValueError):
         entries[0].delete()
+
+
+def test_auditors_search_the_log(entries, api_client, auditor, agent, customer):
+    api = api_client(auditor)
+    r = api.get(f"/audit?object_type=customers.customer&object_id={customer.pk}&action=read_identity")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["count"] == 4 and body["results"][0]["seq"] == entries[-1].seq  # newest first
+    assert {x["actor"] for x in body["results"]} == {"agent"} and body["results"][-1]["reason"] == "客户来电核实"
+    assert api.get(f"/audit?actor={agent.pk}&sort=seq").json()["results"][0]["seq"] == 1
+    assert api.get("/audit?sort=sideways").status_code == 422
+    assert api_client(agent).get("/audit").status_code == 403  # agents do not read the log

@@ -4,6 +4,7 @@ import contextvars
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import chain
 from .models import AuditEntry, ChainHead
@@ -41,3 +42,31 @@ def verify_chain():
     """(entries checked, None) or (checked, (seq, id, what is wrong)): see chain.verify."""
     head = ChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
     return chain.verify(AuditEntry.objects.all(), head)
+
+
+SEARCH_SORTS = ("at", "-at", "seq", "-seq")
+
+
+def search(user, *, actor=None, action=None, object_type=None, object_id=None, since=None, until=None, sort="-seq"):
+    """Auditors' search of the log: who did what to which object, when. Each filter uses an
+    index: (object_type, object_id, at), at, or the actor's foreign key."""
+    from kefu.core.errors import ValidationFailed
+    from kefu.core.services import require
+
+    require(user, "audit.view_auditentry")
+    qs = AuditEntry.objects.select_related("actor")
+    if actor is not None:
+        qs = qs.filter(actor_id=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=str(object_id))
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lt=until)
+    if sort not in SEARCH_SORTS:
+        raise ValidationFailed(_("Unknown sort key."), fields={"sort": _("must be one of %(keys)s") % {"keys": ", ".join(SEARCH_SORTS)}})
+    return qs.order_by(sort)
