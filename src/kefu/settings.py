@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kefu.sla",
     "kefu.triage",
     "kefu.routing",
+    "kefu.security",
     "django_tasks_db",
     "axes",  # failed logins and lockout
     "kefu.demo",

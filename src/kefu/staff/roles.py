@@ -53,6 +53,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     TECH_SUPPORT: _HANDLER,
     COORDINATOR: _FRONT + [
         "orders.reject_workorder", "customers.view_identity",
+        # Anyone who handles customers' data may report a breach; supervisors run the response.
+        "security.add_securityincident", "security.view_securityincident",
     ],
     SUPERVISOR: _FRONT + [
         "orders.reject_workorder", "orders.manage_any_workorder", "customers.view_identity",
@@ -61,8 +63,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "routing.add_skill", "routing.change_skill", "routing.view_presencechange", "staff.change_department",
         # Failed logins and lockouts: see them, and unlock someone by deleting the attempt.
         "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
+        "security.view_securityincident", "security.add_securityincident", "security.change_securityincident",
     ],
-    AUDITOR: _READ + ["audit.view_auditentry", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog"],
+    AUDITOR: _READ + ["audit.view_auditentry", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
+                      "security.view_securityincident"],
     ADMINISTRATOR: ["*"],
 }
 

@@ -1,0 +1,162 @@
+"""Security incidents (信息安全事件): one function per response step. Each locks the incident,
+checks the permission and the state, changes it and appends one step, or raises and writes
+nothing."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import InvalidTransition, ValidationFailed
+from kefu.core.numbering import assign_number, temporary_number
+from kefu.core.services import get_or_404, require
+
+from .models import AffectedCustomer, IncidentStep, SecurityIncident
+
+MANAGE = "security.change_securityincident"
+S = SecurityIncident.Status
+
+
+def incidents(user, *, status=None, level=None):
+    require(user, "security.view_securityincident")
+    qs = SecurityIncident.objects.select_related("reported_by")
+    if status:
+        qs = qs.filter(status=status)
+    if level:
+        qs = qs.filter(level=level)
+    return qs.order_by("-detected_at", "-id")
+
+
+def get_incident(user, incident_id):
+    require(user, "security.view_securityincident")
+    return get_or_404(SecurityIncident, incident_id, queryset=SecurityIncident.objects.select_related("reported_by"))
+
+
+@transaction.atomic
+def report(actor, *, title, level, description="", detected_at=None) -> SecurityIncident:
+    """Anyone who may report opens the incident with a first assessment of its level."""
+    require(actor, "security.add_securityincident")
+    _check_level(level)
+    incident = SecurityIncident.objects.create(number=temporary_number(), title=title, level=level, description=description,
+                                               detected_at=detected_at or timezone.now(), reported_by=actor)
+    now = timezone.localtime(incident.created_at)
+    assign_number(incident, "number", f"SI{now:%Y%m%d}{incident.pk:04d}")
+    _step(incident, actor, "report", description, {"level": level})
+    return incident
+
+
+@transaction.atomic
+def assess(actor, incident_id, *, level, note=""):
+    incident = _open(actor, incident_id)
+    _check_level(level)
+    data = {"level": [incident.level, level]}
+    incident.level = level
+    return _save(incident, actor, "assess", note, data)
+
+
+@transaction.atomic
+def set_team(actor, incident_id, *, user_ids, note=""):
+    from kefu.staff.models import User
+
+    incident = _open(actor, incident_id)
+    people = list(User.objects.filter(pk__in=user_ids, is_active=True))
+    if unknown := set(user_ids) - {p.pk for p in people}:
+        raise ValidationFailed(_("Unknown team members."), fields={"user_ids": _("no active user with id %(ids)s") % {"ids": sorted(unknown)}})
+    incident.team.set(people)
+    return _save(incident, actor, "team", note, {"team": sorted(p.pk for p in people)})
+
+
+@transaction.atomic
+def contain(actor, incident_id, *, note):
+    incident = _open(actor, incident_id)
+    if incident.status != S.OPEN:
+        raise _invalid(incident, _("The incident is already contained."))
+    _required(note, "note")
+    incident.status, incident.contained_at = S.CONTAINED, timezone.now()
+    return _save(incident, actor, "contain", note, {})
+
+
+@transaction.atomic
+def add_affected(actor, incident_id, *, customer_ids, data_involved):
+    """Customers whose data is involved; adding one twice changes nothing."""
+    from kefu.customers.models import Customer
+
+    incident = _open(actor, incident_id)
+    _required(data_involved, "data_involved")
+    found = set(Customer.objects.filter(pk__in=customer_ids).values_list("pk", flat=True))
+    if unknown := set(customer_ids) - found:
+        raise ValidationFailed(_("Unknown customers."), fields={"customer_ids": _("no customer with id %(ids)s") % {"ids": sorted(unknown)}})
+    known = set(incident.affected.values_list("customer_id", flat=True))
+    AffectedCustomer.objects.bulk_create([AffectedCustomer(incident=incident, customer_id=c, data_involved=data_involved)
+                                          for c in sorted(found - known)])
+    return _save(incident, actor, "affected", "", {"added": len(found - known), "data_involved": data_involved})
+
+
+@transaction.atomic
+def notify_customers(actor, incident_id, *, channel, note="", customer_ids=None):
+    """Record that the affected customers (all not yet told, or those named) were told."""
+    incident = _open(actor, incident_id)
+    _required(channel, "channel")
+    pending = incident.affected.filter(notified_at__isnull=True)
+    if customer_ids is not None:
+        pending = pending.filter(customer_id__in=customer_ids)
+    n = pending.update(notified_at=timezone.now(), channel=channel, note=note[:500])
+    return _save(incident, actor, "notify_customers", note, {"notified": n, "channel": channel})
+
+
+@transaction.atomic
+def notify_authorities(actor, incident_id, *, note):
+    incident = _open(actor, incident_id)
+    _required(note, "note")
+    incident.authorities_notified_at = timezone.now()
+    return _save(incident, actor, "notify_authorities", note, {})
+
+
+@transaction.atomic
+def close(actor, incident_id, *, cause, fix):
+    """Closed after review: the cause and its fix are recorded, and every affected customer
+    has been told."""
+    incident = _open(actor, incident_id)
+    _required(cause, "cause")
+    _required(fix, "fix")
+    if incident.status != S.CONTAINED:
+        raise _invalid(incident, _("Contain the incident before closing it."))
+    untold = incident.affected.filter(notified_at__isnull=True).count()
+    if untold:
+        raise _invalid(incident, _("%(n)s affected customers have not been notified yet.") % {"n": untold})
+    incident.cause, incident.fix, incident.status, incident.closed_at = cause, fix, S.CLOSED, timezone.now()
+    return _save(incident, actor, "close", "", {})
+
+
+# --- the machinery -------------------------------------------------------------------------
+
+def _open(actor, incident_id):
+    require(actor, MANAGE)
+    incident = get_or_404(SecurityIncident, incident_id, lock=True)
+    if incident.status == S.CLOSED:
+        raise _invalid(incident, _("The incident is closed."))
+    return incident
+
+
+def _invalid(incident, message):
+    return InvalidTransition(message, state=incident.status)
+
+
+def _check_level(level):
+    if level not in SecurityIncident.Level.values:
+        raise ValidationFailed(_("Unknown level."), fields={"level": _("must be one of %(v)s") % {"v": ", ".join(SecurityIncident.Level.values)}})
+
+
+def _required(value, field):
+    if not (value or "").strip():
+        raise ValidationFailed(_("The input is invalid."), fields={field: _("is required")})
+
+
+def _save(incident, actor, action, note, data):
+    incident.version += 1
+    incident.save()
+    _step(incident, actor, action, note, data)
+    return incident
+
+
+def _step(incident, actor, action, note, data):
+    return IncidentStep.objects.create(incident=incident, at=timezone.now(), actor=actor, action=action, note=note or "", data=data)
