@@ -33,18 +33,15 @@ def lock_version(model, pk, version: int):
     return obj
 
 
-def save_checked(actor, obj, changes: dict):
+def save_checked(obj, changes: dict) -> list:
     """Apply CHANGES to a configuration object, validate it as the admin would (field
-    validators, choices, uniqueness) and save it with an audit entry; a ValidationFailed
-    naming each bad field otherwise, and nothing saved."""
+    validators, choices, uniqueness) and save it; return the fields that changed. A
+    ValidationFailed naming each bad field otherwise, and nothing saved."""
     from django.core.exceptions import ValidationError
-
-    from kefu.audit import services as audit
 
     from .errors import ValidationFailed
 
-    creating = obj.pk is None
-    changed = [f for f, v in changes.items() if creating or getattr(obj, f) != v]
+    changed = [f for f, v in changes.items() if obj.pk is None or getattr(obj, f) != v]
     for field, value in changes.items():
         setattr(obj, field, value)
     try:
@@ -56,5 +53,4 @@ def save_checked(actor, obj, changes: dict):
             by_attname.get(f, f): " ".join(str(m) for m in msgs) for f, msgs in exc.message_dict.items()}) from None
     if changed:
         obj.save()
-        audit.record(actor, "create" if creating else "update", obj, fields=changed)
-    return obj
+    return changed

@@ -1,12 +1,9 @@
 """HTTP ↔ orders.services. Each closed-loop action is one endpoint; no rules here."""
 
-from django.conf import settings
-from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
 from kefu.core.api import ERRORS, Page, paginate, versioned_changes
-from kefu.core.errors import ValidationFailed
 from kefu.routing import services as routing
 
 from . import services
@@ -64,14 +61,7 @@ def list_orders(request, filters: Query[OrderFilters]):
 def create_order(request, payload: OrderIn):
     """Register an order. Routed (`route`, or KEFU_AUTO_ROUTE), it is also classified, accepted,
     dispatched and assigned; its create event records what the classifier and rules decided."""
-    data = payload.dict()
-    route = data.pop("route")
-    if route if route is not None else settings.KEFU_AUTO_ROUTE:
-        return Status(201, _detail(request, routing.intake(request.user, **data)))
-    if data["kind"] is None:
-        raise ValidationFailed(_("The input is invalid."), fields={"kind": _("is required unless the order is routed")})
-    data["severity"] = data["severity"] or "general"
-    return Status(201, _detail(request, services.create_order(request.user, **data)))
+    return Status(201, _detail(request, routing.register(request.user, **payload.dict())))
 
 
 @router.get("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})

@@ -121,11 +121,15 @@ def order_number(pk: int, created_at) -> str:
 
 @transaction.atomic
 def create_order(actor, *, kind, title, customer_id, channel, description="", category_id=None,
-                 severity="general", subscription_id=None, parent_id=None, contact_id=None,
+                 severity=None, subscription_id=None, parent_id=None, contact_id=None,
                  flagged=False, triage=None) -> WorkOrder:
     """Register (登记) a new work order. Whoever creates it becomes its first-contact owner.
-    TRIAGE, when the classifier and the triage rules decided some fields, goes on the event."""
+    Without a severity it is general. TRIAGE, when the classifier and the triage rules decided
+    some fields, goes on the event."""
     require(actor, "orders.add_workorder")
+    if not kind:
+        raise ValidationFailed(_("The input is invalid."), fields={"kind": _("is required unless the order is routed")})
+    severity = severity or "general"
     from kefu.customers.models import Customer
 
     customer = find(Customer.objects, pk=customer_id)

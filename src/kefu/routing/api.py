@@ -143,11 +143,6 @@ class DepartmentRoutingOut(Schema):
     offline_policy: str
 
 
-def _blank_enums(data: dict) -> dict:
-    """Optional choice criteria: None in JSON means 'any', stored as an empty string."""
-    return {k: ("" if v is None and k in {"kind", "severity", "channel", "segment"} else v) for k, v in data.items()}
-
-
 @router.get("/agents", response={200: list[AgentOut], **ERRORS})
 def agents(request, department: int | None = None):
     """People who handle orders: status, capacity, open orders, load and skills."""
@@ -198,12 +193,12 @@ def list_rules(request):
 
 @router.post("/rules", response={201: RuleOut, **ERRORS})
 def create_rule(request, payload: RuleIn):
-    return Status(201, services.save_rule(request.user, **_blank_enums(payload.dict())))
+    return Status(201, services.save_rule(request.user, **payload.dict()))
 
 
 @router.patch("/rules/{int:rule_id}", response={200: RuleOut, **ERRORS})
 def update_rule(request, rule_id: int, payload: RulePatch):
-    return services.save_rule(request.user, rule_id, **_blank_enums(payload.dict(exclude_unset=True)))
+    return services.save_rule(request.user, rule_id, **payload.dict(exclude_unset=True))
 
 
 @router.delete("/rules/{int:rule_id}", response={204: None, **ERRORS})
@@ -219,12 +214,12 @@ def list_skills(request):
 
 @router.post("/skills", response={201: SkillOut, **ERRORS})
 def create_skill(request, payload: SkillIn):
-    return Status(201, services.save_skill(request.user, **_blank_enums(payload.dict())))
+    return Status(201, services.save_skill(request.user, **payload.dict()))
 
 
 @router.patch("/skills/{int:skill_id}", response={200: SkillOut, **ERRORS})
 def update_skill(request, skill_id: int, payload: SkillPatch):
-    return services.save_skill(request.user, skill_id, **_blank_enums(payload.dict(exclude_unset=True)))
+    return services.save_skill(request.user, skill_id, **payload.dict(exclude_unset=True))
 
 
 @router.patch("/departments/{int:department_id}", response={200: DepartmentRoutingOut, **ERRORS})

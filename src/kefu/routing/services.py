@@ -86,21 +86,30 @@ def _load_expression():
                     output_field=IntegerField()))
 
 
+def _handlers():
+    """Active people allowed to handle work orders (by group, by own permission, or superuser)."""
+    perm = _handle_permission_id()
+    return (User.objects.filter(is_active=True)
+            .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True)).distinct())
+
+
+def _loads(user_ids) -> dict:
+    """{person: (open orders, severity-weighted load)}: one aggregate on the (handler, status) index."""
+    return {row["handler_id"]: (row["n"], row["load"]) for row in
+            WorkOrder.objects.filter(handler_id__in=user_ids, status__in=OPEN_STATUSES)
+            .values("handler_id").annotate(n=Count("id"), load=_load_expression()).order_by()}
+
+
 def candidates(department_id, *, exclude=(), with_skills=False) -> list[Candidate]:
     """People of the department who may be given work now (available or busy, allowed to
     handle orders), with their open orders and load: three indexed queries, however large
     the department."""
-    perm = _handle_permission_id()
-    people = list(User.objects.filter(department_id=department_id, is_active=True,
-                                      presence__in=(User.Presence.AVAILABLE, User.Presence.BUSY))
-                  .filter(Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True))
-                  .exclude(pk__in=exclude).distinct().values_list("id", "presence", "capacity", "last_assigned_at"))
+    people = list(_handlers().filter(department_id=department_id, presence__in=(User.Presence.AVAILABLE, User.Presence.BUSY))
+                  .exclude(pk__in=exclude).values_list("id", "presence", "capacity", "last_assigned_at"))
     if not people:
         return []
     ids = [p[0] for p in people]
-    loads = {row["handler_id"]: (row["n"], row["load"]) for row in
-             WorkOrder.objects.filter(handler_id__in=ids, status__in=OPEN_STATUSES)
-             .values("handler_id").annotate(n=Count("id"), load=_load_expression()).order_by()}
+    loads = _loads(ids)
     skills = {}
     if with_skills:
         for user_id, skill_id in Skill.members.through.objects.filter(user_id__in=ids).values_list("user_id", "skill_id"):
@@ -293,27 +302,23 @@ def _hand_back(person, department, presence) -> int:
     reason = _("%(name)s is %(status)s.") % {"name": person, "status": User.Presence(presence).label}
     ids = list(WorkOrder.objects.filter(handler=person, status__in=(Status.ASSIGNED, Status.IN_PROGRESS))
                .order_by(SEVERITY_FIRST, "created_at").values_list("pk", flat=True))
-    for order_id in ids:
-        orders.requeue(None, order_id, reason=reason, routing={"policy": policy})
-        if policy == Department.OfflinePolicy.REASSIGN:
-            _assign_queued(None, order_id, exclude={person.pk})
+    requeued = [orders.requeue(None, order_id, reason=reason, routing={"policy": policy}) for order_id in ids]
+    if policy == Department.OfflinePolicy.REASSIGN:
+        # One plan for all of them; PERSON is no longer a candidate (their status changed above).
+        _assign_planned(None, department, requeued, {})
     return len(ids)
 
 
 def agents(actor, department_id=None):
     """People who handle orders, with status, capacity, open orders and load (for boards)."""
     require(actor, "orders.view_workorder")
-    perm = _handle_permission_id()
-    qs = (User.objects.filter(is_active=True).filter(Q(groups__permissions=perm) | Q(user_permissions=perm))
-          .distinct().select_related("department").prefetch_related("skills").order_by("department__code", "username"))
+    qs = _handlers().select_related("department").prefetch_related("skills").order_by("department__code", "username")
     if department_id is not None:
         qs = qs.filter(department_id=department_id)
     people = list(qs)
-    loads = {row["handler_id"]: row for row in WorkOrder.objects.filter(handler_id__in=[p.pk for p in people], status__in=OPEN_STATUSES)
-             .values("handler_id").annotate(n=Count("id"), load=_load_expression()).order_by()}
+    loads = _loads([p.pk for p in people])
     for p in people:
-        row = loads.get(p.pk, {})
-        p.open_orders, p.load = row.get("n", 0), row.get("load", 0)
+        p.open_orders, p.load = loads.get(p.pk, (0, 0))
     return people
 
 
@@ -371,6 +376,14 @@ def _assign_if_possible(order):
 
 # --- intake: classify, register, accept, dispatch, assign ----------------------------------
 
+def register(actor, *, route=None, **fields):
+    """A new order from the API: routed on arrival if asked (ROUTE) or, when the client does
+    not say, if KEFU_AUTO_ROUTE is on; registered as given otherwise."""
+    if route if route is not None else settings.KEFU_AUTO_ROUTE:
+        return intake(actor, **fields)
+    return orders.create_order(actor, **fields)
+
+
 def intake(actor, *, title, customer_id, channel, kind=None, description="", category_id=None, severity=None, **fields):
     """A new order, routed as it arrives: the classifier fills what the agent left open (kind,
     a confident category, severity), the triage rules raise severity and flag threats, and the
@@ -415,7 +428,7 @@ def list_rules(actor):
 def save_rule(actor, rule_id=None, **changes):
     require(actor, "routing.change_dispatchrule" if rule_id else "routing.add_dispatchrule")
     rule = get_or_404(DispatchRule, rule_id, lock=True) if rule_id else DispatchRule()
-    return save_checked(actor, rule, {k: v for k, v in changes.items() if k in RULE_FIELDS})
+    return _save_config(actor, rule, _any_as_blank({k: v for k, v in changes.items() if k in RULE_FIELDS}))
 
 
 @transaction.atomic
@@ -434,8 +447,8 @@ def list_skills(actor):
 @transaction.atomic
 def save_skill(actor, skill_id=None, *, category_ids=None, member_ids=None, **changes):
     require(actor, "routing.change_skill" if skill_id else "routing.add_skill")
-    skill = save_checked(actor, get_or_404(Skill, skill_id, lock=True) if skill_id else Skill(),
-                         {k: v for k, v in changes.items() if k in SKILL_FIELDS})
+    skill = _save_config(actor, get_or_404(Skill, skill_id, lock=True) if skill_id else Skill(),
+                         _any_as_blank({k: v for k, v in changes.items() if k in SKILL_FIELDS}))
     for field, ids, model in (("category_ids", category_ids, Category), ("member_ids", member_ids, User)):
         if ids is None:
             continue
@@ -454,4 +467,21 @@ def configure_department(actor, department_id, **changes):
     changes = {k: v for k, v in changes.items() if k in DEPARTMENT_FIELDS}
     if changes.get("escalates_to_id") == department.pk:
         raise ValidationFailed(_("The input is invalid."), fields={"escalates_to_id": _("cannot be the department itself")})
-    return save_checked(actor, department, changes)
+    return _save_config(actor, department, changes)
+
+
+CHOICE_CRITERIA = {"kind", "severity", "channel", "segment"}
+
+
+def _any_as_blank(changes: dict) -> dict:
+    """A criterion given as None means "any", which the models store as an empty string."""
+    return {k: "" if v is None and k in CHOICE_CRITERIA else v for k, v in changes.items()}
+
+
+def _save_config(actor, obj, changes: dict):
+    """Validated as the admin would, saved, and audited with the fields that changed."""
+    creating = obj.pk is None
+    changed = save_checked(obj, changes)
+    if changed:
+        audit.record(actor, "create" if creating else "update", obj, fields=changed)
+    return obj

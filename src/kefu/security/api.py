@@ -75,11 +75,14 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_affected(obj):
-        return obj.affected.count()
+        # Listed incidents carry the counts; one just changed by an action is counted here.
+        count = getattr(obj, "affected_count", None)
+        return obj.affected.count() if count is None else count
 
     @staticmethod
     def resolve_notified(obj):
-        return obj.affected.filter(notified_at__isnull=False).count()
+        count = getattr(obj, "notified_count", None)
+        return obj.affected.filter(notified_at__isnull=False).count() if count is None else count
 
 
 class StepOut(Schema):

@@ -3,6 +3,7 @@ checks the permission and the state, changes it and appends one step, or raises 
 nothing."""
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,9 +17,16 @@ MANAGE = "security.change_securityincident"
 S = SecurityIncident.Status
 
 
+def _listed():
+    """Incidents with their team and affected / notified counts in the same few queries."""
+    return (SecurityIncident.objects.select_related("reported_by").prefetch_related("team")
+            .annotate(affected_count=Count("affected", distinct=True),
+                      notified_count=Count("affected", filter=Q(affected__notified_at__isnull=False), distinct=True)))
+
+
 def incidents(user, *, status=None, level=None):
     require(user, "security.view_securityincident")
-    qs = SecurityIncident.objects.select_related("reported_by")
+    qs = _listed()
     if status:
         qs = qs.filter(status=status)
     if level:
@@ -28,7 +36,7 @@ def incidents(user, *, status=None, level=None):
 
 def get_incident(user, incident_id):
     require(user, "security.view_securityincident")
-    return get_or_404(SecurityIncident, incident_id, queryset=SecurityIncident.objects.select_related("reported_by"))
+    return get_or_404(SecurityIncident, incident_id, queryset=_listed())
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@
 from ninja import Field, Router
 
 from kefu.core.api import ERRORS, InputSchema
-from kefu.core.services import require
 
 from . import services
 
@@ -22,9 +21,4 @@ def suggest(request, payload: SuggestIn):
     """Suggested kind, category and severity, with confidences, the words behind them, the rules
     that fired and which model answered (and what it was trained on); with a customer, the
     orders this one would likely duplicate."""
-    require(request.user, "orders.view_workorder")
-    out = services.suggest(payload.title, payload.description)
-    if payload.customer_id is not None:
-        out["duplicates"] = services.duplicate_summaries(customer_id=payload.customer_id, subscription_id=payload.subscription_id,
-                                                         title=payload.title, description=payload.description)
-    return out
+    return services.suggestion_for(request.user, **payload.dict())

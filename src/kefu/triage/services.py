@@ -85,6 +85,19 @@ def suggest(title: str, description: str = "", *, kind=None, severity=None, expl
     return out
 
 
+def suggestion_for(user, *, title, description="", customer_id=None, subscription_id=None) -> dict:
+    """What an agent sees while typing an order: the suggestion and, once the customer is known,
+    the orders this one would likely duplicate."""
+    from kefu.core.services import require
+
+    require(user, "orders.view_workorder")
+    out = suggest(title, description)
+    if customer_id is not None:
+        out["duplicates"] = duplicate_summaries(customer_id=customer_id, subscription_id=subscription_id,
+                                                title=title, description=description)
+    return out
+
+
 def duplicate_summaries(**order_text) -> list[dict]:
     """Likely duplicates of an order not yet registered, for the agent to see before saving."""
     from .duplicates import likely_duplicates
