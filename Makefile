@@ -25,6 +25,7 @@ venv: $(VENV)/.stamp-base
 test-venv: $(VENV)/.stamp-test
 
 demo: venv
+	$(KEFU) keys init
 	$(KEFU) migrate --no-input
 	$(KEFU) demo
 	$(KEFU) serve --host $(HOST) --port $(PORT)

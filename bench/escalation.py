@@ -10,6 +10,7 @@ prints EXPLAIN (ANALYZE, BUFFERS) of the worker's claiming query, times that que
 """
 
 import argparse
+import base64
 import os
 import statistics
 import subprocess
@@ -32,7 +33,8 @@ def main():
     name = f"kefu_bench_esc_{os.getpid()}"
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    env = os.environ | {"DATABASE_URL": f"{PG}/{name}"}
+    env = os.environ | {"DATABASE_URL": f"{PG}/{name}",
+                        "KEFU_FIELD_KEYS": "b1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()}
     try:
         kefu = [sys.executable, "-m", "kefu.cli"]
         subprocess.run(kefu + ["migrate", "-v0"], env=env, check=True, cwd=ROOT)

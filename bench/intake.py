@@ -17,6 +17,7 @@ This is a benchmark, not a test: it is not collected by pytest.
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -258,6 +259,7 @@ class Database:
         self.env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         self.env.update(DJANGO_SETTINGS_MODULE="kefu.settings", KEFU_DATA_DIR=self.tmp, KEFU_DEBUG="0",
                         KEFU_SECRET_KEY="bench-" + os.urandom(16).hex(), KEFU_LOG_LEVEL="WARNING",
+                        KEFU_FIELD_KEYS="b1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
                         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
         self.pg_url, self.pg_name = pg_url.rstrip("/"), None
         self.pg_port = urlsplit(self.pg_url).port or 5432

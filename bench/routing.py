@@ -23,6 +23,7 @@ Also prints SQL statements per routed order. Not a test: pytest does not collect
 """
 
 import argparse
+import base64
 import json
 import os
 import platform
@@ -48,6 +49,7 @@ def main():
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["KEFU_DATA_DIR"] = tmp
+        os.environ["KEFU_FIELD_KEYS"] = "b1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
         name = None
         if args.database == "postgres":
             import psycopg

@@ -29,10 +29,15 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+TEST_FIELD_KEYS = "t1:" + "A" * 43  # 32 zero bytes: tests only
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashers are slow on purpose; tests create many users and service passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A fixed key ring, whatever the developer's data directory holds.
+    settings.KEFU_FIELD_KEYS = TEST_FIELD_KEYS
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from kefu.customers.api import router as customers_router
 from kefu.customers.api import subscriptions as subscriptions_router
 from kefu.orders.api import categories as categories_router
 from kefu.orders.api import router as orders_router
+from kefu.privacy.api import router as privacy_router
 from kefu.routing.api import router as routing_router
 from kefu.security.api import router as incidents_router
 from kefu.sla.api import router as notifications_router
@@ -91,5 +92,6 @@ api.add_router("/triage", triage_router)
 api.add_router("/routing", routing_router)
 api.add_router("/audit", audit_router)
 api.add_router("/incidents", incidents_router)
+api.add_router("/privacy", privacy_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "kefu.core",  # shared plumbing; its `kefu keys` command manages the field encryption keys
     "ninja",  # serves the API docs from its own static files, not a CDN (intranets have none)
     "kefu.staff",
     "kefu.audit",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "kefu.triage",
     "kefu.routing",
     "kefu.security",
+    "kefu.privacy",
     "django_tasks_db",
     "axes",  # failed logins and lockout
     "kefu.demo",
@@ -203,7 +205,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Phone and ID numbers are masked in every log line (REQUIREMENTS.md §9).
+    "formatters": {"masked": {"()": "kefu.core.masking.MaskingFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "masked"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KEFU_LOG_LEVEL", "INFO")},
 }
 
@@ -257,6 +261,24 @@ KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
 KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)
 # Where one-time SMS verification codes go until an SMS gateway is configured: "log".
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "log")
+# PIPL requests (查阅复制, 更正, 删除) are answered within this many calendar days: GB/T 35273
+# asks for a reply within a set period, and operators commit to 15 days.
+KEFU_PRIVACY_DUE_DAYS = env_int("KEFU_PRIVACY_DUE_DAYS", 15)
+# Real-name data (实名制) is kept for the service life plus this many years.
+KEFU_RETENTION_REALNAME_YEARS = env_int("KEFU_RETENTION_REALNAME_YEARS", 2)
+# Days a contact keeps the caller's number and its summary; at least 3 years, because PIPL
+# asks processing records to be kept that long (REQUIREMENTS.md §9).
+KEFU_RETENTION_CONTACT_DAYS = env_int("KEFU_RETENTION_CONTACT_DAYS", 1095)
+# Days identity verification attempts are kept.
+KEFU_RETENTION_VERIFICATION_DAYS = env_int("KEFU_RETENTION_VERIFICATION_DAYS", 365)
+# How often `kefu worker` runs the retention purge, in seconds.
+KEFU_PRIVACY_PURGE_SECONDS = env_int("KEFU_PRIVACY_PURGE_SECONDS", 86400)
+# Field encryption keys (kefu.core.crypto): `id:key,…`, the first current; else the file that
+# `kefu keys init` writes in the data directory for a local installation.
+KEFU_FIELD_KEYS = os.environ.get("KEFU_FIELD_KEYS", "")
+KEFU_FIELD_KEY_FILE = Path(os.environ.get("KEFU_FIELD_KEY_FILE") or DATA_DIR / "field-keys")
+# The province this installation serves, for users without a region of their own (data scopes).
+KEFU_REGION = os.environ.get("KEFU_REGION", "")
 
 if set(KEFU_LOAD_WEIGHTS) != {"general", "urgent", "major"}:
     raise ValueError("KEFU_LOAD_WEIGHTS must weigh general, urgent and major, e.g. general:1,urgent:2,major:3")

@@ -3,7 +3,7 @@ others raise InvalidTransition and change nothing."""
 
 import pytest
 
-from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from kefu.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from kefu.orders import services
 from kefu.orders.models import OrderEvent, Status, WorkOrder
 from kefu.orders.states import PUBLIC_ACTIONS, TRANSITIONS
@@ -194,8 +194,11 @@ def test_only_the_owner_or_a_supervisor_closes(order, agent, handler, supervisor
 
 
 def test_roles_without_the_permission_are_refused(order, handler, auditor):
+    with pytest.raises(NotFound):
+        services.accept(handler, order.pk)  # a new order is outside tech support's department scope
+    handler.data_scope = "region"
     with pytest.raises(Forbidden):
-        services.accept(handler, order.pk)  # tech support does not accept (受理) new orders
+        services.accept(handler, order.pk)  # and in scope, tech support does not accept (受理) new orders
     with pytest.raises(Forbidden):
         services.cancel(auditor, order.pk, reason="x")
     assert WorkOrder.objects.get(pk=order.pk).status == Status.NEW
@@ -217,6 +220,9 @@ def test_claim_needs_an_unclaimed_order_in_my_department(order, agent, handler, 
     services.accept(agent, order.pk)
     services.assign(agent, order.pk, department_id=departments["tech-support"].pk)
     outsider = make_user("tech_support", "complaints")
+    with pytest.raises(NotFound):
+        services.claim(outsider, order.pk)  # another department's order is out of their scope
+    outsider.data_scope = "region"
     with pytest.raises(Forbidden):
         services.claim(outsider, order.pk)
     services.claim(handler, order.pk)

@@ -253,6 +253,7 @@ def test_a_batch_never_takes_an_order_claimed_or_moved_since_it_was_planned(agen
     from kefu.orders.services import assign_many
 
     claimed, moved, fine = (_accepted(agent, customer) for _ in range(3))
+    team[0].data_scope = "region"  # to see an order of no department yet (kefu.scopes)
     orders.claim(team[0], claimed.pk)
     orders.assign(agent, moved.pk, department_id=departments["billing"].pk)
     tech = departments["tech-support"].pk

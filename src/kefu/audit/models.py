@@ -11,8 +11,11 @@ class AuditEntry(models.Model):
         CREATE = "create", _("Create")
         UPDATE = "update", _("Update")
         TRANSITION = "transition", _("Transition")
+        READ = "read", _("View")
         READ_IDENTITY = "read_identity", _("Read identity data")
         EXPORT = "export", _("Export")
+        ANONYMISE = "anonymise", _("Anonymise")
+        PURGE = "purge", _("Retention purge")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.PROTECT, related_name="+")

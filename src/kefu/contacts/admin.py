@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from kefu.scopes import ScopedAdminMixin
+
 from .models import Contact, IdentityVerification
 
 
@@ -12,9 +14,13 @@ class VerificationInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["started_at", "channel", "direction", "agent", "customer", "outcome"]
     list_filter = ["channel", "direction", "outcome"]
     date_hierarchy = "started_at"
     raw_id_fields = ["customer", "agent"]
     inlines = [VerificationInline]
+
+    def get_exclude(self, request, obj=None):
+        # The caller's number is contact data: only for those who may see it unmasked.
+        return [] if request.user.has_perm("customers.view_identity") else ["caller"]

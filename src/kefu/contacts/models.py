@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.fields import EncryptedFieldsMixin, EncryptedTextField, KeyIdField
 from kefu.core.models import VersionedModel
 
 
@@ -20,7 +21,7 @@ class Channel(models.TextChoices):
     REGULATOR = "regulator", _("Regulator transfer")
 
 
-class Contact(VersionedModel):
+class Contact(EncryptedFieldsMixin, VersionedModel):
     """One interaction with a customer through any channel."""
 
     class Direction(models.TextChoices):
@@ -41,7 +42,8 @@ class Contact(VersionedModel):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
-    caller = models.CharField(_("caller number or address"), max_length=100, blank=True)
+    caller = EncryptedTextField(_("caller number or address"), max_chars=100, blank=True)
+    key_id = KeyIdField()
     summary = models.TextField(_("summary"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
     orders = models.ManyToManyField("orders.WorkOrder", verbose_name=_("work orders"), through="ContactOrder", related_name="contacts", blank=True)
@@ -88,7 +90,7 @@ class IdentityVerification(models.Model):
     contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="verifications")
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)  # the retention purge walks it
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, on_delete=models.PROTECT, related_name="+")
     # Only for SMS codes while pending: a salted hash and its expiry, cleared once checked.
     code_hash = models.CharField(max_length=200, blank=True)

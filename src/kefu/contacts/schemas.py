@@ -17,10 +17,11 @@ class ContactIn(InputSchema):
 
 
 class ContactPatch(InputSchema):
+    # Leave a field out to keep it. `T = None` fields may not be null (their column cannot hold it: 422, not 500).
     version: int = Field(description="the version you read; a stale one gets 409")
     customer_id: int | None = None
-    summary: str | None = Field(None, max_length=5000)
-    outcome: Contact.Outcome | None = None
+    summary: str = Field(None, max_length=5000)
+    outcome: Contact.Outcome = None
     ended_at: datetime | None = None
 
 

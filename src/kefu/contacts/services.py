@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu import scopes
 from kefu.core.errors import Conflict, RateLimited, ValidationFailed
 from kefu.core.services import find, get_or_404, lock_version, require
 
@@ -20,14 +21,14 @@ SMS_CODE_TTL = timedelta(minutes=5)
 CONTACT_FIELDS = {"summary", "outcome", "ended_at", "customer_id"}
 
 
-def _contact(contact_id, *, lock=False) -> Contact:
-    return get_or_404(Contact, contact_id, lock=lock)
+def _contact(actor, contact_id, *, lock=False) -> Contact:
+    return get_or_404(Contact, contact_id, lock=lock, queryset=scopes.restrict(actor, Contact.objects))
 
 
-def _check_customer(customer_id):
+def _check_customer(actor, customer_id):
     from kefu.customers.models import Customer
 
-    if customer_id is not None and not Customer.objects.filter(pk=customer_id).exists():
+    if customer_id is not None and not scopes.restrict(actor, Customer.objects).filter(pk=customer_id).exists():
         raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
 
 
@@ -35,7 +36,7 @@ def _check_customer(customer_id):
 def open_contact(actor, *, channel, direction="inbound", customer_id=None, caller="", summary="", started_at=None) -> Contact:
     """Record a contact as it begins. The agent is whoever records it."""
     require(actor, "contacts.add_contact")
-    _check_customer(customer_id)
+    _check_customer(actor, customer_id)
     return Contact.objects.create(channel=channel, direction=direction, customer_id=customer_id, caller=caller,
                                   summary=summary, started_at=started_at or timezone.now(), agent=actor)
 
@@ -44,14 +45,14 @@ def open_contact(actor, *, channel, direction="inbound", customer_id=None, calle
 def update_contact(actor, contact_id, *, version: int, changes: dict) -> Contact:
     """Fill in the summary and outcome, identify the customer, or end the contact."""
     require(actor, "contacts.change_contact")
-    contact = lock_version(Contact, contact_id, version)
+    contact = lock_version(Contact, contact_id, version, queryset=scopes.restrict(actor, Contact.objects))
     unknown = set(changes) - CONTACT_FIELDS
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed here."), fields={f: _("cannot be changed") for f in unknown})
     if "customer_id" in changes:
         if contact.customer_id is not None and changes["customer_id"] != contact.customer_id:
             raise Conflict(_("The contact is already attached to another customer."))
-        _check_customer(changes["customer_id"])
+        _check_customer(actor, changes["customer_id"])
     if changes.get("ended_at") and changes["ended_at"] < contact.started_at:
         raise ValidationFailed(_("The end is before the start."), fields={"ended_at": _("must not be before started_at")})
     for field, value in changes.items():
@@ -63,12 +64,12 @@ def update_contact(actor, contact_id, *, version: int, changes: dict) -> Contact
 
 def get_contact(user, contact_id) -> Contact:
     require(user, "contacts.view_contact")
-    return _contact(contact_id)
+    return _contact(user, contact_id)
 
 
 def search_contacts(user, *, customer=None, agent=None, channel=None, started_from=None, started_to=None):
     require(user, "contacts.view_contact")
-    qs = Contact.objects.all()
+    qs = scopes.restrict(user, Contact.objects.all())
     for field, value in (("customer_id", customer), ("agent_id", agent), ("channel", channel)):
         if value:
             qs = qs.filter(**{field: value})
@@ -85,8 +86,8 @@ def touch_order(actor, contact_id, order_id) -> ContactOrder:
     from kefu.orders.models import WorkOrder
 
     require(actor, "contacts.change_contact")
-    contact = _contact(contact_id)
-    order = find(WorkOrder.objects, pk=order_id)
+    contact = _contact(actor, contact_id)
+    order = find(scopes.restrict(actor, WorkOrder.objects), pk=order_id)
     if order is None:
         raise ValidationFailed(_("Unknown work order."), fields={"order_id": _("no work order with this id")})
     if contact.customer_id is not None and contact.customer_id != order.customer_id:
@@ -97,7 +98,7 @@ def touch_order(actor, contact_id, order_id) -> ContactOrder:
 
 def _verifiable(actor, contact_id) -> Contact:
     require(actor, "contacts.add_identityverification")
-    contact = _contact(contact_id, lock=True)
+    contact = _contact(actor, contact_id, lock=True)
     if contact.customer_id is None:
         raise ValidationFailed(_("Identify the customer first."), fields={"customer_id": _("the contact has no customer")})
     failed = contact.verifications.filter(result=IdentityVerification.Result.FAILED).count()
@@ -146,7 +147,8 @@ def verify_identity(actor, contact_id, *, method, secret) -> IdentityVerificatio
     if method == M.SERVICE_PASSWORD:
         passed = customer.check_service_password(secret)
     elif method == M.ID_NUMBER:
-        passed = bool(secret) and secrets.compare_digest(secret.upper(), customer.id_number.upper())
+        # Bytes: compare_digest refuses str with non-ASCII characters (TypeError, a 500).
+        passed = bool(secret) and secrets.compare_digest(secret.upper().encode(), customer.id_number.upper().encode())
     elif method == M.SMS_CODE:
         pending = contact.verifications.filter(method=M.SMS_CODE, result=R.PENDING).order_by("-at").first()
         if pending is None:
@@ -159,6 +161,15 @@ def verify_identity(actor, contact_id, *, method, secret) -> IdentityVerificatio
     else:
         raise ValidationFailed(_("Unknown method."), fields={"method": _("unknown verification method")})
     return IdentityVerification.objects.create(contact=contact, method=method, result=R.PASSED if passed else R.FAILED, agent=actor)
+
+
+def current_verification(actor, contact_id, customer_id) -> IdentityVerification | None:
+    """The passed verification on contact CONTACT_ID, if it is still in progress, is in the
+    actor's scope and is with CUSTOMER_ID: what lets an agent see the caller's data unmasked."""
+    contact = find(scopes.restrict(actor, Contact.objects), pk=contact_id)
+    if contact is None or contact.customer_id != customer_id or contact.ended_at is not None:
+        return None
+    return contact.verifications.filter(result=IdentityVerification.Result.PASSED).last()
 
 
 def is_verified(contact) -> bool:

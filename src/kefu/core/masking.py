@@ -1,5 +1,8 @@
 """Masking as operators show it (REQUIREMENTS.md §9): 138****6138."""
 
+import logging
+import re
+
 
 def mask_phone(value: str) -> str:
     if not value:
@@ -17,8 +20,50 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+# The common two-character family names (复姓); every other Chinese name has a one-character one.
+_COMPOUND_SURNAMES = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 独孤 南宫 西门 百里 呼延 钟离".split())
+
+
 def mask_name(value: str) -> str:
-    """Family name kept, given name hidden: 张三丰 → 张**."""
+    """Family name kept, given name hidden: 张三丰 → 张**, 欧阳娜娜 → 欧阳**; in Latin script
+    only the initials stay: John Smith → J*** S****."""
     if not value:
         return value
-    return value[0] + "*" * (len(value) - 1)
+    if value.isascii():
+        return " ".join(w[0] + "*" * (len(w) - 1) for w in value.split())
+    family = 2 if value[:2] in _COMPOUND_SURNAMES and len(value) > 2 else 1
+    return value[:family] + "*" * (len(value) - family)
+
+
+# An address is shown down to the district: province, then city, then 区/县/旗 (or a county-level 市).
+_LEVELS = [re.compile(r"^[^市区县]{1,10}?(?:省|自治区|特别行政区|(?<=^北京)市|(?<=^天津)市|(?<=^上海)市|(?<=^重庆)市)"),
+           re.compile(r"^[^区县旗路街道号]{1,10}?(?:市|自治州|州|盟|地区)"),
+           re.compile(r"^[^路街道号]{1,10}?(?:区|县|旗|市)")]
+
+
+def mask_address(value: str) -> str:
+    """广东省广州市天河区天河路385号 → 广东省广州市天河区****; nothing recognisable → ****."""
+    if not value:
+        return value
+    kept, rest = "", value
+    for level in _LEVELS:
+        if m := level.match(rest):
+            kept, rest = kept + m.group(0), rest[m.end():]
+    return kept + "****"
+
+
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+
+
+def mask_text(text: str) -> str:
+    """Mobile and resident ID numbers inside free text (log lines), masked as above."""
+    return _ID_IN_TEXT.sub(r"\1********\2", _MOBILE_IN_TEXT.sub(r"\1****\2", text))
+
+
+class MaskingFormatter(logging.Formatter):
+    """Masks phone and ID numbers in every formatted log line, whatever logged them. The
+    record itself is left alone, so other handlers and tests still see its arguments."""
+
+    def format(self, record):
+        return mask_text(super().format(record))

@@ -24,9 +24,18 @@ def get_or_404(model, pk, *, lock=False, queryset=None):
     return obj
 
 
-def lock_version(model, pk, version: int):
+def page_of(qs, page: int, page_size: int) -> tuple[int, list]:
+    """(total count, the rows of PAGE), PAGE_SIZE capped at KEFU_API_MAX_PAGE_SIZE."""
+    from django.conf import settings
+
+    size = min(page_size, settings.KEFU_API_MAX_PAGE_SIZE)
+    start = (page - 1) * size
+    return qs.count(), list(qs[start:start + size])
+
+
+def lock_version(model, pk, version: int, *, queryset=None):
     """Lock the row and refuse a write based on a stale read (409 with the current version)."""
-    obj = get_or_404(model, pk, lock=True)
+    obj = get_or_404(model, pk, lock=True, queryset=queryset)
     if obj.version != version:
         raise Conflict(_("The %(what)s was changed by someone else; reload it and try again.")
                        % {"what": model._meta.verbose_name}, current_version=obj.version)

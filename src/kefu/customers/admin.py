@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.audit import services as audit
 from kefu.core.masking import mask_id_number, mask_phone
+from kefu.scopes import ScopedAdminMixin
 
+from . import services
 from .models import Account, Customer, Subscription
 from .services import IDENTITY_FIELDS
 
@@ -16,17 +18,24 @@ class SubscriptionInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["customer_no", "name", "type", "segment", "masked_phone", "masked_id", "province", "city"]
+class CustomerAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["customer_no", "masked_name", "type", "segment", "masked_phone", "masked_id", "province", "city"]
     list_filter = ["type", "segment", "province", "status"]
-    search_fields = ["customer_no", "=phone", "=id_number", "name"]
+    search_fields = ["customer_no", "name"]
     inlines = [SubscriptionInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Phone and ID numbers are encrypted: they are found through their blind indexes.
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if term := search_term.strip():
+            found |= queryset.filter(services.by_identity_number(term))
+        return found, may_have_duplicates
 
     def get_exclude(self, request, obj=None):
         # Identity data only for those who may see it unmasked; they are audited below.
         hidden = ["service_password_hash"]
         if not request.user.has_perm("customers.view_identity"):
-            hidden += ["id_number", "phone", "alt_phone", "address"]
+            hidden += ["name", "id_number", "phone", "alt_phone", "address"]
         return hidden
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -35,6 +44,10 @@ class CustomerAdmin(admin.ModelAdmin):
         if obj is not None and request.method == "GET" and request.user.has_perm("customers.view_identity"):
             audit.record(request.user, "read_identity", obj, fields=IDENTITY_FIELDS, reason="admin")
         return response
+
+    @admin.display(description=_("name"))
+    def masked_name(self, obj):
+        return str(obj).split(" ", 1)[1]
 
     @admin.display(description=_("contact phone"))
     def masked_phone(self, obj):
@@ -46,14 +59,14 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["account_no", "customer", "billing", "status"]
     search_fields = ["account_no"]
     raw_id_fields = ["customer"]
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["service_number", "customer", "product", "plan", "status", "opened_on", "province", "city"]
     list_filter = ["product", "status", "province"]
     search_fields = ["=service_number"]

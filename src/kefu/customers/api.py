@@ -3,7 +3,7 @@
 from ninja import Query, Router
 from ninja.responses import Status
 
-from kefu.core.api import ERRORS, Page, paginate, versioned_changes
+from kefu.core.api import ERRORS, Id, Page, Text, page, paginate, versioned_changes
 
 from . import services
 from .schemas import (
@@ -27,8 +27,9 @@ accounts = Router(tags=["accounts"])
 
 @router.get("", response={200: Page[CustomerOut], **ERRORS})
 def list_customers(request, filters: Query[CustomerFilters]):
-    f = filters.dict(exclude={"page", "page_size"})
-    return paginate(services.search_customers(request.user, **f), filters)
+    """Masked; every customer listed is recorded in the access log."""
+    count, rows = services.customer_page(request.user, **filters.dict())
+    return page(count, rows, filters)
 
 
 @router.post("", response={201: CustomerOut, **ERRORS})
@@ -37,24 +38,26 @@ def create_customer(request, payload: CustomerIn):
 
 
 @router.get("/{int:customer_id}", response={200: CustomerOut, **ERRORS})
-def get_customer(request, customer_id: int):
+def get_customer(request, customer_id: Id):
     return services.get_customer(request.user, customer_id)
 
 
 @router.patch("/{int:customer_id}", response={200: CustomerOut, **ERRORS})
-def update_customer(request, customer_id: int, payload: CustomerPatch):
+def update_customer(request, customer_id: Id, payload: CustomerPatch):
     version, changes = versioned_changes(payload)
     return services.update_customer(request.user, customer_id, version=version, changes=changes)
 
 
 @router.get("/{int:customer_id}/identity", response={200: IdentityOut, **ERRORS})
-def reveal_identity(request, customer_id: int, reason: str = ""):
-    """Unmasked real-name data. Needs the view_identity permission; every call is audited."""
-    return services.reveal_identity(request.user, customer_id, reason=reason)
+def reveal_identity(request, customer_id: Id, contact_id: Id | None = None, reason: Text = ""):
+    """Unmasked real-name data. Needs the view_identity permission and either `contact_id` of
+    the contact in progress on which the caller's identity was verified, or a `reason`
+    (at least 4 characters). Every call is audited."""
+    return services.reveal_identity(request.user, customer_id, contact_id=contact_id, reason=reason)
 
 
 @accounts.get("", response={200: list[AccountOut], **ERRORS})
-def list_accounts(request, customer: int):
+def list_accounts(request, customer: Id):
     return services.list_accounts(request.user, customer)
 
 
@@ -76,11 +79,11 @@ def create_subscription(request, payload: SubscriptionIn):
 
 
 @subscriptions.get("/{int:subscription_id}", response={200: SubscriptionOut, **ERRORS})
-def get_subscription(request, subscription_id: int):
+def get_subscription(request, subscription_id: Id):
     return services.get_subscription(request.user, subscription_id)
 
 
 @subscriptions.patch("/{int:subscription_id}", response={200: SubscriptionOut, **ERRORS})
-def update_subscription(request, subscription_id: int, payload: SubscriptionPatch):
+def update_subscription(request, subscription_id: Id, payload: SubscriptionPatch):
     version, changes = versioned_changes(payload)
     return services.update_subscription(request.user, subscription_id, version=version, changes=changes)

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kefu.core.fields import BlindIndexField, EncryptedFieldsMixin, EncryptedTextField, KeyIdField
+from kefu.core.masking import mask_name
 from kefu.core.models import VersionedModel
 
 
@@ -15,7 +17,7 @@ class Segment(models.TextChoices):
     SENIOR = "senior", _("Senior")
 
 
-class Customer(VersionedModel):
+class Customer(EncryptedFieldsMixin, VersionedModel):
     class Type(models.TextChoices):
         INDIVIDUAL = "individual", _("Individual")
         ENTERPRISE = "enterprise", _("Enterprise")
@@ -36,11 +38,16 @@ class Customer(VersionedModel):
     type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.INDIVIDUAL)
     name = models.CharField(_("name"), max_length=100, db_index=True)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
-    id_number = models.CharField(_("ID number"), max_length=40, db_index=True)
-    phone = models.CharField(_("contact phone"), max_length=20, db_index=True)
-    alt_phone = models.CharField(_("other phone"), max_length=20, blank=True, db_index=True)
+    # Encrypted at rest (kefu.core.crypto); exact lookups go through the blind indexes below.
+    id_number = EncryptedTextField(_("ID number"), max_chars=40)
+    phone = EncryptedTextField(_("contact phone"), max_chars=20)
+    alt_phone = EncryptedTextField(_("other phone"), max_chars=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    address = EncryptedTextField(_("address"), max_chars=200, blank=True)
+    id_number_bidx = BlindIndexField(source="id_number", purpose="id_number")
+    phone_bidx = BlindIndexField(source="phone", purpose="phone")
+    alt_phone_bidx = BlindIndexField(source="alt_phone", purpose="phone")
+    key_id = KeyIdField()
     province = models.CharField(_("province"), max_length=20, db_index=True)
     city = models.CharField(_("city"), max_length=30, db_index=True)
     district = models.CharField(_("district"), max_length=30, blank=True)
@@ -54,7 +61,8 @@ class Customer(VersionedModel):
         permissions = [("view_identity", _("Can see unmasked real-name identity data"))]
 
     def __str__(self):
-        return f"{self.customer_no} {self.name}"
+        # Shown in lists, links and logs: the name masked unless it is an enterprise's.
+        return f"{self.customer_no} {self.name if self.type == self.Type.ENTERPRISE else mask_name(self.name)}"
 
     def set_service_password(self, raw: str) -> None:
         self.service_password_hash = make_password(raw)

@@ -4,7 +4,7 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from kefu.core.api import InputSchema, PageParams
-from kefu.core.masking import mask_id_number, mask_phone
+from kefu.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 
 from . import validators
 from .models import Account, Customer, Segment, Subscription
@@ -38,20 +38,21 @@ class CustomerIn(InputSchema):
 
 
 class CustomerPatch(InputSchema):
+    # Leave a field out to keep it. `T = None` fields may not be null (their column cannot hold it: 422, not 500).
     version: int = Field(description="the version you read; a stale one gets 409")
-    type: Customer.Type | None = None
-    name: str | None = Field(None, min_length=1, max_length=100)
-    id_type: Customer.IdType | None = None
-    id_number: str | None = Field(None, min_length=1, max_length=40)
-    phone: str | None = Field(None, max_length=20)
-    alt_phone: str | None = Field(None, max_length=20)
-    email: str | None = Field(None, max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    address: str | None = Field(None, max_length=200)
-    province: str | None = Field(None, min_length=1, max_length=20)
-    city: str | None = Field(None, min_length=1, max_length=30)
-    district: str | None = Field(None, max_length=30)
-    segment: Segment | None = None
-    status: Customer.Status | None = None
+    type: Customer.Type = None
+    name: str = Field(None, min_length=1, max_length=100)
+    id_type: Customer.IdType = None
+    id_number: str = Field(None, min_length=1, max_length=40)
+    phone: str = Field(None, max_length=20)
+    alt_phone: str = Field(None, max_length=20)
+    email: str = Field(None, max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    address: str = Field(None, max_length=200)
+    province: str = Field(None, min_length=1, max_length=20)
+    city: str = Field(None, min_length=1, max_length=30)
+    district: str = Field(None, max_length=30)
+    segment: Segment = None
+    status: Customer.Status = None
     service_password: str | None = None
 
     _check_phone = field_validator("phone", "alt_phone")(_phone)
@@ -68,11 +69,12 @@ class CustomerOut(Schema):
     id: int
     customer_no: str
     type: str
-    name: str
+    name_masked: str
     id_type: str
     id_number_masked: str
     phone_masked: str
     alt_phone_masked: str
+    address_masked: str
     email: str
     province: str
     city: str
@@ -83,6 +85,15 @@ class CustomerOut(Schema):
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_name_masked(obj):
+        # An enterprise's name is public (its licence); a person's is personal data.
+        return obj.name if obj.type == Customer.Type.ENTERPRISE else mask_name(obj.name)
+
+    @staticmethod
+    def resolve_address_masked(obj):
+        return mask_address(obj.address)
 
     @staticmethod
     def resolve_id_number_masked(obj):
@@ -152,9 +163,10 @@ class SubscriptionIn(InputSchema):
 
 
 class SubscriptionPatch(InputSchema):
+    # Leave a field out to keep it. `T = None` fields may not be null (their column cannot hold it: 422, not 500).
     version: int
-    plan: str | None = Field(None, max_length=100)
-    status: Subscription.Status | None = None
+    plan: str = Field(None, max_length=100)
+    status: Subscription.Status = None
     terminated_on: date | None = None
 
 

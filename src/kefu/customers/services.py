@@ -4,10 +4,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kefu import scopes
 from kefu.audit import services as audit
+from kefu.core import crypto
 from kefu.core.errors import Conflict, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
-from kefu.core.services import find, get_or_404, lock_version, require
+from kefu.core.services import find, get_or_404, lock_version, page_of, require
 
 from . import validators
 from .models import Account, Customer, Subscription
@@ -50,7 +52,7 @@ def create_customer(actor, *, service_password=None, **data) -> Customer:
 @transaction.atomic
 def update_customer(actor, customer_id: int, *, version: int, changes: dict) -> Customer:
     require(actor, "customers.change_customer")
-    customer = lock_version(Customer, customer_id, version)
+    customer = lock_version(Customer, customer_id, version, queryset=scopes.restrict(actor, Customer.objects))
     unknown = set(changes) - CUSTOMER_FIELDS - {"service_password"}
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed here."), fields={f: _("cannot be changed") for f in unknown})
@@ -77,21 +79,40 @@ def _save_changes(actor, obj, changes: dict, changed: list):
 
 
 def get_customer(user, customer_id: int) -> Customer:
+    """One customer file, masked by the caller; the view is audited."""
+    customer = get_customer_quietly(user, customer_id)
+    audit.record(user, "read", customer)
+    return customer
+
+
+def get_customer_quietly(user, customer_id: int) -> Customer:
+    """The same checks without the audit entry, for services that audit the read themselves."""
     require(user, "customers.view_customer")
-    return get_or_404(Customer, customer_id)
+    return _in_scope(user, Customer, customer_id)
+
+
+def customer_page(user, *, page: int, page_size: int, **filters) -> tuple[int, list]:
+    """(count, rows) of one page of the search; every customer listed is audited as read."""
+    count, rows = page_of(search_customers(user, **filters), page, page_size)
+    audit.record_many(user, "read", rows)
+    return count, rows
+
+
+def _in_scope(user, model, pk, *, lock=False):
+    return get_or_404(model, pk, lock=lock, queryset=scopes.restrict(user, model.objects))
 
 
 def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=None, segment=None, province=None, city=None):
     """Exact lookups by phone, ID number or customer number use their indexes; q matches
     any of those exactly, or the name by prefix."""
     require(user, "customers.view_customer")
-    qs = Customer.objects.all()
+    qs = scopes.restrict(user, Customer.objects.all())
     if phone:
         # Three indexed lookups; a join with DISTINCT would scan as subscriptions grow.
-        holders = Subscription.objects.filter(service_number=phone).values("customer_id")
-        qs = qs.filter(Q(phone=phone) | Q(alt_phone=phone) | Q(pk__in=holders))
+        holders = Subscription.objects.filter(service_number=phone.strip()).values("customer_id")
+        qs = qs.filter(_by_phone(phone) | Q(pk__in=holders))
     if id_number:
-        qs = qs.filter(id_number=id_number.strip().upper())
+        qs = qs.filter(_by_id_number(id_number))
     if customer_no:
         qs = qs.filter(customer_no=customer_no)
     for field, value in (("segment", segment), ("province", province), ("city", city)):
@@ -99,20 +120,52 @@ def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=No
             qs = qs.filter(**{field: value})
     if q:
         q = q.strip()
-        qs = qs.filter(Q(customer_no=q) | Q(phone=q) | Q(id_number=q.upper()) | Q(name__startswith=q))
+        qs = qs.filter(Q(customer_no=q) | _by_phone(q) | _by_id_number(q) | Q(name__startswith=q))
     return qs.order_by("-id")
 
 
-def reveal_identity(user, customer_id: int, *, reason: str = "") -> Customer:
-    """The unmasked real-name data. Needs customers.view_identity; every reveal is audited."""
+def _by_phone(number: str) -> Q:
+    """Phone and other phone are encrypted: match their blind indexes (kefu.core.crypto)."""
+    hashes = crypto.lookup_hashes(number, "phone")
+    return Q(phone_bidx__in=hashes) | Q(alt_phone_bidx__in=hashes)
+
+
+def _by_id_number(id_number: str) -> Q:
+    return Q(id_number_bidx__in=crypto.lookup_hashes(id_number, "id_number"))
+
+
+def by_identity_number(term: str) -> Q:
+    """Customers whose phone, other phone or ID number is exactly TERM."""
+    return _by_phone(term) | _by_id_number(term)
+
+
+MIN_REASON_LENGTH = 4
+
+
+def reveal_identity(user, customer_id: int, *, contact_id: int | None = None, reason: str = "") -> Customer:
+    """The unmasked real-name data. Needs customers.view_identity and either a passed identity
+    verification on the contact in progress with this customer, or a stated reason. Every
+    reveal is audited with the one or the other."""
+    from kefu.contacts.services import current_verification
+
     require(user, "customers.view_identity")
-    customer = get_or_404(Customer, customer_id)
+    customer = get_customer_quietly(user, customer_id)
+    reason = (reason or "").strip()
+    if contact_id is not None:
+        verification = current_verification(user, contact_id, customer.pk)
+        if verification is None:
+            raise ValidationFailed(_("The caller's identity is not verified on this contact."),
+                                   fields={"contact_id": _("needs a passed identity verification on a contact in progress with this customer")})
+        reason = f"{_('verified on contact %(id)s') % {'id': contact_id}}; {reason}".rstrip("; ")
+    elif len(reason) < MIN_REASON_LENGTH:
+        raise ValidationFailed(_("State why you need the unmasked data, or verify the caller first."),
+                               fields={"reason": _("at least %(n)s characters, or pass contact_id of a verified contact") % {"n": MIN_REASON_LENGTH}})
     audit.record(user, "read_identity", customer, fields=IDENTITY_FIELDS, reason=reason)
     return customer
 
 
 def list_accounts(user, customer_id: int):
-    get_customer(user, customer_id)
+    get_customer_quietly(user, customer_id)
     require(user, "customers.view_account")
     return Account.objects.filter(customer_id=customer_id).order_by("id")
 
@@ -120,7 +173,7 @@ def list_accounts(user, customer_id: int):
 @transaction.atomic
 def create_account(actor, *, customer_id: int, **data) -> Account:
     require(actor, "customers.add_account")
-    customer = get_or_404(Customer, customer_id)
+    customer = _in_scope(actor, Customer, customer_id)
     account = Account(customer=customer, account_no=temporary_number(), **data)
     account.save()
     assign_number(account, "account_no", f"A{account.pk:010d}")
@@ -142,7 +195,7 @@ def _clean_service_number(product: str, number: str) -> str:
 @transaction.atomic
 def create_subscription(actor, *, customer_id: int, account_id=None, **data) -> Subscription:
     require(actor, "customers.add_subscription")
-    customer = get_or_404(Customer, customer_id)
+    customer = _in_scope(actor, Customer, customer_id)
     account = None
     if account_id is not None:
         account = find(Account.objects, pk=account_id)
@@ -161,7 +214,7 @@ def create_subscription(actor, *, customer_id: int, account_id=None, **data) -> 
 @transaction.atomic
 def update_subscription(actor, subscription_id: int, *, version: int, changes: dict) -> Subscription:
     require(actor, "customers.change_subscription")
-    sub = lock_version(Subscription, subscription_id, version)
+    sub = lock_version(Subscription, subscription_id, version, queryset=scopes.restrict(actor, Subscription.objects))
     if sub.status == Subscription.Status.TERMINATED:
         raise Conflict(_("A terminated subscription cannot be changed."))
     if changes.get("status") == Subscription.Status.TERMINATED and not changes.get("terminated_on"):
@@ -173,12 +226,12 @@ def update_subscription(actor, subscription_id: int, *, version: int, changes: d
 
 def get_subscription(user, subscription_id: int) -> Subscription:
     require(user, "customers.view_subscription")
-    return get_or_404(Subscription, subscription_id)
+    return _in_scope(user, Subscription, subscription_id)
 
 
 def search_subscriptions(user, *, customer=None, service_number=None, product=None, status=None):
     require(user, "customers.view_subscription")
-    qs = Subscription.objects.all()
+    qs = scopes.restrict(user, Subscription.objects.all())
     for field, value in (("customer_id", customer), ("service_number", service_number), ("product", product), ("status", status)):
         if value:
             qs = qs.filter(**{field: value})

@@ -17,6 +17,7 @@ All generated times lie in the ~120 days before 00:00 of the anchor day (setting
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 import json
 import string
@@ -32,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Prefetch
 
 from kefu.contacts.models import Channel, Contact, ContactOrder, IdentityVerification
+from kefu.core import crypto
 from kefu.customers.models import Account, Customer, Segment, Subscription
 from kefu.customers.services import customer_number
 from kefu.customers.validators import id_check_char
@@ -669,17 +671,17 @@ class _Table:
 COLUMNS = {
     Customer: ("id", "created_at", "updated_at", "version", "customer_no", "type", "name", "id_type", "id_number",
                "phone", "alt_phone", "email", "address", "province", "city", "district", "segment", "status",
-               "service_password_hash"),
+               "service_password_hash", "id_number_bidx", "phone_bidx", "alt_phone_bidx", "key_id"),
     Account: ("id", "created_at", "updated_at", "version", "account_no", "customer_id", "name", "billing", "status"),
     Subscription: ("id", "created_at", "updated_at", "version", "service_number", "customer_id", "account_id",
                    "product", "plan", "status", "opened_on", "terminated_on", "province", "city", "area"),
     Contact: ("id", "created_at", "updated_at", "version", "channel", "direction", "started_at", "ended_at", "agent_id",
-              "customer_id", "caller", "summary", "outcome"),
+              "customer_id", "caller", "summary", "outcome", "key_id"),
     IdentityVerification: ("id", "contact_id", "method", "result", "at", "agent_id", "code_hash", "expires_at"),
     WorkOrder: ("id", "created_at", "updated_at", "version", "number", "kind", "category_id", "severity", "channel",
                 "status", "customer_id", "subscription_id", "title", "description", "resolution", "owner_id",
                 "handler_id", "department_id", "parent_id", "reopen_count", "satisfaction", "needs_review",
-                "accepted_at", "resolved_at", "closed_at", "repeat_count", "flagged", "tier"),
+                "accepted_at", "resolved_at", "closed_at", "repeat_count", "flagged", "tier", "province"),
     OrderEvent: ("id", "order_id", "at", "actor_id", "action", "from_status", "to_status", "reason", "note",
                  "visibility", "data", "disputes_id"),
     Feedback: ("id", "order_id", "resolution_event_id", "confirmed", "score", "satisfied", "comment", "channel",
@@ -758,6 +760,7 @@ class _Context:
         self.happy_scores = Weighted([(s, 1 + (s - threshold) * 2) for s in range(threshold, 11)])
         self.ts, self.day = _db_converters(self.tz, self.horizon - 4000 * DAY, self.horizon)
         self.tables = {model: _Table(model, columns) for model, columns in COLUMNS.items()}
+        self.key_id = crypto.ring().current.id
         self.ids = _next_ids(*COLUMNS)
         self.first_order_id = self.ids[WorkOrder]
         self.customers: list[CustomerInfo] = []
@@ -871,10 +874,18 @@ def _customer(ctx, password_hash, taken) -> CustomerInfo:
     alt_phone = mobile_number(_randrange(rng, 2 * 10**9, 3 * 10**9)) if rng.random() < 0.15 else ""
     status = Customer.Status.INACTIVE if rng.random() < 0.02 else Customer.Status.ACTIVE
     since = ctx.ts(c.since)
-    ctx.rows(Customer).append((c.pk, since, since, 1, customer_number(c.pk), c.type, c.name, id_type, id_number,
-                               c.phone, alt_phone, c.email, address, c.province, c.city, c.district, c.segment,
-                               status, password_hash))
+    # Written as Customer.save would: identity encrypted, with its blind indexes (kefu.core.crypto).
+    enc = functools.partial(_encrypted, "customers.customer")
+    ctx.rows(Customer).append((c.pk, since, since, 1, customer_number(c.pk), c.type, c.name, id_type,
+                               enc("id_number", id_number), enc("phone", c.phone), enc("alt_phone", alt_phone), c.email,
+                               enc("address", address), c.province, c.city, c.district, c.segment, status, password_hash,
+                               crypto.blind_index(id_number, "id_number"), crypto.blind_index(c.phone, "phone"),
+                               crypto.blind_index(alt_phone, "phone"), ctx.key_id))
     return c
+
+
+def _encrypted(context, field, value):
+    return crypto.encrypt(value, f"{context}.{field}")
 
 
 def _unique(make, taken) -> str:
@@ -1076,7 +1087,7 @@ class _Order:
     __slots__ = ("pk", "number", "kind", "category_id", "severity", "channel", "status", "customer_id",
                  "subscription_id", "title", "description", "resolution", "owner_id", "handler_id", "department_id",
                  "reopen_count", "satisfaction", "needs_review", "accepted_at", "resolved_at", "closed_at",
-                 "created_at", "updated_at", "version", "tier")
+                 "created_at", "updated_at", "version", "tier", "province")
 
     def __init__(self, **fields):
         self.status, self.resolution, self.handler_id, self.department_id, self.tier = S.NEW, "", None, None, 1
@@ -1090,7 +1101,7 @@ class _Order:
                 self.category_id, self.severity, self.channel, self.status, self.customer_id, self.subscription_id,
                 self.title, self.description, self.resolution, self.owner_id, self.handler_id, self.department_id,
                 None, self.reopen_count, self.satisfaction, self.needs_review, self.accepted_at,
-                self.resolved_at, self.closed_at, 0, False, self.tier)
+                self.resolved_at, self.closed_at, 0, False, self.tier, self.province)
 
 
 class _History:
@@ -1350,7 +1361,7 @@ class _OrderFactory:
         pk = ctx.take_id(WorkOrder)
         order = _Order(pk=pk, number=order_number(pk, created.replace(tzinfo=ctx.tz)), kind=kind, category_id=category.pk if category else None,
                        severity=severity, channel=channel, customer_id=customer.pk, title=title,
-                       description=description, owner_id=owner,
+                       description=description, owner_id=owner, province=customer.province,
                        subscription_id=None if kind in (Kind.SUGGESTION, Kind.PRAISE) else customer.subs.get(product))
         history = _History(ctx, order, route, values, resolutions)
         history.create(created)
@@ -1379,7 +1390,8 @@ def _contact(ctx, customer, channel, agent, started, ended, summary, outcome) ->
     pk = ctx.take_id(Contact)
     start_ts, end_ts = ts(started), ts(ended)
     ctx.rows(Contact).append((pk, start_ts, end_ts, 1, channel, Contact.Direction.INBOUND, start_ts, end_ts,
-                              agent, customer.pk, _caller(rng, channel, customer), summary, outcome))
+                              agent, customer.pk, _encrypted("contacts.contact", "caller", _caller(rng, channel, customer)),
+                              summary, outcome, ctx.key_id))
     # The agent verifies identity before touching the account (REQUIREMENTS.md §3).
     if channel in (Channel.HOTLINE, Channel.ONLINE_CHAT, Channel.WECHAT) and rng.random() < 0.4:
         at = started + dt.timedelta(seconds=_randint(rng, 20, 90))

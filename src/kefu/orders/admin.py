@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from kefu.scopes import ScopedAdminMixin
+
 from .models import Category, Feedback, OrderEvent, OrderLink, WorkOrder
 
 
@@ -23,7 +25,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin):
+class WorkOrderAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Read-only: orders change through the services (state machine, events), not here."""
 
     list_display = ["number", "kind", "severity", "status", "title", "department", "handler", "owner", "created_at"]
@@ -45,7 +47,7 @@ class WorkOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["order", "confirmed", "score", "satisfied", "channel", "at"]
     list_filter = ["confirmed", "satisfied", "channel"]
     raw_id_fields = ["order", "resolution_event", "recorded_by"]

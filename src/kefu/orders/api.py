@@ -3,7 +3,7 @@
 from ninja import Query, Router
 from ninja.responses import Status
 
-from kefu.core.api import ERRORS, Page, paginate, versioned_changes
+from kefu.core.api import ERRORS, Id, Page, Text, paginate, versioned_changes
 from kefu.routing import services as routing
 
 from . import services
@@ -65,163 +65,163 @@ def create_order(request, payload: OrderIn):
 
 
 @router.get("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
-def get_order(request, order_id: int):
+def get_order(request, order_id: Id):
     return _detail(request, services.get_order(request.user, order_id))
 
 
 @router.patch("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
-def update_order(request, order_id: int, payload: OrderPatch):
+def update_order(request, order_id: Id, payload: OrderPatch):
     version, changes = versioned_changes(payload)
     return _detail(request, services.update_order(request.user, order_id, version=version, changes=changes))
 
 
 @router.get("/{int:order_id}/events", response={200: list[EventOut], **ERRORS})
-def list_events(request, order_id: int):
+def list_events(request, order_id: Id):
     """The complete history, oldest first."""
     return services.order_events(request.user, order_id)
 
 
 @router.post("/{int:order_id}/accept", response={200: OrderDetailOut, **ERRORS})
-def accept(request, order_id: int, payload: NoteIn):
+def accept(request, order_id: Id, payload: NoteIn):
     return _detail(request, services.accept(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/assign", response={200: OrderDetailOut, **ERRORS})
-def assign(request, order_id: int, payload: AssignIn):
+def assign(request, order_id: Id, payload: AssignIn):
     """派单 by hand; sent to a department alone, its assignment strategy picks the person."""
     return _detail(request, routing.assign(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/dispatch", response={200: OrderDetailOut, **ERRORS})
-def dispatch(request, order_id: int, payload: NoteIn):
+def dispatch(request, order_id: Id, payload: NoteIn):
     """派单 by the ordered dispatch rules: the first matching rule's department and, unless it
     assigns by hand, the person its strategy picks; the event names the rule and the choice."""
     return _detail(request, routing.dispatch(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/auto-assign", response={200: OrderDetailOut, **ERRORS})
-def auto_assign(request, order_id: int, payload: NoteIn):
+def auto_assign(request, order_id: Id, payload: NoteIn):
     """Give a queued order to the person its department's strategy picks (409 if nobody has room)."""
     return _detail(request, routing.auto_assign(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/requeue", response={200: OrderDetailOut, **ERRORS})
-def requeue(request, order_id: int, payload: ReasonIn):
+def requeue(request, order_id: Id, payload: ReasonIn):
     """Take the order from its handler and put it back in the department's queue."""
     return _detail(request, services.requeue(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/escalate", response={200: OrderDetailOut, **ERRORS})
-def escalate(request, order_id: int, payload: TierIn):
+def escalate(request, order_id: Id, payload: TierIn):
     """升级 to a higher tier (front office → specialists → experts / network operations)."""
     return _detail(request, routing.escalate(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/deescalate", response={200: OrderDetailOut, **ERRORS})
-def deescalate(request, order_id: int, payload: TierIn):
+def deescalate(request, order_id: Id, payload: TierIn):
     """降级 back to a lower tier."""
     return _detail(request, routing.deescalate(request.user, order_id, **payload.dict()))
 
 
 @router.get("/{int:order_id}/duplicates", response={200: list[DuplicateOut], **ERRORS})
-def duplicates(request, order_id: int):
+def duplicates(request, order_id: Id):
     """Likely duplicates: the customer's unfinished orders about the same service, with similar text."""
     return [{"order": _out(request, o), "similarity": s} for o, s in services.likely_duplicates(request.user, order_id)]
 
 
 @router.post("/{int:order_id}/merge", response={200: OrderDetailOut, **ERRORS})
-def merge(request, order_id: int, payload: MergeIn):
+def merge(request, order_id: Id, payload: MergeIn):
     """Merge this order (a duplicate) into `into_id`; both histories are kept. Returns the merged order."""
     return _detail(request, services.merge(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/transfer", response={200: OrderDetailOut, **ERRORS})
-def transfer(request, order_id: int, payload: TransferIn):
+def transfer(request, order_id: Id, payload: TransferIn):
     """转派 to another department; without a handler, its assignment strategy picks one."""
     return _detail(request, routing.transfer(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/claim", response={200: OrderDetailOut, **ERRORS})
-def claim(request, order_id: int, payload: NoteIn):
+def claim(request, order_id: Id, payload: NoteIn):
     return _detail(request, services.claim(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/release", response={200: OrderDetailOut, **ERRORS})
-def release(request, order_id: int, payload: NoteIn):
+def release(request, order_id: Id, payload: NoteIn):
     return _detail(request, services.release(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/start", response={200: OrderDetailOut, **ERRORS})
-def start(request, order_id: int, payload: NoteIn):
+def start(request, order_id: Id, payload: NoteIn):
     return _detail(request, services.start(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/wait", response={200: OrderDetailOut, **ERRORS})
-def wait(request, order_id: int, payload: WaitIn):
+def wait(request, order_id: Id, payload: WaitIn):
     return _detail(request, services.wait_for_customer(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/resume", response={200: OrderDetailOut, **ERRORS})
-def resume(request, order_id: int, payload: NoteIn):
+def resume(request, order_id: Id, payload: NoteIn):
     return _detail(request, services.resume(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/resolve", response={200: OrderDetailOut, **ERRORS})
-def resolve(request, order_id: int, payload: ResolveIn):
+def resolve(request, order_id: Id, payload: ResolveIn):
     return _detail(request, services.resolve(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/confirm", response={200: OrderDetailOut, **ERRORS})
-def confirm(request, order_id: int, payload: NoteIn):
+def confirm(request, order_id: Id, payload: NoteIn):
     return _detail(request, services.confirm(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/close", response={200: OrderDetailOut, **ERRORS})
-def close(request, order_id: int, payload: NoteIn):
+def close(request, order_id: Id, payload: NoteIn):
     return _detail(request, services.close(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/reject", response={200: OrderDetailOut, **ERRORS})
-def reject(request, order_id: int, payload: ReasonIn):
+def reject(request, order_id: Id, payload: ReasonIn):
     return _detail(request, services.reject(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/cancel", response={200: OrderDetailOut, **ERRORS})
-def cancel(request, order_id: int, payload: ReasonIn):
+def cancel(request, order_id: Id, payload: ReasonIn):
     return _detail(request, services.cancel(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/reopen", response={200: OrderDetailOut, **ERRORS})
-def reopen(request, order_id: int, payload: ReasonIn):
+def reopen(request, order_id: Id, payload: ReasonIn):
     return _detail(request, services.reopen(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/handover", response={200: OrderDetailOut, **ERRORS})
-def handover(request, order_id: int, payload: HandoverIn):
+def handover(request, order_id: Id, payload: HandoverIn):
     return _detail(request, services.handover(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/comments", response={201: EventOut, **ERRORS})
-def comment(request, order_id: int, payload: CommentIn):
+def comment(request, order_id: Id, payload: CommentIn):
     return Status(201, services.add_comment(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/feedback", response={201: FeedbackOut, **ERRORS})
-def feedback(request, order_id: int, payload: FeedbackIn):
+def feedback(request, order_id: Id, payload: FeedbackIn):
     """The customer's confirmation or dispute and 1–10 score; may reopen the order."""
     return Status(201, services.record_feedback(request.user, order_id, **payload.dict()))
 
 
 @router.get("/{int:order_id}/feedback", response={200: list[FeedbackOut], **ERRORS})
-def list_feedback(request, order_id: int):
+def list_feedback(request, order_id: Id):
     return services.get_order(request.user, order_id).feedback.all()
 
 
 @router.post("/{int:order_id}/links", response={201: LinkOut, **ERRORS})
-def link(request, order_id: int, payload: LinkIn):
+def link(request, order_id: Id, payload: LinkIn):
     return Status(201, services.link(request.user, order_id, payload.target_id, type=payload.type))
 
 
 @categories.get("/categories", response={200: list[CategoryOut], **ERRORS})
-def list_categories(request, kind: str | None = None):
+def list_categories(request, kind: Text | None = None):
     return services.active_categories(kind)

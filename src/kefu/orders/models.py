@@ -105,6 +105,8 @@ class WorkOrder(VersionedModel):
     needs_review = models.BooleanField(_("needs review"), default=False, db_index=True)
     flagged = models.BooleanField(_("flagged for a complaint coordinator"), default=False,
                                   help_text=_("Set by triage rules, e.g. a threat to go to the regulator, the media or court."))
+    # The subscription's province (its 归属地), else the customer's: the region for data scopes.
+    province = models.CharField(_("province"), max_length=20, blank=True)
     tier = models.PositiveSmallIntegerField(_("escalation tier"), default=1,
                                             help_text=_("The tier of the department handling it: 1 front office, 2 specialists, 3 experts."))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)

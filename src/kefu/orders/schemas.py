@@ -24,12 +24,13 @@ class OrderIn(InputSchema):
 
 
 class OrderPatch(InputSchema):
+    # Leave a field out to keep it. `T = None` fields may not be null (their column cannot hold it: 422, not 500).
     version: int = Field(description="the version you read; a stale one gets 409")
-    title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=10000)
-    kind: Kind | None = None
-    severity: Severity | None = None
-    channel: Channel | None = None
+    title: str = Field(None, min_length=1, max_length=200)
+    description: str = Field(None, max_length=10000)
+    kind: Kind = None
+    severity: Severity = None
+    channel: Channel = None
     category_id: int | None = None
     subscription_id: int | None = None
     parent_id: int | None = None
@@ -118,7 +119,8 @@ class OrderFilters(PageParams):
     updated_to: datetime | None = None
     q: str | None = Field(None, description="an order number, or words of the title")
     breached: bool | None = Field(None, description="true: orders with a running time limit past its due time")
-    due_within: int | None = Field(None, ge=1, description="orders with a running time limit due within this many minutes")
+    due_within: int | None = Field(None, ge=1, le=60 * 24 * 366,
+                                     description="orders with a running time limit due within this many minutes (at most a year)")
     sort: str = Field("-created_at", description="created_at, updated_at, number, severity, status or resolved_at; '-' for descending")
 
 

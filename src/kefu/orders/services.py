@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu import scopes
 from kefu.contacts.models import ContactOrder
 from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
@@ -45,7 +46,7 @@ def order_queryset():
 
 def get_order(user, order_id: int) -> WorkOrder:
     require(user, "orders.view_workorder")
-    return get_or_404(WorkOrder, order_id, queryset=order_queryset())
+    return get_or_404(WorkOrder, order_id, queryset=scopes.restrict(user, order_queryset()))
 
 
 def search_orders(user, *, status=None, kind=None, category=None, severity=None, channel=None,
@@ -54,7 +55,7 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
                   q=None, breached=None, due_within=None, sort="-created_at"):
     """Filtered work orders. List-valued filters accept several values (any of them)."""
     require(user, "orders.view_workorder")
-    qs = order_queryset()
+    qs = scopes.restrict(user, order_queryset())
     for field, value in [("status", status), ("kind", kind), ("severity", severity), ("channel", channel),
                          ("category_id", category), ("department_id", department), ("handler_id", handler),
                          ("owner_id", owner), ("customer_id", customer), ("subscription_id", subscription)]:
@@ -132,7 +133,7 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     severity = severity or "general"
     from kefu.customers.models import Customer
 
-    customer = find(Customer.objects, pk=customer_id)
+    customer = find(scopes.restrict(actor, Customer.objects), pk=customer_id)
     if customer is None:
         raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
     order = WorkOrder(kind=kind, title=title, description=description, channel=channel,
@@ -164,7 +165,7 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
 def update_order(actor, order_id: int, *, version: int, changes: dict) -> WorkOrder:
     """Change descriptive fields. Status, handler, owner and department move only by actions."""
     require(actor, "orders.change_workorder")
-    order = lock_version(WorkOrder, order_id, version)
+    order = lock_version(WorkOrder, order_id, version, queryset=scopes.restrict(actor, WorkOrder.objects))
     if order.status in TERMINAL:
         raise InvalidTransition(_("A work order in state %(state)s cannot be edited.") % {"state": order.get_status_display()},
                                 state=order.status, allowed_actions=allowed_actions(order, actor))
@@ -211,9 +212,10 @@ def _set_references(order, *, category_id, subscription_id, parent_id):
             errors["subscription_id"] = _("belongs to another customer")
         else:
             order.subscription = sub
+    order.province = order.subscription.province if order.subscription is not None else order.customer.province
     order.parent = None
     if parent_id is not None:
-        parent = find(WorkOrder.objects, pk=parent_id)
+        parent = find(WorkOrder.objects, pk=parent_id)  # a parent out of the actor's scope may still be named
         if parent is None:
             errors["parent_id"] = _("no work order with this id")
         elif order.pk is not None and (parent.pk == order.pk or _is_descendant(parent, order.pk)):
@@ -497,7 +499,7 @@ def merge(actor, order_id, *, into_id, reason, note=""):
     # Both rows locked in id order, so two opposite merges cannot deadlock.
     list(WorkOrder.objects.select_for_update().filter(pk__in=[order_id, into_id]).order_by("pk").values_list("pk"))
     order = _begin(actor, order_id, "merge", reason=reason)
-    into = find(WorkOrder.objects, pk=into_id)
+    into = find(scopes.restrict(actor, WorkOrder.objects), pk=into_id)
     problem = (_("no work order with this id") if into is None
                else _("is the same order") if into.pk == order.pk
                else _("belongs to another customer") if into.customer_id != order.customer_id
@@ -528,7 +530,7 @@ def add_comment(actor, order_id, *, note, visibility="internal"):
         raise Forbidden()
     if not (note or "").strip():
         raise ValidationFailed(_("A note is required."), fields={"note": _("is required")})
-    order = _locked(order_id)
+    order = _locked(order_id, actor)
     WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
     return _event(order, actor, "comment", order.status, order.status, note=note.strip(), visibility=visibility)
 
@@ -536,7 +538,7 @@ def add_comment(actor, order_id, *, note, visibility="internal"):
 @transaction.atomic
 def link(actor, source_id, target_id, *, type="related"):
     require(actor, "orders.change_workorder")
-    source, target = _locked(source_id), _locked(target_id)
+    source, target = _locked(source_id, actor), _locked(target_id, actor)
     if source.pk == target.pk:
         raise ValidationFailed(_("An order cannot be linked to itself."), fields={"target_id": _("is the same order")})
     link, created = OrderLink.objects.get_or_create(source=source, target=target, type=type, defaults={"created_by": actor})
@@ -554,7 +556,7 @@ def record_feedback(actor, order_id, *, confirmed: bool, score: int | None = Non
     satisfaction threshold → reopened or flagged for review (KEFU_LOW_SCORE_ACTION).
     """
     require(actor, "orders.record_feedback")
-    order = _locked(order_id)
+    order = _locked(order_id, actor)
     if order.status != Status.RESOLVED:
         raise _invalid(order, actor)
     if score is not None and not 1 <= score <= 10:
@@ -605,8 +607,8 @@ def auto_confirm_due(*, now=None, batch_size=500) -> int:
 
 # --- the machinery -------------------------------------------------------------------------
 
-def _locked(order_id) -> WorkOrder:
-    return get_or_404(WorkOrder, order_id, lock=True)
+def _locked(order_id, actor=None) -> WorkOrder:
+    return get_or_404(WorkOrder, order_id, lock=True, queryset=scopes.restrict(actor, WorkOrder.objects))
 
 
 def _refusal(order, user, action):
@@ -641,7 +643,7 @@ def _invalid(order, user, detail=None):
 
 
 def _begin(actor, order_id, action, *, reason=None):
-    order = _locked(order_id)
+    order = _locked(order_id, actor)
     refusal = _refusal(order, actor, action)
     if refusal is not None:
         kind, detail = refusal

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import field_validator
 
 from kefu.contacts.models import Channel
-from kefu.core.api import ERRORS, InputSchema
+from kefu.core.api import ERRORS, Id, InputSchema
 from kefu.customers.models import Segment
 from kefu.orders.models import Kind, Severity
 from kefu.staff.models import Department, User
@@ -77,6 +78,11 @@ class RulePatch(InputSchema):
     flagged: bool | None = None
     department_id: int | None = None
 
+    @field_validator("province")
+    @classmethod
+    def _any_province(cls, value):
+        return "" if value is None else value  # null means any, as for the other criteria (a blank column)
+
 
 class RuleOut(Schema):
     id: int
@@ -144,7 +150,7 @@ class DepartmentRoutingOut(Schema):
 
 
 @router.get("/agents", response={200: list[AgentOut], **ERRORS})
-def agents(request, department: int | None = None):
+def agents(request, department: Id | None = None):
     """People who handle orders: status, capacity, open orders, load and skills."""
     return services.agents(request.user, department)
 
@@ -156,18 +162,18 @@ def my_presence(request, payload: PresenceIn):
 
 
 @router.put("/agents/{int:user_id}/presence", response={200: AgentOut, **ERRORS})
-def presence(request, user_id: int, payload: PresenceIn):
+def presence(request, user_id: Id, payload: PresenceIn):
     """Set someone's status (supervisors)."""
     return services.set_presence(request.user, user_id, payload.presence, reason=payload.reason)
 
 
 @router.patch("/agents/{int:user_id}", response={200: AgentOut, **ERRORS})
-def update_agent(request, user_id: int, payload: AgentPatch):
+def update_agent(request, user_id: Id, payload: AgentPatch):
     return services.update_agent(request.user, user_id, **payload.dict(exclude_unset=True))
 
 
 @router.post("/drain", response={200: dict, **ERRORS})
-def drain(request, department: int | None = None):
+def drain(request, department: Id | None = None):
     """Hand queued orders to people with room now, instead of at the worker's next round."""
     return {"assigned": services.drain(department, actor=request.user)}
 
@@ -197,12 +203,12 @@ def create_rule(request, payload: RuleIn):
 
 
 @router.patch("/rules/{int:rule_id}", response={200: RuleOut, **ERRORS})
-def update_rule(request, rule_id: int, payload: RulePatch):
+def update_rule(request, rule_id: Id, payload: RulePatch):
     return services.save_rule(request.user, rule_id, **payload.dict(exclude_unset=True))
 
 
 @router.delete("/rules/{int:rule_id}", response={204: None, **ERRORS})
-def delete_rule(request, rule_id: int):
+def delete_rule(request, rule_id: Id):
     services.delete_rule(request.user, rule_id)
     return Status(204, None)
 
@@ -218,11 +224,11 @@ def create_skill(request, payload: SkillIn):
 
 
 @router.patch("/skills/{int:skill_id}", response={200: SkillOut, **ERRORS})
-def update_skill(request, skill_id: int, payload: SkillPatch):
+def update_skill(request, skill_id: Id, payload: SkillPatch):
     return services.save_skill(request.user, skill_id, **payload.dict(exclude_unset=True))
 
 
 @router.patch("/departments/{int:department_id}", response={200: DepartmentRoutingOut, **ERRORS})
-def configure_department(request, department_id: int, payload: DepartmentRoutingIn):
+def configure_department(request, department_id: Id, payload: DepartmentRoutingIn):
     """A department's tier, the desk it escalates to, its assignment strategy and offline policy."""
     return services.configure_department(request.user, department_id, **payload.dict(exclude_unset=True))

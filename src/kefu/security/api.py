@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from kefu.core.api import ERRORS, InputSchema
+from kefu.core.api import ERRORS, Id, InputSchema
 
 from . import services
 from .models import SecurityIncident
@@ -104,45 +104,45 @@ def report(request, payload: IncidentIn):
 
 
 @router.get("/{int:incident_id}", response={200: IncidentOut, **ERRORS})
-def get_incident(request, incident_id: int):
+def get_incident(request, incident_id: Id):
     return services.get_incident(request.user, incident_id)
 
 
 @router.get("/{int:incident_id}/steps", response={200: list[StepOut], **ERRORS})
-def steps(request, incident_id: int):
+def steps(request, incident_id: Id):
     return services.get_incident(request.user, incident_id).steps.all()
 
 
 @router.post("/{int:incident_id}/assess", response={200: IncidentOut, **ERRORS})
-def assess(request, incident_id: int, payload: LevelIn):
+def assess(request, incident_id: Id, payload: LevelIn):
     return services.assess(request.user, incident_id, **payload.dict())
 
 
 @router.post("/{int:incident_id}/team", response={200: IncidentOut, **ERRORS})
-def team(request, incident_id: int, payload: TeamIn):
+def team(request, incident_id: Id, payload: TeamIn):
     return services.set_team(request.user, incident_id, **payload.dict())
 
 
 @router.post("/{int:incident_id}/contain", response={200: IncidentOut, **ERRORS})
-def contain(request, incident_id: int, payload: NoteIn):
+def contain(request, incident_id: Id, payload: NoteIn):
     return services.contain(request.user, incident_id, **payload.dict())
 
 
 @router.post("/{int:incident_id}/affected", response={200: IncidentOut, **ERRORS})
-def affected(request, incident_id: int, payload: AffectedIn):
+def affected(request, incident_id: Id, payload: AffectedIn):
     return services.add_affected(request.user, incident_id, **payload.dict())
 
 
 @router.post("/{int:incident_id}/notify-customers", response={200: IncidentOut, **ERRORS})
-def notify_customers(request, incident_id: int, payload: NotifyIn):
+def notify_customers(request, incident_id: Id, payload: NotifyIn):
     return services.notify_customers(request.user, incident_id, **payload.dict())
 
 
 @router.post("/{int:incident_id}/notify-authorities", response={200: IncidentOut, **ERRORS})
-def notify_authorities(request, incident_id: int, payload: NoteIn):
+def notify_authorities(request, incident_id: Id, payload: NoteIn):
     return services.notify_authorities(request.user, incident_id, **payload.dict())
 
 
 @router.post("/{int:incident_id}/close", response={200: IncidentOut, **ERRORS})
-def close(request, incident_id: int, payload: CloseIn):
+def close(request, incident_id: Id, payload: CloseIn):
     return services.close(request.user, incident_id, **payload.dict())

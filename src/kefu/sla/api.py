@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Router, Schema
 
-from kefu.core.api import ERRORS
+from kefu.core.api import ERRORS, Id
 
 from . import services
 
@@ -25,5 +25,5 @@ def my_notifications(request, unread: bool = True, limit: int = 50):
 
 
 @router.post("/{int:notification_id}/read", response={200: NotificationOut, **ERRORS})
-def mark_read(request, notification_id: int):
+def mark_read(request, notification_id: Id):
     return services.mark_read(request.user, notification_id)

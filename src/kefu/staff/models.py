@@ -60,6 +60,15 @@ class Department(models.Model):
         return self.name
 
 
+class DataScope(models.TextChoices):
+    """Which rows a user may see at all (kefu.scopes). Wider scopes include narrower ones."""
+
+    OWN = "own", _("Own: orders they own or handle, and their customers")
+    DEPARTMENT = "department", _("Department: also their department's orders")
+    REGION = "region", _("Region: also every customer and order of their region")
+    ALL = "all", _("All regions")
+
+
 class User(AbstractUser):
     """A member of staff. Roles are Django groups (see roles.py); scope comes from department."""
 
@@ -79,11 +88,20 @@ class User(AbstractUser):
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=10,
                                                 help_text=_("Most open work orders assigned automatically; 0 takes none."))
     last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True, editable=False)
+    data_scope = models.CharField(_("data scope"), max_length=10, choices=DataScope.choices, blank=True,
+                                  help_text=_("Empty: the widest scope the user's roles grant."))
+    region = models.CharField(_("region"), max_length=20, blank=True,
+                              help_text=_("Province the user serves; empty: KEFU_REGION, or the whole installation."))
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         indexes = [models.Index(fields=["department", "presence"])]
+        permissions = [
+            ("data_scope_department", _("Can see the data of their department")),
+            ("data_scope_region", _("Can see the data of their region")),
+            ("data_scope_all", _("Can see the data of all regions")),
+        ]
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username

@@ -47,16 +47,25 @@ _HANDLER = _READ + [
     "orders.handover_workorder", "orders.record_feedback",
 ]
 
+# Data scopes (kefu.scopes): the front line answers anyone calling the region's hotline;
+# specialists work their department's orders; auditors check everything.
+_REGION = ["staff.data_scope_region"]
+_DEPARTMENT = ["staff.data_scope_department"]
+# PIPL requests (kefu.privacy): the front line and coordinators receive them; supervisors
+# handle them (export, correct, erase); auditors read them and the retention purge's records.
+_PRIVACY_RECEIVE = ["privacy.add_privacyrequest", "privacy.view_privacyrequest"]
+_PRIVACY_RECORDS = ["privacy.view_privacyrequest", "privacy.view_purgerun", "privacy.view_anonymisation"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _FRONT + ["orders.reject_workorder"],
-    SALES: _FRONT,
-    TECH_SUPPORT: _HANDLER,
-    COORDINATOR: _FRONT + [
+    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + ["orders.reject_workorder"],
+    SALES: _FRONT + _REGION,
+    TECH_SUPPORT: _HANDLER + _DEPARTMENT,
+    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + [
         "orders.reject_workorder", "customers.view_identity",
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
-    SUPERVISOR: _FRONT + [
+    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + [
         "orders.reject_workorder", "orders.manage_any_workorder", "customers.view_identity",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "routing.add_dispatchrule", "routing.change_dispatchrule", "routing.delete_dispatchrule",
@@ -64,8 +73,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Failed logins and lockouts: see them, and unlock someone by deleting the attempt.
         "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
         "security.view_securityincident", "security.add_securityincident", "security.change_securityincident",
+        "privacy.add_privacyrequest", "privacy.change_privacyrequest", "privacy.handle_privacyrequest",
     ],
-    AUDITOR: _READ + ["audit.view_auditentry", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
+    AUDITOR: _READ + _PRIVACY_RECORDS + ["staff.data_scope_all", "audit.view_auditentry", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
                       "security.view_securityincident"],
     ADMINISTRATOR: ["*"],
 }

@@ -2,7 +2,7 @@
 
 The same process on SQLite and PostgreSQL: tasks wait in the database (django-tasks-db) and
 any number of workers take them (SKIP LOCKED on PostgreSQL). Each worker also schedules the
-SLA scan, auto-confirmation and the routing queue drain, unless one is already waiting, so running several workers
+SLA scan, auto-confirmation, the routing queue drain and the retention purge, unless one is already waiting, so running several workers
 neither duplicates nor misses them.
 """
 
@@ -17,11 +17,12 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from kefu.privacy.tasks import purge_personal_data
 from kefu.routing.tasks import drain_queues
 from kefu.sla.tasks import auto_confirm, scan_sla
 
 PERIODIC = [(scan_sla, "KEFU_SLA_SCAN_SECONDS"), (auto_confirm, "KEFU_AUTOCONFIRM_SECONDS"),
-            (drain_queues, "KEFU_ROUTING_DRAIN_SECONDS")]
+            (drain_queues, "KEFU_ROUTING_DRAIN_SECONDS"), (purge_personal_data, "KEFU_PRIVACY_PURGE_SECONDS")]
 
 
 def enqueue_if_idle(task) -> bool:
@@ -43,7 +44,7 @@ def schedule_due(last_run: dict, now: float) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run background work: the SLA escalation scan, auto-confirmation, the routing queue drain and queued tasks."
+    help = "Run background work: the SLA escalation scan, auto-confirmation, the routing queue drain, the retention purge and queued tasks."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between looks for queued tasks")
