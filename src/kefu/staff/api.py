@@ -2,6 +2,8 @@
 
 from ninja import Router, Schema
 
+from kefu.core.api import ERRORS, Id
+
 router = Router(tags=["reference"])
 
 
@@ -30,22 +32,22 @@ class StaffOut(Schema):
     department_id: int | None
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response={200: MeOut, **ERRORS})
 def me(request):
     u = request.user
     return {"id": u.pk, "username": u.username, "name": str(u), "department_id": u.department_id,
             "roles": sorted(u.groups.values_list("name", flat=True)), "permissions": sorted(u.get_all_permissions())}
 
 
-@router.get("/departments", response=list[DepartmentOut])
+@router.get("/departments", response={200: list[DepartmentOut], **ERRORS})
 def departments(request):
     from .services import active_departments
 
     return active_departments()
 
 
-@router.get("/staff", response=list[StaffOut])
-def staff(request, department: int | None = None):
+@router.get("/staff", response={200: list[StaffOut], **ERRORS})
+def staff(request, department: Id | None = None):
     from .services import active_staff
 
     return [{"id": u.pk, "username": u.username, "name": str(u), "department_id": u.department_id}
