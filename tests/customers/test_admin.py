@@ -1,15 +1,20 @@
 from kefu.audit.models import AuditEntry
 
 
-def test_admin_shows_identity_only_with_permission_and_audits_it(client, customer, make_user):
+def test_admin_shows_identity_only_with_permission_and_a_reason_and_audits_it(client, customer, make_user):
     admin_user = make_user("administrator")
     admin_user.is_staff = True
     admin_user.save()
     client.force_login(admin_user)
-    page = client.get(f"/admin/customers/customer/{customer.pk}/change/").content.decode()
+    url = f"/admin/customers/customer/{customer.pk}/change/"
+    page = client.get(url).content.decode()
+    assert customer.id_number not in page and "reveal_reason" in page  # hidden, and says how to reveal
+    assert client.get(url + "?reveal_reason=ab").content.decode().count(customer.id_number) == 0  # too short
+    assert not AuditEntry.objects.filter(action="read_identity").exists()
+    page = client.get(url + "?reveal_reason=correct+the+address").content.decode()
     assert customer.id_number in page
     entry = AuditEntry.objects.get(action="read_identity")
-    assert (entry.actor, entry.object_id, entry.reason) == (admin_user, str(customer.pk), "admin")
+    assert (entry.actor, entry.object_id, entry.reason) == (admin_user, str(customer.pk), "admin: correct the address")
     listing = client.get("/admin/customers/customer/").content.decode()
     assert customer.phone not in listing and customer.phone[-4:] in listing
 

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from kefu.audit import services as audit
@@ -32,17 +32,29 @@ class CustomerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return found, may_have_duplicates
 
     def get_exclude(self, request, obj=None):
-        # Identity data only for those who may see it unmasked; they are audited below.
+        # Identity data is hidden on an existing customer unless revealed with a reason (as the
+        # API's identity reveal); a new customer's form asks for it.
         hidden = ["service_password_hash"]
-        if not request.user.has_perm("customers.view_identity"):
+        if obj is not None and self._reveal_reason(request) is None:
             hidden += ["name", "id_number", "phone", "alt_phone", "address"]
         return hidden
 
+    @staticmethod
+    def _reveal_reason(request):
+        reason = request.GET.get("reveal_reason", "").strip()
+        if request.user.has_perm("customers.view_identity") and len(reason) >= services.MIN_REASON_LENGTH:
+            return reason
+        return None
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        reason = self._reveal_reason(request)
+        if request.method == "GET" and reason is None and request.user.has_perm("customers.view_identity"):
+            messages.info(request, _("Identity data is hidden. To see or correct it, add ?reveal_reason=… (why you need it) "
+                                     "to this page's address; the reveal is recorded in the audit log."))
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = (getattr(response, "context_data", None) or {}).get("original")  # the customer shown
-        if obj is not None and request.method == "GET" and request.user.has_perm("customers.view_identity"):
-            audit.record(request.user, "read_identity", obj, fields=IDENTITY_FIELDS, reason="admin")
+        if obj is not None and request.method == "GET" and reason is not None:
+            audit.record(request.user, "read_identity", obj, fields=IDENTITY_FIELDS, reason=f"admin: {reason}")
         return response
 
     @admin.display(description=_("name"))
