@@ -1,7 +1,7 @@
 """Key ring maintenance: which rows each key encrypted, and re-encryption under the current key."""
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 
 from . import crypto
@@ -41,7 +41,18 @@ def rotate(model, *, batch_size=500, progress=None) -> int:
                 for f in index_fields(model):
                     setattr(obj, f.attname, crypto.blind_index(getattr(obj, f.source), f.purpose))
                 setattr(obj, key_name, current)
-            model.objects.bulk_update(batch, columns)
+            _write(model, batch, columns)
         last, done = batch[-1].pk, done + len(batch)
         if progress:
             progress(model, done)
+
+
+def _write(model, objs, names):
+    """One UPDATE per row through executemany: far cheaper than bulk_update's CASE per column."""
+    fields = [model._meta.get_field(n) for n in names]
+    qn = connection.ops.quote_name
+    sql = (f"UPDATE {qn(model._meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "
+           f"WHERE {qn(model._meta.pk.column)} = %s")
+    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
