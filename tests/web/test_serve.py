@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from kefu.staff.models import ApiToken
@@ -28,7 +29,8 @@ def test_workers_do_not_share_a_connection(agent, order):
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     port = _free_port()
-    env = os.environ | {"DATABASE_URL": url}
+    # The server reads the order's customer, whose identity fields need the test's key ring.
+    env = os.environ | {"DATABASE_URL": url, "KEFU_FIELD_KEYS": settings.KEFU_FIELD_KEYS}
     server = subprocess.Popen([sys.executable, "-m", "kefu.cli", "serve", "--port", str(port), "--workers", "3", "--no-worker"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
