@@ -187,3 +187,32 @@ def test_api_shows_sla_and_filters_on_it(now, api_client, agent, customer, subsc
     assert {o["id"] for o in api.get("/orders?breached=false").json()["results"]} == {fresh["id"]}
     assert {o["id"] for o in api.get("/orders?due_within=20").json()["results"]} == {fresh["id"]}
     assert api.get("/orders?due_within=0").status_code == 422
+
+
+def _nearest(order):
+    running = OrderClock.objects.filter(order=order, state=OrderClock.State.RUNNING)
+    return min(running.values_list("due_at", flat=True), default=None), min(running.values_list("warn_at", flat=True), default=None)
+
+
+def test_the_order_carries_its_nearest_running_due_time(order, agent, handler):
+    """What queues sort and colour by follows every clock change (sla.services.refresh_due)."""
+    def check():
+        fresh = WorkOrder.objects.get(pk=order.pk)
+        assert (fresh.sla_due_at, fresh.sla_warn_at) == _nearest(order)
+        return fresh.sla_due_at
+
+    created = check()
+    assert created is not None
+    services.accept(agent, order.pk)
+    check()  # the acceptance limit stopped
+    assert not OrderClock.objects.filter(order=order, metric="acceptance", state=OrderClock.State.RUNNING).exists()
+    services.assign(agent, order.pk, handler_id=handler.pk)
+    services.start(handler, order.pk)
+    services.wait_for_customer(handler, order.pk, reason="请提供账单")
+    check()  # paused clocks no longer count
+    services.resume(handler, order.pk)
+    check()
+    services.cancel(agent, order.pk, reason="客户撤诉")
+    assert check() is None
+    WorkOrder.objects.filter(pk=order.pk).update(sla_due_at=None)
+    assert sla.refresh_due_all([order.pk]) == 1 and check() is None

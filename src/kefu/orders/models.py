@@ -109,6 +109,9 @@ class WorkOrder(VersionedModel):
     province = models.CharField(_("province"), max_length=20, blank=True)
     tier = models.PositiveSmallIntegerField(_("escalation tier"), default=1,
                                             help_text=_("The tier of the department handling it: 1 front office, 2 specialists, 3 experts."))
+    # The nearest running time limit (sla.services.refresh_due): what queues sort and colour by.
+    sla_due_at = models.DateTimeField(_("next due"), null=True, blank=True, editable=False)
+    sla_warn_at = models.DateTimeField(_("warning from"), null=True, blank=True, editable=False)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -133,6 +136,10 @@ class WorkOrder(VersionedModel):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["status", "resolved_at"]),
+            # Queues: open orders by nearest due time, all of them or per department / handler.
+            models.Index(fields=["sla_due_at"], name="order_open_due", condition=models.Q(status__in=OPEN_STATUSES)),
+            models.Index(fields=["department", "sla_due_at"], name="order_open_dept_due", condition=models.Q(status__in=OPEN_STATUSES)),
+            models.Index(fields=["handler", "sla_due_at"], name="order_open_handler_due", condition=models.Q(status__in=OPEN_STATUSES)),
         ]
 
     def __str__(self):

@@ -102,8 +102,44 @@ def _set_next_check(clock):
 
 # --- reacting to the order's events --------------------------------------------------------
 
+CLOCK_ACTIONS = frozenset({"create", "accept", "resolve", "reject", "cancel", "wait", "resume", "reopen", "close", "merge"})
+
+
 def order_event(order, event) -> None:
     """Called by orders.services for every event it writes, inside the same transaction."""
+    touched = (event.action in CLOCK_ACTIONS or event.visibility == "customer"
+               or bool(POLICY_FIELDS & set(event.data.get("changes", {}))))
+    if touched:
+        _react(order, event)
+        refresh_due(order)
+
+
+def refresh_due(order) -> None:
+    """Keep the order's nearest running due and warning times on the order itself, so queues
+    sort by them on an index instead of aggregating clocks for every row listed."""
+    from django.db.models import Min
+
+    from kefu.orders.models import WorkOrder
+
+    times = OrderClock.objects.filter(order=order, state=OrderClock.State.RUNNING).aggregate(due=Min("due_at"), warn=Min("warn_at"))
+    if (times["due"], times["warn"]) != (order.sla_due_at, order.sla_warn_at):
+        order.sla_due_at, order.sla_warn_at = times["due"], times["warn"]
+        WorkOrder.objects.filter(pk=order.pk).update(sla_due_at=times["due"], sla_warn_at=times["warn"])
+
+
+def refresh_due_all(order_ids=None) -> int:
+    """The same for many orders in one UPDATE (migrations, generated data)."""
+    from django.db.models import Min, OuterRef, Subquery
+
+    from kefu.orders.models import WorkOrder
+
+    running = OrderClock.objects.filter(order=OuterRef("pk"), state=OrderClock.State.RUNNING).values("order")
+    qs = WorkOrder.objects.all() if order_ids is None else WorkOrder.objects.filter(pk__in=order_ids)
+    return qs.update(sla_due_at=Subquery(running.annotate(m=Min("due_at")).values("m")[:1]),
+                     sla_warn_at=Subquery(running.annotate(m=Min("warn_at")).values("m")[:1]))
+
+
+def _react(order, event) -> None:
     at, action = event.at, event.action
     if action == "create":
         _apply_policy(order, event, at)
