@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.core.fields import BlindIndexField, EncryptedFieldsMixin, EncryptedTextField, KeyIdField
-from kefu.core.masking import mask_name
+from kefu.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from kefu.core.models import VersionedModel
 
 
@@ -63,6 +63,18 @@ class Customer(EncryptedFieldsMixin, VersionedModel):
     def __str__(self):
         # Shown in lists, links and logs: the name masked unless it is an enterprise's.
         return f"{self.customer_no} {self.name if self.type == self.Type.ENTERPRISE else mask_name(self.name)}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.address)
 
     def set_service_password(self, raw: str) -> None:
         self.service_password_hash = make_password(raw)

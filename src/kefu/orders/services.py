@@ -91,6 +91,22 @@ def order_events(user, order_id: int):
             .annotate(order_number=F("order__number")).order_by("at", "id"))
 
 
+def links_of(user, order) -> list[tuple]:
+    """[(relation, order)] for the order page: parent, children and linked orders, those in
+    USER's scope only, in four queries whatever the count."""
+    outgoing = list(OrderLink.objects.filter(source=order).values_list("type", "target_id")[:50])
+    incoming = list(OrderLink.objects.filter(target=order).values_list("type", "source_id")[:50])
+    ids = {pk for _t, pk in outgoing + incoming} | ({order.parent_id} if order.parent_id else set())
+    visible = scopes.restrict(user, WorkOrder.objects.only("id", "number", "title", "status"))
+    found = {o.pk: o for o in visible.filter(Q(pk__in=ids) | Q(parent=order))[:200]}
+    types = dict(OrderLink.Type.choices)
+    out = [(_("parent"), found[order.parent_id])] if order.parent_id in found else []
+    out += [(_("child"), o) for pk, o in sorted(found.items()) if pk not in ids]  # found by parent=order
+    out += [(types[t], found[pk]) for t, pk in outgoing if pk in found]
+    out += [(_("%(type)s (from it)") % {"type": types[t]}, found[pk]) for t, pk in incoming if pk in found]
+    return out
+
+
 def likely_duplicates(user, order_id: int) -> list[tuple]:
     """[(order, similarity)]: see kefu.triage.duplicates."""
     from kefu.triage.duplicates import duplicates_of
@@ -725,6 +741,51 @@ def _move(order, department, handler):
         order.tier = department.tier
     order.department, order.handler = department, handler
     return data
+
+
+QUEUES = ("mine", "department", "open")
+SLA_STATES = ("breached", "warning", "on_track", "none")
+
+
+def queue(user, which: str, *, kind=None, severity=None, status=None, channel=None, sla=None, q=None, now=None):
+    """Open work orders in USER's scope, nearest SLA due first (orders without a running limit
+    last): `mine` (owned or handled), `department` (the user's department), or every `open`
+    one. Each is served by a partial index on (…, sla_due_at)."""
+    require(user, "orders.view_workorder")
+    if which not in QUEUES:
+        raise ValidationFailed(_("Unknown queue."), fields={"queue": _("must be one of %(keys)s") % {"keys": ", ".join(QUEUES)}})
+    qs = scopes.restrict(user, order_queryset().filter(status__in=OPEN_STATUSES))
+    if which == "mine":
+        qs = qs.filter(Q(handler=user) | Q(owner=user))
+    elif which == "department":
+        qs = qs.filter(department_id=user.department_id) if user.department_id else qs.none()
+    for field, value in (("kind", kind), ("severity", severity), ("status", status), ("channel", channel)):
+        if value:
+            qs = qs.filter(**{field: value})
+    if q := (q or "").strip():
+        qs = qs.filter(Q(number=q) | Q(title__icontains=q))
+    now = now or timezone.now()
+    if sla == "breached":
+        qs = qs.filter(sla_due_at__lt=now)
+    elif sla == "warning":
+        qs = qs.filter(sla_warn_at__lte=now, sla_due_at__gte=now)
+    elif sla == "on_track":
+        qs = qs.filter(sla_warn_at__gt=now)
+    elif sla == "none":
+        qs = qs.filter(sla_due_at__isnull=True)
+    elif sla:
+        raise ValidationFailed(_("Unknown SLA state."), fields={"sla": _("must be one of %(keys)s") % {"keys": ", ".join(SLA_STATES)}})
+    return qs.order_by(F("sla_due_at").asc(nulls_last=True), "id")
+
+
+def sla_colour(order, now=None) -> str:
+    """on_track, warning, breached or none: the queue's colour for ORDER's nearest limit."""
+    now = now or timezone.now()
+    if order.sla_due_at is None:
+        return "none"
+    if order.sla_due_at < now:
+        return "breached"
+    return "warning" if order.sla_warn_at is not None and order.sla_warn_at <= now else "on_track"
 
 
 def my_queue_counts(user) -> dict:

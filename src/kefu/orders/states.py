@@ -5,6 +5,8 @@ services.py applies these; the table is also what the API reports as "allowed ac
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import Status
 
 S = Status
@@ -56,3 +58,16 @@ TRANSITIONS: dict[str, Transition] = {
 
 # Actions a person may invoke through the API; auto_confirm is the system's alone.
 PUBLIC_ACTIONS = [a for a in TRANSITIONS if a != "auto_confirm"]
+
+
+# How people read the actions and the other events (order pages, timelines).
+ACTION_LABELS = {
+    "create": _("Registered"), "accept": _("Accept"), "assign": _("Assign"), "claim": _("Claim"),
+    "release": _("Release"), "start": _("Start"), "wait": _("Wait for the customer"), "resume": _("Resume"),
+    "resolve": _("Resolve"), "transfer": _("Transfer"), "confirm": _("Confirm"), "close": _("Close"),
+    "reject": _("Reject"), "cancel": _("Cancel"), "reopen": _("Reopen"), "requeue": _("Back to the queue"),
+    "escalate": _("Escalate"), "deescalate": _("De-escalate"), "merge": _("Merge into another order"),
+    "handover": _("Hand over first contact"), "comment": _("Comment"), "update": _("Edited"), "link": _("Linked"),
+    "merged_in": _("Duplicate merged in"), "feedback": _("Customer feedback"), "auto_confirm": _("Confirmed automatically"),
+    "sla_policy": _("Time limit policy"), "sla_escalation": _("Time limit notice"),
+}

@@ -90,6 +90,10 @@ class User(AbstractUser):
     last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True, editable=False)
     data_scope = models.CharField(_("data scope"), max_length=10, choices=DataScope.choices, blank=True,
                                   help_text=_("Empty: the widest scope the user's roles grant."))
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+                                help_text=_("Empty: the installation's default (KEFU_LANGUAGE)."))
+    time_zone = models.CharField(_("time zone"), max_length=50, blank=True,
+                                 help_text=_("Times are shown in this zone; empty: KEFU_TIME_ZONE."))
     region = models.CharField(_("region"), max_length=20, blank=True,
                               help_text=_("Province the user serves; empty: KEFU_REGION, or the whole installation."))
 

@@ -1,5 +1,12 @@
 """Staff rules: who belongs where, and API tokens."""
 
+import zoneinfo
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import ValidationFailed
+
 from .models import ApiToken, User
 
 
@@ -23,3 +30,17 @@ def active_departments():
 def active_staff(department_id=None):
     qs = User.objects.filter(is_active=True).order_by("username")
     return qs.filter(department_id=department_id) if department_id else qs
+
+
+def set_preferences(user, *, language: str, time_zone: str):
+    """The user's own display language and time zone ('' for the installation's default)."""
+    errors = {}
+    if language and language not in dict(settings.LANGUAGES):
+        errors["language"] = _("unknown language")
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = _("unknown time zone")
+    if errors:
+        raise ValidationFailed(_("The input is invalid."), fields=errors)
+    user.language, user.time_zone = language, time_zone
+    user.save(update_fields=["language", "time_zone"])
+    return user

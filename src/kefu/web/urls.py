@@ -8,4 +8,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("queue/<slug:which>/", views.queue, name="queue"),
+    path("queue/<slug:which>/save/", views.save_view, name="save-view"),
+    path("views/<int:view_id>/delete/", views.delete_view, name="delete-view"),
+    path("orders/<int:order_id>/", views.order, name="order"),
+    path("orders/<int:order_id>/<slug:action>/", views.order_action, name="order-action"),
+    path("customers/", views.customer_lookup, name="customers"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

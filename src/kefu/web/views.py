@@ -1,10 +1,27 @@
+"""Web pages: each view reads the request, calls services, renders. No rules here."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 import kefu
+from kefu.core.errors import NotFound, ServiceError
+from kefu.customers import services as customers
+from kefu.orders import services as orders
+from kefu.orders.states import ACTION_LABELS
+from kefu.routing import services as routing
+from kefu.staff import services as staff
+
+from . import forms
+from . import services as web
+
+PAGE_SIZE = 50
 
 
 @never_cache
@@ -22,6 +39,146 @@ def healthz(request):
 
 @login_required
 def home(request):
-    from kefu.orders.services import my_queue_counts
+    return render(request, "web/home.html", {"counts": orders.my_queue_counts(request.user)})
 
-    return render(request, "web/home.html", {"counts": my_queue_counts(request.user)})
+
+def _page(request, qs) -> Page:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _fail(request, exc: ServiceError):
+    """A refused service call as a message naming each field and the reason."""
+    details = "; ".join(f"{field}: {reason}" for field, reason in (exc.fields or {}).items())
+    messages.error(request, f"{exc.message} {details}".strip())
+
+
+@login_required
+def queue(request, which="mine"):
+    """My orders, my department's, or all open ones, nearest SLA due first."""
+    filters = forms.QueueFilters(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    try:
+        qs = orders.queue(request.user, which, **{k: v for k, v in chosen.items() if v})
+    except ServiceError as exc:
+        raise Http404(exc.message) from None
+    page = _page(request, qs)
+    for order in page.object_list:
+        order.sla_colour = orders.sla_colour(order)
+    context = {"section": "queue", "which": which, "filters": filters, "page": page,
+               "saved": web.saved_views(request.user), "save_form": forms.SavedViewForm(),
+               "query": request.GET.urlencode(), "sla_labels": forms.SLA_LABELS}
+    template = "web/_queue_rows.html" if request.headers.get("HX-Request") else "web/queue.html"
+    return render(request, template, context)
+
+
+@login_required
+def save_view(request, which):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = forms.SavedViewForm(request.POST)
+    if form.is_valid():
+        try:
+            web.save_view(request.user, name=form.cleaned_data["name"], queue=which, query=request.POST.get("query", ""))
+            messages.success(request, _("View saved."))
+        except ServiceError as exc:
+            _fail(request, exc)
+    return redirect(f"{reverse('web:queue', args=[which])}?{request.POST.get('query', '')}")
+
+
+@login_required
+def delete_view(request, view_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        web.delete_view(request.user, view_id)
+    except NotFound:
+        raise Http404 from None
+    return redirect("web:queue", "mine")
+
+
+@login_required
+def order(request, order_id):
+    try:
+        o = orders.get_order(request.user, order_id)
+    except NotFound:
+        raise Http404 from None
+    events = list(orders.order_events(request.user, order_id))
+    context = {"section": "queue", "order": o, "events": events, "sla": orders.sla_state(o),
+               "sla_colour": orders.sla_colour(o), "actions": orders.allowed_actions(o, request.user),
+               "links": orders.links_of(request.user, o), "sla_labels": forms.SLA_LABELS,
+               "departments": staff.active_departments(), "people": staff.active_staff()}
+    return render(request, "web/order.html", context)
+
+
+def _int(value):
+    return int(value) if value not in (None, "") else None
+
+
+# Each action: the service that takes it and the form fields it reads (as the API's endpoints).
+ACTIONS = {
+    "accept": (orders.accept, ["note"]),
+    "assign": (routing.assign, ["department_id", "handler_id", "note"]),
+    "claim": (orders.claim, ["note"]),
+    "release": (orders.release, ["note"]),
+    "start": (orders.start, ["note"]),
+    "wait": (orders.wait_for_customer, ["reason", "note"]),
+    "resume": (orders.resume, ["note"]),
+    "resolve": (orders.resolve, ["resolution", "note"]),
+    "transfer": (routing.transfer, ["department_id", "handler_id", "reason", "note"]),
+    "confirm": (orders.confirm, ["note"]),
+    "close": (orders.close, ["note"]),
+    "reject": (orders.reject, ["reason", "note"]),
+    "cancel": (orders.cancel, ["reason", "note"]),
+    "reopen": (orders.reopen, ["reason", "note"]),
+    "requeue": (orders.requeue, ["reason", "note"]),
+    "escalate": (routing.escalate, ["reason", "department_id", "note"]),
+    "deescalate": (routing.deescalate, ["reason", "department_id", "note"]),
+    "merge": (orders.merge, ["into_id", "reason", "note"]),
+    "handover": (orders.handover, ["new_owner_id", "reason", "note"]),
+    "comment": (orders.add_comment, ["note", "visibility"]),
+}
+INT_FIELDS = {"department_id", "handler_id", "into_id", "new_owner_id"}
+
+
+@login_required
+def order_action(request, order_id, action):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if action not in ACTIONS:
+        raise Http404
+    service, fields = ACTIONS[action]
+    try:
+        args = {f: (_int(request.POST.get(f)) if f in INT_FIELDS else request.POST.get(f, "").strip())
+                for f in fields if f in request.POST}
+        service(request.user, order_id, **args)
+        messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)})
+    except ValueError:
+        messages.error(request, _("A number was expected."))
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        _fail(request, exc)
+    return redirect("web:order", order_id)
+
+
+@login_required
+def customer_lookup(request):
+    form = forms.CustomerSearch(request.GET or None)
+    results = None
+    if form.is_valid():
+        _count, results = customers.customer_page(request.user, page=1, page_size=PAGE_SIZE, q=form.cleaned_data["q"])
+    return render(request, "web/customers.html", {"section": "customers", "form": form, "results": results})
+
+
+@login_required
+def preferences(request):
+    user = request.user
+    form = forms.Preferences(request.POST or None, initial={"language": user.language, "time_zone": user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff.set_preferences(user, **form.cleaned_data)
+            messages.success(request, _("Preferences saved."))
+            return redirect("web:preferences")
+        except ServiceError as exc:
+            _fail(request, exc)
+    return render(request, "web/preferences.html", {"form": form})

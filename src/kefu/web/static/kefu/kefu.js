@@ -1,0 +1,26 @@
+// Live SLA countdowns: every element with data-due (and data-warn) shows the time left and
+// takes the colour of its state. Scanning each second also covers rows HTMX swaps in.
+(function () {
+  function fmt(ms) {
+    var s = Math.round(Math.abs(ms) / 1000), d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    var text = (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m" + (d || h ? "" : " " + (s % 60) + "s");
+    return (ms < 0 ? "−" : "") + text;
+  }
+  var labels = null;
+  function tick() {
+    var now = Date.now();
+    if (labels === null) {
+      var node = document.getElementById("sla-labels");
+      labels = node ? JSON.parse(node.textContent) : {};
+    }
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var due = Date.parse(el.dataset.due), warn = el.dataset.warn ? Date.parse(el.dataset.warn) : due;
+      var state = now > due ? "breached" : now >= warn ? "warning" : "on_track";
+      el.className = "sla sla-" + state;
+      var left = el.querySelector(".left"), said = el.querySelector(".state");
+      if (left) left.textContent = fmt(due - now);
+      if (said && labels[state]) said.textContent = labels[state];
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); });
+})();
