@@ -31,7 +31,7 @@ MAY = {
     "comment_order": ALL_ROLES - {roles.AUDITOR},
     "view_customer": ALL_ROLES,
     "list_customers": ALL_ROLES,
-    "reveal_identity": {roles.COORDINATOR, roles.SUPERVISOR, roles.ADMINISTRATOR},
+    "reveal_identity": {roles.AGENT, roles.SALES, roles.COORDINATOR, roles.SUPERVISOR, roles.ADMINISTRATOR},
     "view_contact": ALL_ROLES,
     "list_contacts": ALL_ROLES,
 }

@@ -51,8 +51,8 @@ def test_views_and_lists_are_audited(api_client, agent, customer):
     assert _entries(customer, "read") == [("agent", ""), ("agent", "")]
 
 
-def test_reveal_needs_the_permission(api_client, agent, customer):
-    assert api_client(agent).get(f"/customers/{customer.pk}/identity" + "?" + urlencode({"reason": "customer dispute"})).status_code == 403
+def test_reveal_needs_the_permission(api_client, handler, customer):
+    assert api_client(handler).get(f"/customers/{customer.pk}/identity" + "?" + urlencode({"reason": "customer dispute"})).status_code == 403
     assert _entries(customer, "read_identity") == []
 
 

@@ -13,7 +13,7 @@ def test_every_role_exists_after_migrate(db):
 
 def test_role_matrix(make_user):
     expect = {
-        roles.AGENT: {"orders.accept_workorder": True, "orders.manage_any_workorder": False, "customers.view_identity": False},
+        roles.AGENT: {"orders.accept_workorder": True, "orders.manage_any_workorder": False, "customers.view_identity": True},
         roles.TECH_SUPPORT: {"orders.accept_workorder": False, "orders.handle_workorder": True, "orders.add_workorder": False},
         roles.COORDINATOR: {"orders.reject_workorder": True, "customers.view_identity": True},
         roles.SUPERVISOR: {"orders.manage_any_workorder": True, "audit.view_auditentry": True},

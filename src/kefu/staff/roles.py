@@ -32,6 +32,9 @@ _READ = [
     "routing.view_dispatchrule", "routing.view_skill",
 ]
 _FRONT = _READ + [
+    # The front line sees a caller's data once the caller passed identity verification (or
+    # with a stated reason): customers.services.reveal_identity enforces that, and audits it.
+    "customers.view_identity",
     "customers.add_customer", "customers.change_customer",
     "customers.add_account", "customers.change_account",
     "customers.add_subscription", "customers.change_subscription",
@@ -61,12 +64,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SALES: _FRONT + _REGION,
     TECH_SUPPORT: _HANDLER + _DEPARTMENT,
     COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + [
-        "orders.reject_workorder", "customers.view_identity",
+        "orders.reject_workorder",
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
     SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + [
-        "orders.reject_workorder", "orders.manage_any_workorder", "customers.view_identity",
+        "orders.reject_workorder", "orders.manage_any_workorder",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "routing.add_dispatchrule", "routing.change_dispatchrule", "routing.delete_dispatchrule",
         "routing.add_skill", "routing.change_skill", "routing.view_presencechange", "staff.change_department",
