@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from kefu.contacts.models import Channel
+from kefu.contacts.models import Channel, Contact
 from kefu.orders.models import Kind, Severity, Status
 from kefu.orders.services import SLA_STATES
 
@@ -39,3 +39,36 @@ class Preferences(forms.Form):
 
 class SavedViewForm(forms.Form):
     name = forms.CharField(label=_("Name of this view"), max_length=60)
+
+
+class StartContact(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE)
+    caller = forms.CharField(label=_("Caller number or address"), required=False, max_length=100)
+    customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+
+class Verify(forms.Form):
+    method = forms.ChoiceField(label=_("Verify by"), choices=[("service_password", _("Service password")), ("id_number", _("ID number")),
+                                                             ("sms_code", _("SMS code"))])
+    secret = forms.CharField(label=_("What the caller says"), max_length=64, widget=forms.PasswordInput(render_value=False))
+
+
+class NewOrder(forms.Form):
+    # Typing in these asks for the triage suggestion (class "describe", see contact.html).
+    title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs={"class": "describe"}))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"class": "describe"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=_any(Kind.choices), required=False)
+    category_id = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
+    severity = forms.ChoiceField(label=_("Severity"), choices=_any(Severity.choices), required=False)
+    subscription_id = forms.TypedChoiceField(label=_("Subscription"), required=False, coerce=int, empty_value=None)
+    route = forms.BooleanField(label=_("Route it now (accept, dispatch, assign)"), required=False, initial=True)
+
+    def __init__(self, *args, categories=(), subscriptions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category_id"].choices = _any((c.pk, str(c)) for c in categories)
+        self.fields["subscription_id"].choices = _any((s.pk, f"{s.service_number} · {s.get_product_display()}") for s in subscriptions)
+
+
+class EndContact(forms.Form):
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[c for c in Contact.Outcome.choices if c[0] != "open"])

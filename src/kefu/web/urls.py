@@ -14,5 +14,12 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order, name="order"),
     path("orders/<int:order_id>/<slug:action>/", views.order_action, name="order-action"),
     path("customers/", views.customer_lookup, name="customers"),
+    path("contacts/", views.contact_start, name="contact-start"),
+    path("contacts/<int:contact_id>/", views.contact, name="contact"),
+    path("contacts/<int:contact_id>/verify/", views.contact_verify, name="contact-verify"),
+    path("contacts/<int:contact_id>/sms/", views.contact_sms, name="contact-sms"),
+    path("contacts/<int:contact_id>/order/", views.contact_order, name="contact-order"),
+    path("contacts/<int:contact_id>/end/", views.contact_end, name="contact-end"),
+    path("suggest/", views.suggest, name="suggest"),
     path("preferences/", views.preferences, name="preferences"),
 ]

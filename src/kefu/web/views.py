@@ -7,10 +7,12 @@ from django.db import connection
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 import kefu
+from kefu.contacts import services as contacts
 from kefu.core.errors import NotFound, ServiceError
 from kefu.customers import services as customers
 from kefu.orders import services as orders
@@ -182,3 +184,134 @@ def preferences(request):
         except ServiceError as exc:
             _fail(request, exc)
     return render(request, "web/preferences.html", {"form": form})
+
+
+# --- the contact screen: the call flow of REQUIREMENTS.md §3 --------------------------------
+
+@login_required
+def contact_start(request):
+    """Look the caller up, then open a contact with them (or without a customer yet)."""
+    form = forms.StartContact(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = contacts.open_contact(request.user, channel=form.cleaned_data["channel"], caller=form.cleaned_data["caller"],
+                                            customer_id=form.cleaned_data["customer_id"])
+            return redirect("web:contact", contact.pk)
+        except ServiceError as exc:
+            _fail(request, exc)
+    search = forms.CustomerSearch(request.GET or None)
+    results = None
+    if search.is_valid():
+        _count, results = customers.customer_page(request.user, page=1, page_size=20, q=search.cleaned_data["q"])
+    return render(request, "web/contact_start.html", {"section": "contacts", "form": form, "search": search, "results": results})
+
+
+def _contact_context(request, contact, new_order=None):
+    user = request.user
+    context = {"section": "contacts", "contact": contact, "verify": forms.Verify(), "end": forms.EndContact(initial={"summary": contact.summary}),
+               "sla_labels": forms.SLA_LABELS}
+    customer = contact.customer_id and customers.get_customer(user, contact.customer_id)
+    if customer:
+        verified = contacts.current_verification(user, contact.pk, customer.pk)
+        identity = None
+        if verified is not None and user.has_perm("customers.view_identity"):
+            identity = customers.reveal_identity(user, customer.pk, contact_id=contact.pk)
+        subscriptions = list(customers.search_subscriptions(user, customer=customer.pk))
+        history = list(orders.search_orders(user, customer=customer.pk)[:20])
+        scores = [o.satisfaction for o in history if o.satisfaction is not None]
+        context |= {
+            "customer": customer, "verified": verified, "identity": identity, "subscriptions": subscriptions,
+            "open_orders": [o for o in history if o.status in orders.OPEN_STATUSES],
+            "past_orders": [o for o in history if o.status not in orders.OPEN_STATUSES],
+            "past_contacts": [c for c in contacts.search_contacts(user, customer=customer.pk)[:10] if c.pk != contact.pk],
+            "satisfaction": round(sum(scores) / len(scores), 1) if scores else None,
+            "new_order": new_order or forms.NewOrder(categories=orders.active_categories(), subscriptions=subscriptions),
+        }
+    return context
+
+
+@login_required
+def contact(request, contact_id):
+    try:
+        c = contacts.get_contact(request.user, contact_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "web/contact.html", _contact_context(request, c))
+
+
+def _contact_post(view):
+    """POST only; the contact must exist in the user's scope; service refusals become messages."""
+    @login_required
+    def wrapped(request, contact_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            c = contacts.get_contact(request.user, contact_id)
+            return view(request, c) or redirect("web:contact", contact_id)
+        except NotFound:
+            raise Http404 from None
+        except ServiceError as exc:
+            _fail(request, exc)
+            return redirect("web:contact", contact_id)
+    return wrapped
+
+
+@_contact_post
+def contact_verify(request, c):
+    form = forms.Verify(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a method and enter what the caller says."))
+        return None
+    attempt = contacts.verify_identity(request.user, c.pk, **form.cleaned_data)
+    if attempt.result == "passed":
+        messages.success(request, _("Identity verified."))
+    else:
+        messages.error(request, _("Verification failed."))
+    return None
+
+
+@_contact_post
+def contact_sms(request, c):
+    contacts.send_sms_code(request.user, c.pk)
+    messages.success(request, _("A code was sent to the customer's registered mobile number."))
+
+
+@_contact_post
+def contact_order(request, c):
+    subscriptions = list(customers.search_subscriptions(request.user, customer=c.customer_id)) if c.customer_id else []
+    form = forms.NewOrder(request.POST, categories=orders.active_categories(), subscriptions=subscriptions)
+    if not form.is_valid():
+        return render(request, "web/contact.html", _contact_context(request, c, new_order=form), status=422)
+    data = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+    route = data.pop("route", False)
+    order = routing.register(request.user, route=route, customer_id=c.customer_id, channel=c.channel, contact_id=c.pk, **data)
+    messages.success(request, _("Work order %(number)s registered.") % {"number": order.number})
+    return redirect("web:order", order.pk)
+
+
+@_contact_post
+def contact_end(request, c):
+    form = forms.EndContact(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an outcome."))
+        return None
+    contacts.update_contact(request.user, c.pk, version=c.version,
+                            changes={**form.cleaned_data, "ended_at": timezone.now()})
+    messages.success(request, _("Contact ended."))
+    return redirect("web:contact-start")
+
+
+@login_required
+def suggest(request):
+    """The triage suggestion for the text typed so far (HTMX partial of the new-order form)."""
+    from kefu.triage import services as triage
+
+    title, description = request.GET.get("title", "").strip(), request.GET.get("description", "").strip()
+    if not title and not description:
+        return render(request, "web/_suggestion.html", {"s": None})
+    try:
+        customer_id = int(request.GET["customer_id"]) if request.GET.get("customer_id") else None
+        s = triage.suggestion_for(request.user, title=title, description=description, customer_id=customer_id)
+    except (ServiceError, ValueError):
+        s = None
+    return render(request, "web/_suggestion.html", {"s": s})

@@ -24,3 +24,18 @@
   }
   document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); });
 })();
+
+
+// A triage suggestion fills the new-order form in one click; the agent may still change it.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-fill]");
+  if (!button) return;
+  event.preventDefault();
+  var form = button.closest("form"), values = JSON.parse(button.dataset.fill);
+  Object.keys(values).forEach(function (name) {
+    var field = form.elements[name];
+    if (field && values[name] !== null) field.value = String(values[name]);
+  });
+  var first = form.elements.kind;
+  if (first) first.focus();
+});
