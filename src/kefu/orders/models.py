@@ -218,7 +218,7 @@ class Feedback(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(_("at"))
+    at = models.DateTimeField(_("at"), db_index=True)  # the board's satisfaction trend reads a range
 
     class Meta:
         verbose_name = _("feedback")

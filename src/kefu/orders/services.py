@@ -788,6 +788,48 @@ def sla_colour(order, now=None) -> str:
     return "warning" if order.sla_warn_at is not None and order.sla_warn_at <= now else "on_track"
 
 
+def board(user, *, now=None, days=14) -> dict:
+    """The supervisor board in USER's scope: open orders by state, department and channel;
+    the at-risk and breached lists; orders registered per day; satisfaction per day. Every
+    figure is one grouped query on an index (open orders, creation time, feedback time)."""
+    from django.db.models import Avg, Count
+    from django.db.models.functions import TruncDate
+
+    require(user, "orders.view_workorder")
+    now = now or timezone.now()
+    open_orders = scopes.restrict(user, WorkOrder.objects.filter(status__in=OPEN_STATUSES))
+    status_labels, channel_labels = dict(Status.choices), dict(WorkOrder._meta.get_field("channel").choices)
+    by_status = dict(open_orders.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    by_channel = dict(open_orders.values_list("channel").annotate(n=Count("id")).values_list("channel", "n"))
+    by_department = list(open_orders.values("department__name").annotate(n=Count("id")).order_by("-n")[:15])
+    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
+    created = dict(scopes.restrict(user, WorkOrder.objects.filter(created_at__gte=since))
+                   .annotate(day=TruncDate("created_at")).values_list("day").annotate(n=Count("id")).values_list("day", "n"))
+    feedback = Feedback.objects.filter(at__gte=since, score__isnull=False)
+    if (q := scopes.condition(user, Feedback)) is not None:
+        feedback = feedback.filter(q)
+    scores = {d: (avg, n) for d, avg, n in feedback.annotate(day=TruncDate("at")).values_list("day")
+              .annotate(avg=Avg("score"), n=Count("id")).values_list("day", "avg", "n")}
+    day_list = [(since + timedelta(days=i)).date() for i in range(days)]
+    lists = order_queryset().filter(pk__in=open_orders.values("pk"))
+    return {
+        "now": now,
+        "open_total": sum(by_status.values()),
+        "by_status": [{"key": k, "label": str(status_labels[k]), "n": by_status.get(k, 0)} for k in OPEN_STATUSES],
+        "by_channel": [{"key": k, "label": str(channel_labels.get(k, k)), "n": n} for k, n in sorted(by_channel.items(), key=lambda kv: -kv[1])],
+        "by_department": [{"label": row["department__name"] or str(_("No department yet")), "n": row["n"]} for row in by_department],
+        "breached": list(lists.filter(sla_due_at__lt=now).order_by("sla_due_at")[:20]),
+        "at_risk": list(lists.filter(sla_warn_at__lte=now, sla_due_at__gte=now).order_by("sla_due_at")[:20]),
+        "breached_total": open_orders.filter(sla_due_at__lt=now).count(),
+        "days": [d.isoformat() for d in day_list],
+        "created": [created.get(d, 0) for d in day_list],
+        "today": created.get(day_list[-1], 0),
+        "this_week": sum(created.get(d, 0) for d in day_list[-7:]),
+        "satisfaction": [round(scores[d][0], 2) if d in scores else None for d in day_list],
+        "rated": [scores[d][1] if d in scores else 0 for d in day_list],
+    }
+
+
 def my_queue_counts(user) -> dict:
     """Counts for the landing page. Each is one count on an (x, status) index, never a scan."""
     open_orders = WorkOrder.objects.filter(status__in=OPEN_STATUSES)

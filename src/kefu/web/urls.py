@@ -21,5 +21,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/order/", views.contact_order, name="contact-order"),
     path("contacts/<int:contact_id>/end/", views.contact_end, name="contact-end"),
     path("suggest/", views.suggest, name="suggest"),
+    path("board/", views.board, name="board"),
+    path("board/data/", views.board_data, name="board-data"),
     path("preferences/", views.preferences, name="preferences"),
 ]

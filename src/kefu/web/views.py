@@ -315,3 +315,26 @@ def suggest(request):
     except (ServiceError, ValueError):
         s = None
     return render(request, "web/_suggestion.html", {"s": s})
+
+
+# --- the supervisor board ----------------------------------------------------------------
+
+@login_required
+def board(request):
+    """Counts, lists and charts; the page refreshes its parts in place (board.js, HTMX)."""
+    data = orders.board(request.user)
+    for o in data["breached"] + data["at_risk"]:
+        o.sla_colour = orders.sla_colour(o, data["now"])
+    if request.headers.get("HX-Request"):
+        return render(request, "web/_board_lists.html", {"b": data})
+    return render(request, "web/board.html", {"section": "board", "b": data, "sla_labels": forms.SLA_LABELS,
+                                              "chart_labels": {"created": _("Registered"), "satisfaction": _("Average score")}})
+
+
+@login_required
+def board_data(request):
+    """The chart series as JSON, for ECharts to redraw without reloading the page."""
+    data = orders.board(request.user)
+    keep = ("open_total", "breached_total", "by_status", "by_channel", "by_department", "days", "created", "today",
+            "this_week", "satisfaction", "rated")
+    return JsonResponse({k: data[k] for k in keep}, json_dumps_params={"ensure_ascii": False})

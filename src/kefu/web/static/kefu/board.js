@@ -1,0 +1,38 @@
+// The supervisor board's charts (Apache ECharts, vendored): drawn from /board/data/ and
+// redrawn in place every data-refresh seconds.
+(function () {
+  function bar(rows, horizontal) {
+    var names = rows.map(function (r) { return r.label; }), values = rows.map(function (r) { return r.n; });
+    var cat = { type: "category", data: names, axisLabel: { interval: 0, overflow: "truncate", width: 110 } }, val = { type: "value", minInterval: 1 };
+    return { grid: { left: horizontal ? 120 : 40, right: 16, top: 10, bottom: 40 }, tooltip: {},
+             xAxis: horizontal ? val : cat, yAxis: horizontal ? cat : val,
+             series: [{ type: "bar", data: values, itemStyle: { color: "#0b4f8a" } }] };
+  }
+  function line(days, values, name, max) {
+    return { grid: { left: 40, right: 16, top: 10, bottom: 40 }, tooltip: { trigger: "axis" },
+             xAxis: { type: "category", data: days.map(function (d) { return d.slice(5); }) },
+             yAxis: { type: "value", max: max, minInterval: 1 },
+             series: [{ type: "line", name: name, data: values, connectNulls: true, itemStyle: { color: "#1d6b3a" } }] };
+  }
+  function draw(board, charts, data) {
+    var labels = JSON.parse(document.getElementById("chart-labels").textContent);
+    var options = {
+      by_status: bar(data.by_status), by_channel: bar(data.by_channel), by_department: bar(data.by_department, true),
+      created: line(data.days, data.created, labels.created), satisfaction: line(data.days, data.satisfaction, labels.satisfaction, 10)
+    };
+    Object.keys(charts).forEach(function (key) { charts[key].setOption(options[key], true); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var board = document.getElementById("board");
+    if (!board || !window.echarts) return;
+    var charts = {};
+    board.querySelectorAll("[data-chart]").forEach(function (el) { charts[el.dataset.chart] = window.echarts.init(el); });
+    function load() {
+      fetch(board.dataset.source, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (data) { draw(board, charts, data); board.dataset.loaded = String(Date.now()); });
+    }
+    load();
+    setInterval(load, (parseInt(board.dataset.refresh, 10) || 30) * 1000);
+    window.addEventListener("resize", function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
+  });
+})();
