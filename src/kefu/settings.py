@@ -189,7 +189,7 @@ if KEFU_HTTPS:
 if env_bool("KEFU_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LANGUAGE_CODE = os.environ.get("KEFU_LANGUAGE", "en")
+LANGUAGE_CODE = os.environ.get("KEFU_LANGUAGE", "zh-hans")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("KEFU_TIME_ZONE", "Asia/Shanghai")

@@ -114,3 +114,15 @@ def test_preferences_choose_language_and_time_zone(logged_in, agent, order):
 def test_pages_need_a_login(client, order):
     for url in ("/queue/mine/", f"/orders/{order.pk}/", "/customers/", "/preferences/"):
         assert client.get(url).status_code == 302
+
+
+def test_zh_hans_is_the_default_language(client, settings):
+    import os
+
+    import kefu.settings as configured
+
+    if "KEFU_LANGUAGE" not in os.environ:
+        assert configured.LANGUAGE_CODE == "zh-hans"
+    settings.LANGUAGE_CODE = configured.LANGUAGE_CODE
+    page = client.get("/login/").content.decode()
+    assert "登录" in page and 'lang="zh-hans"' in page
