@@ -744,6 +744,8 @@ def _move(order, department, handler):
 
 
 QUEUES = ("mine", "department", "open")
+LIST_DEFERRED = ("description", "resolution", "customer__id_number", "customer__phone", "customer__alt_phone", "customer__address",
+                 "customer__service_password_hash")
 SLA_STATES = ("breached", "warning", "on_track", "none")
 
 
@@ -754,7 +756,8 @@ def queue(user, which: str, *, kind=None, severity=None, status=None, channel=No
     require(user, "orders.view_workorder")
     if which not in QUEUES:
         raise ValidationFailed(_("Unknown queue."), fields={"queue": _("must be one of %(keys)s") % {"keys": ", ".join(QUEUES)}})
-    qs = scopes.restrict(user, order_queryset().filter(status__in=OPEN_STATUSES))
+    # Lists show the customer masked: the encrypted identity columns are neither read nor decrypted.
+    qs = scopes.restrict(user, order_queryset().filter(status__in=OPEN_STATUSES).defer(*LIST_DEFERRED))
     if which == "mine":
         qs = qs.filter(Q(handler=user) | Q(owner=user))
     elif which == "department":
@@ -811,7 +814,7 @@ def board(user, *, now=None, days=14) -> dict:
     scores = {d: (avg, n) for d, avg, n in feedback.annotate(day=TruncDate("at")).values_list("day")
               .annotate(avg=Avg("score"), n=Count("id")).values_list("day", "avg", "n")}
     day_list = [(since + timedelta(days=i)).date() for i in range(days)]
-    lists = order_queryset().filter(pk__in=open_orders.values("pk"))
+    lists = order_queryset().defer(*LIST_DEFERRED).filter(pk__in=open_orders.values("pk"))
     return {
         "now": now,
         "open_total": sum(by_status.values()),
