@@ -1,0 +1,92 @@
+"""The main story in Chromium: an agent takes a call, verifies the caller and opens a complaint;
+it is dispatched on arrival; the handler resolves it; the supervisor board shows it."""
+
+import pytest
+
+from kefu.orders.models import Status, WorkOrder
+
+from ..conftest import mobile, resident_id
+
+expect = pytest.importorskip(
+    "playwright.sync_api",
+    reason="browser tests need the playwright package (pip install -e '.[test]') and a Chromium "
+           "(apt-get install chromium, or set KEFU_CHROMIUM=/path/to/chromium)",
+).expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _log_in(page, username, password):
+    page.context.clear_cookies()
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#id_password")).to_have_count(0)  # signed in: the home page, not the form again
+
+
+@pytest.fixture
+def demo(db):
+    from kefu.customers import services as customers
+    from kefu.demo.org import ensure_org
+    from kefu.staff.models import User
+
+    ensure_org()
+    admin = User.objects.get(username="admin")
+    customer = customers.create_customer(admin, name="刘晓梅", id_number=resident_id(4242), phone=mobile(4242), province="广东",
+                                         city="广州", address="广东省广州市天河区体育西路1号", service_password="135790")
+    customers.create_subscription(admin, customer_id=customer.pk, service_number=mobile(4242), product="mobile", opened_on="2023-05-01")
+    return customer
+
+
+def test_call_verify_register_dispatch_resolve_and_board(page, live_server, demo):
+    customer = demo
+    _log_in(page, "agent", "kefu-agent")
+
+    # The call: look the caller up by number, open the contact; identity is masked.
+    page.goto(f"/contacts/?q={customer.phone}")
+    page.get_by_role("button", name="Start the contact with this customer").click()
+    expect(page.locator("main")).to_contain_text(customer.masked_id_number)
+    expect(page.locator("main")).not_to_contain_text(customer.id_number)
+
+    # Verify by service password: now the file is shown in full.
+    page.select_option("#id_method", "service_password")
+    page.fill("#id_secret", "135790")
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("main")).to_contain_text(customer.id_number)
+
+    # Register the complaint, taking the triage suggestion in one click.
+    page.fill("#id_title", "本月话费多扣了20元，乱扣费，要求退还")
+    suggestion = page.get_by_role("button", name="Use the suggestion")
+    expect(suggestion).to_be_visible(timeout=10000)
+    suggestion.click()
+    page.select_option("#id_kind", "complaint")
+    page.get_by_role("button", name="Register the work order").click()
+    page.wait_for_url("**/orders/*/")
+    order = WorkOrder.objects.get(title__startswith="本月话费多扣了20元")
+    assert order.status in (Status.ASSIGNED, Status.ACCEPTED) and order.department is not None  # dispatched on arrival
+    expect(page.locator("h1")).to_contain_text(order.number)
+
+    # The handler resolves it from the order page.
+    handler = order.handler
+    assert handler is not None, "the department's strategy assigned someone"
+    handler.set_password("handler-pass-1")
+    handler.save()
+    _log_in(page, handler.username, "handler-pass-1")
+    page.goto(f"/orders/{order.pk}/")
+    page.locator("form[action$='/start/']").locator("xpath=..").locator("summary").click()
+    page.locator("form[action$='/start/'] button[type=submit]").click()
+    page.locator("summary", has_text="Resolve").click()
+    page.fill("form[action$='/resolve/'] textarea[name=resolution]", "已核实并退还误扣的20元")
+    page.locator("form[action$='/resolve/'] button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("已核实并退还误扣的20元")
+    order.refresh_from_db()
+    assert order.status == Status.RESOLVED
+
+    # The supervisor board counts it among today's orders.
+    _log_in(page, "supervisor", "kefu-supervisor")
+    page.goto("/board/")
+    expect(page.locator("#board-lists")).to_contain_text("registered today")
+    page.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")
+    assert page.evaluate("() => echarts.getInstanceByDom(document.querySelector('[data-chart=created]')).getOption().series[0].data.at(-1)") >= 1
