@@ -6,7 +6,7 @@ HOST      ?= 127.0.0.1
 PORT      ?= 8000
 export HOST PORT
 
-.PHONY: demo test venv test-venv serve lint messages clean bench
+.PHONY: demo test venv test-venv serve lint messages clean bench screenshots
 
 # The venv is rebuilt when pyproject.toml changes; the stamp records which extras went in.
 $(VENV)/.stamp-base: pyproject.toml
@@ -44,6 +44,10 @@ lint: test-venv
 # Needs GNU gettext; the compiled .mo files are committed so users do not need it.
 messages: venv
 	cd src/kefu && ../../$(KEFU) makemessages -l zh_Hans --no-obsolete && ../../$(KEFU) compilemessages -l zh_Hans
+
+# Each main page in zh-Hans, from a throw-away demo, into docs/screenshots/ (needs Chromium).
+screenshots: test-venv
+	$(PY) scripts/screenshots.py
 
 bench: test-venv
 	$(PY) bench/intake.py

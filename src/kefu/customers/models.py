@@ -74,7 +74,11 @@ class Customer(EncryptedFieldsMixin, VersionedModel):
 
     @property
     def masked_address(self) -> str:
-        return mask_address(self.address)
+        # A street address without its region still shows where: the file's own district.
+        shown = mask_address(self.address)
+        if shown == "****" and (self.city or self.district):
+            return f"{self.province}{self.city}{self.district}****"
+        return shown
 
     def set_service_password(self, raw: str) -> None:
         self.service_password_hash = make_password(raw)

@@ -1,0 +1,122 @@
+"""Regenerate docs/screenshots/: each main page in zh-Hans, from a fresh demo installation.
+
+    make screenshots        # or: .venv/bin/python scripts/screenshots.py
+
+Builds a throw-away SQLite demo (its own data directory and key), serves it with
+`kefu serve`, and photographs the pages in Debian's Chromium (KEFU_CHROMIUM or
+/usr/bin/chromium) through Playwright, as the demo users see them. Chinese text needs a CJK
+font on the machine (Debian: apt-get install fonts-wqy-microhei, or fonts-noto-cjk).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+KEFU = [sys.executable, "-m", "kefu.cli"]
+
+
+def _has(command) -> bool:
+    import shutil
+
+    return shutil.which(command) is not None
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        sys.exit(f"no Chromium at {chromium}: apt-get install chromium, or set KEFU_CHROMIUM")
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout if _has("fc-list") else ""
+    if not fonts.strip():
+        print("warning: no Chinese font found (apt-get install fonts-wqy-microhei): text will show as boxes")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as data:
+        env = os.environ | {"KEFU_DATA_DIR": data, "KEFU_LANGUAGE": "zh-hans", "KEFU_LOG_LEVEL": "WARNING"}
+        env.pop("DATABASE_URL", None)
+        for step in (["keys", "init"], ["migrate", "-v0"], ["demo", "--customers", "200", "--orders", "1500"]):
+            subprocess.run(KEFU + step, env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        port = _port()
+        server = subprocess.Popen(KEFU + ["serve", "--port", str(port), "--workers", "1", "--no-worker"], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+                shoot(browser, base, env)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+    print(f"screenshots in {OUT}")
+
+
+def _wait(base):
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit("the demo server did not start")
+
+
+def _page(browser, base, username, password):
+    context = browser.new_context(base_url=base, viewport={"width": 1366, "height": 900}, locale="zh-CN",
+                                  extra_http_headers={"Accept-Language": "zh-Hans"})
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    return page
+
+
+def shoot(browser, base, env):
+    def snap(page, name):
+        page.wait_for_timeout(600)  # countdowns and charts settle
+        page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+        print(f"  {name}.png")
+
+    login = browser.new_page(base_url=base, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-Hans"})
+    login.goto("/login/")
+    snap(login, "01-login")
+    agent = _page(browser, base, "agent", "kefu-agent")
+    agent.goto("/queue/open/")
+    snap(agent, "02-queue")
+    agent.goto("/contacts/?q=C0000000001")
+    agent.get_by_role("button").filter(has_text="开始接触").first.click()
+    agent.wait_for_url("**/contacts/*/")
+    snap(agent, "03-contact")
+    agent.goto("/queue/open/")
+    agent.locator("#queue-table tbody a").first.click()
+    agent.wait_for_url("**/orders/*/")
+    snap(agent, "04-order")
+    supervisor = _page(browser, base, "supervisor", "kefu-supervisor")
+    supervisor.goto("/board/")
+    supervisor.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")
+    snap(supervisor, "05-board")
+    portal = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN",
+                              extra_http_headers={"Accept-Language": "zh-Hans"})
+    if portal.goto("/portal/login/").ok:
+        snap(portal, "06-portal-login")
+
+
+if __name__ == "__main__":
+    main()
