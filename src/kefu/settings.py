@@ -63,10 +63,12 @@ INSTALLED_APPS = [
     "kefu.routing",
     "kefu.security",
     "kefu.privacy",
+    "kefu.knowledge",
     "django_tasks_db",
     "axes",  # failed logins and lockout
     "kefu.demo",
     "kefu.web",
+    "kefu.portal",
 ]
 
 MIDDLEWARE = [
@@ -260,8 +262,10 @@ KEFU_ROUTING_DRAIN_SECONDS = env_int("KEFU_ROUTING_DRAIN_SECONDS", 60)
 # SMS verification codes to one customer: at most this many an hour, and this far apart.
 KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
 KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)
-# Where one-time SMS verification codes go until an SMS gateway is configured: "log".
-KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "log")
+# Where one-time SMS verification codes go until an SMS gateway is configured: "outbox" (kept in
+# the database for administrators to read in the admin, for this many days) or "log".
+KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "outbox")
+KEFU_SMS_OUTBOX_DAYS = env_int("KEFU_SMS_OUTBOX_DAYS", 7)
 # PIPL requests (查阅复制, 更正, 删除) are answered within this many calendar days: GB/T 35273
 # asks for a reply within a set period, and operators commit to 15 days.
 KEFU_PRIVACY_DUE_DAYS = env_int("KEFU_PRIVACY_DUE_DAYS", 15)
@@ -283,5 +287,7 @@ KEFU_REGION = os.environ.get("KEFU_REGION", "")
 
 if set(KEFU_LOAD_WEIGHTS) != {"general", "urgent", "major"}:
     raise ValueError("KEFU_LOAD_WEIGHTS must weigh general, urgent and major, e.g. general:1,urgent:2,major:3")
+if KEFU_SMS_BACKEND not in {"outbox", "log"}:
+    raise ValueError("KEFU_SMS_BACKEND must be 'outbox' or 'log'")
 if KEFU_LOW_SCORE_ACTION not in {"reopen", "review"}:
     raise ValueError("KEFU_LOW_SCORE_ACTION must be 'reopen' or 'review'")

@@ -1,6 +1,8 @@
+import re
+
 import pytest
 
-from kefu.contacts.models import IdentityVerification
+from kefu.contacts.models import IdentityVerification, SmsMessage
 
 
 @pytest.fixture
@@ -21,13 +23,14 @@ def test_contact_records_verification_results_never_secrets(as_agent, customer):
         assert "246810" not in str(v.__dict__) and customer.id_number not in str(v.__dict__)
 
 
-def test_sms_code_flow(as_agent, customer, caplog):
+def test_sms_code_flow(as_agent, customer):
     c = as_agent.post("/contacts", {"channel": "online_chat", "customer_id": customer.pk}).json()
     r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "sms_code", "secret": "123456"})
     assert r.status_code == 422
-    with caplog.at_level("WARNING", logger="kefu.sms"):
-        assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
-    code = caplog.records[-1].args[1]
+    assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
+    message = SmsMessage.objects.get()  # the default backend: the outbox
+    assert (message.to, message.purpose) == (customer.phone, SmsMessage.Purpose.IDENTITY)
+    code = re.search(r"\d{6}", message.text).group()
     assert IdentityVerification.objects.get().code_hash != code
     r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "sms_code", "secret": code})
     assert r.json()["result"] == "passed"
@@ -87,3 +90,56 @@ def test_sms_codes_are_rate_limited_per_customer(as_agent, customer, settings):
     IdentityVerification.objects.update(at=timezone.now() - timedelta(minutes=5))
     r = as_agent.post(f"/contacts/{c['id']}/sms-code")
     assert r.status_code == 429 and str(settings.KEFU_SMS_MAX_PER_HOUR) in r.json()["message"]
+
+
+def test_the_log_backend_writes_the_code_to_the_log(as_agent, customer, settings, caplog):
+    settings.KEFU_SMS_BACKEND = "log"
+    c = as_agent.post("/contacts", {"channel": "online_chat", "customer_id": customer.pk}).json()
+    with caplog.at_level("WARNING", logger="kefu.sms"):
+        assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
+    code = caplog.records[-1].args[1]
+    assert not SmsMessage.objects.exists()
+    r = as_agent.post(f"/contacts/{c['id']}/verifications", {"method": "sms_code", "secret": code})
+    assert r.json()["result"] == "passed"
+
+
+def test_the_outbox_keeps_numbers_encrypted_and_forgets_old_messages(db, settings):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from kefu.contacts import sms
+
+    sms.send_code("13900001111", "123456")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT \"to\", text FROM contacts_smsmessage")
+        stored_to, text = cursor.fetchone()
+    assert "13900001111" not in stored_to and "123456" in text
+    SmsMessage.objects.update(created_at=timezone.now() - timedelta(days=settings.KEFU_SMS_OUTBOX_DAYS, seconds=1))
+    sms.send_code("13900002222", "654321")
+    assert [m.to for m in SmsMessage.objects.all()] == ["13900002222"]
+
+
+def test_only_administrators_read_the_outbox(client, make_user, customer, as_agent):
+    from kefu.staff import roles
+
+    c = as_agent.post("/contacts", {"channel": "online_chat", "customer_id": customer.pk}).json()
+    as_agent.post(f"/contacts/{c['id']}/sms-code")
+    message = SmsMessage.objects.get()
+    url = "/admin/contacts/smsmessage/"
+    for role, allowed in ((roles.SUPERVISOR, False), (roles.ADMINISTRATOR, True)):
+        user = make_user(role)
+        user.is_staff = True
+        user.save()
+        client.force_login(user)
+        r = client.get(url)
+        assert r.status_code == (200 if allowed else 403), role
+        if allowed:
+            page = r.content.decode()
+            assert customer.phone not in page and customer.phone[-4:] in page  # masked in the list
+            assert client.get(f"{url}?q={customer.phone}").context["cl"].result_count == 1
+            assert client.get(f"{url}?q=13900000000").context["cl"].result_count == 0
+            assert client.get(f"{url}{message.pk}/change/").status_code == 200
+            assert client.post(f"{url}{message.pk}/delete/").status_code == 403
+            assert client.get(f"{url}add/").status_code == 403

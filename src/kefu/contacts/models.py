@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.fields import EncryptedFieldsMixin, EncryptedTextField, KeyIdField
+from kefu.core.fields import BlindIndexField, EncryptedFieldsMixin, EncryptedTextField, KeyIdField
 from kefu.core.models import VersionedModel
 
 
@@ -103,3 +103,28 @@ class IdentityVerification(models.Model):
 
     def __str__(self):
         return f"{self.get_method_display()}: {self.get_result_display()}"
+
+
+class SmsMessage(EncryptedFieldsMixin, models.Model):
+    """One text message as the `outbox` SMS backend keeps it, in place of an SMS gateway: the
+    administrator reads it in the admin. The number is encrypted like every phone number; the
+    outbox keeps messages for KEFU_SMS_OUTBOX_DAYS only (they hold one-time codes)."""
+
+    class Purpose(models.TextChoices):
+        IDENTITY = "identity", _("Identity verification on a contact")
+        PORTAL_LOGIN = "portal_login", _("Self-service sign-in")
+
+    to = EncryptedTextField(_("to"), max_chars=20)
+    to_bidx = BlindIndexField(source="to", purpose="phone")
+    key_id = KeyIdField()
+    text = models.TextField(_("text"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS outbox")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -128,9 +128,18 @@ def _limit_sms(customer_id) -> None:
     now = timezone.now()
     recent = list(IdentityVerification.objects.filter(contact__customer_id=customer_id, method=IdentityVerification.Method.SMS_CODE,
                                                       at__gte=now - timedelta(hours=1)).values_list("at", flat=True))
+    check_sms_rate(recent, now=now)
+
+
+def check_sms_rate(recent: list, *, now=None, too_many=None) -> None:
+    """Raise RateLimited (with retry_after) unless one more code may go to a recipient that was
+    sent codes at the times RECENT (those of the last hour): KEFU_SMS_MAX_PER_HOUR an hour, and
+    KEFU_SMS_MIN_INTERVAL_SECONDS apart. TOO_MANY words the first refusal (with %(n)s)."""
+    now = now or timezone.now()
     if len(recent) >= settings.KEFU_SMS_MAX_PER_HOUR:
-        raise RateLimited(_("This customer has been sent %(n)s codes in the last hour; try another way to verify.")
-                          % {"n": len(recent)}, retry_after=int((min(recent) + timedelta(hours=1) - now).total_seconds()) + 1)
+        too_many = too_many or _("This customer has been sent %(n)s codes in the last hour; try another way to verify.")
+        raise RateLimited(too_many % {"n": len(recent)},
+                          retry_after=int((min(recent) + timedelta(hours=1) - now).total_seconds()) + 1)
     wait = settings.KEFU_SMS_MIN_INTERVAL_SECONDS - (now - max(recent)).total_seconds() if recent else 0
     if wait > 0:
         raise RateLimited(_("A code was sent moments ago; wait %(s)s seconds before sending another.") % {"s": int(wait) + 1},

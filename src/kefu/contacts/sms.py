@@ -1,15 +1,36 @@
-"""Delivery of one-time SMS codes. Until an SMS gateway is configured (a later issue), the
-"log" backend writes the code to the server log so that the flow can be used and tested."""
+"""Delivery of one-time SMS codes. Until an SMS gateway is configured (a later issue), two
+backends let the flows be used and tested: "outbox" (the default) keeps each message in the
+database, where administrators read it in the admin (contacts.SmsMessage); "log" writes the code
+to the server log."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 log = logging.getLogger("kefu.sms")
 
+BACKENDS = ("outbox", "log")
 
-def send_code(phone: str, code: str) -> None:
+
+def send_code(phone: str, code: str, *, purpose: str = "identity", valid_minutes: int = 5) -> None:
+    """Send CODE to PHONE, by the configured backend. PURPOSE is one of SmsMessage.Purpose."""
     if settings.KEFU_SMS_BACKEND == "log":
         log.warning("SMS code for %s: %s (log backend: no SMS gateway configured)", phone, code)
         return
+    if settings.KEFU_SMS_BACKEND == "outbox":
+        text = _("Your verification code is %(code)s. It is valid for %(minutes)s minutes. Never tell it to anyone, "
+                 "customer service will not ask for it.") % {"code": code, "minutes": valid_minutes}
+        _to_outbox(phone, text, purpose)
+        return
     raise RuntimeError(f"unknown KEFU_SMS_BACKEND {settings.KEFU_SMS_BACKEND!r}")
+
+
+def _to_outbox(phone: str, text: str, purpose: str) -> None:
+    from .models import SmsMessage
+
+    # The outbox holds codes and numbers: it forgets them after KEFU_SMS_OUTBOX_DAYS (indexed).
+    SmsMessage.objects.filter(created_at__lt=timezone.now() - timedelta(days=settings.KEFU_SMS_OUTBOX_DAYS)).delete()
+    SmsMessage.objects.create(to=phone, text=text, purpose=purpose)

@@ -132,3 +132,32 @@ def logins_text() -> str:
     lines = ["Demo logins (user / password):"]
     lines += [f"  {u:<12} {p:<18} {n}" for u, p, n, _r, _d in DEMO_USERS]
     return "\n".join(lines)
+
+
+ARTICLES = [
+    ("宽带无法上网的排查步骤", "1. 确认光猫 PON 灯常亮、LOS 灯不亮；2. 重启光猫和路由器；3. 检查网线连接；"
+     "4. 如 LOS 灯红色闪烁，说明光纤中断，登记故障工单，派技术支持上门，城市 48 小时内修复。", "宽带,断网,光猫,故障", "fault-broadband-down"),
+    ("话费异常扣费的处理", "核实账单明细与增值业务订购记录；确认为误订或未经同意订购的，按规定退费并退订；"
+     "向客户说明退费到账时间；涉及乱扣费的投诉须在 48 小时内响应。", "扣费,退费,增值业务,投诉", "cmp-billing-wrong"),
+    ("套餐变更规则", "套餐变更次月生效；合约期内的套餐只能升档不能降档；变更前向客户说明资费差异并取得确认。",
+     "套餐,变更,资费", None),
+    ("携号转网的条件", "号码已实名登记、无欠费、不在合约期内、未停机，可申请携号转网；发送短信 CXXZ#姓名#证件号码 查询资格。",
+     "携号转网,转网", None),
+    ("手机信号差的处理", "确认所在位置与终端型号；请客户重启手机、检查是否开启 5G；同一区域多位客户反映的，登记网络故障工单并转网络运维。",
+     "信号,5G,网络", None),
+]
+
+
+def ensure_knowledge() -> int:
+    """A few demo knowledge base articles (once)."""
+    from kefu.knowledge.models import Article
+    from kefu.knowledge.services import index
+    from kefu.orders.models import Category
+
+    if Article.objects.exists():
+        return 0
+    codes = dict(Category.objects.values_list("code", "pk"))
+    for title, body, tags, code in ARTICLES:
+        article = Article.objects.create(title=title, body=body, tags=tags, category_id=codes.get(code))
+        index(article)
+    return len(ARTICLES)

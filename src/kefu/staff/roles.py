@@ -13,6 +13,8 @@ SALES = "sales"
 SUPERVISOR = "supervisor"
 ADMINISTRATOR = "administrator"
 AUDITOR = "auditor"
+# Not a person's role: the system user through which the customer portal acts (kefu.portal).
+SELF_SERVICE = "self_service"
 
 ROLE_LABELS = {
     AGENT: _("Customer service specialist"),
@@ -22,6 +24,7 @@ ROLE_LABELS = {
     SUPERVISOR: _("Supervisor / quality manager"),
     ADMINISTRATOR: _("Administrator"),
     AUDITOR: _("Auditor"),
+    SELF_SERVICE: _("Self-service portal (system)"),
 }
 
 _READ = [
@@ -30,6 +33,7 @@ _READ = [
     "orders.view_workorder", "orders.view_category", "orders.view_orderevent",
     "orders.view_feedback", "staff.view_department",
     "routing.view_dispatchrule", "routing.view_skill",
+    "knowledge.view_article", "knowledge.view_phrase",
 ]
 _FRONT = _READ + [
     # The front line sees a caller's data once the caller passed identity verification (or
@@ -71,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + [
         "orders.reject_workorder", "orders.manage_any_workorder",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
+        "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",
         "routing.add_dispatchrule", "routing.change_dispatchrule", "routing.delete_dispatchrule",
         "routing.add_skill", "routing.change_skill", "routing.view_presencechange", "staff.change_department",
         # Failed logins and lockouts: see them, and unlock someone by deleting the attempt.
@@ -81,6 +86,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: _READ + _PRIVACY_RECORDS + ["staff.data_scope_all", "audit.view_auditentry", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
                       "security.view_securityincident"],
     ADMINISTRATOR: ["*"],
+    # The portal's system user (cannot log in): registers the signed-in customer's requests,
+    # records each as a contact, adds their answers, resumes the orders that waited for them
+    # and records their feedback. Resuming is the handler's action, hence manage_any. Scope
+    # `all` because the portal itself allows only the signed-in customer's own orders.
+    SELF_SERVICE: [
+        "orders.view_workorder", "orders.view_orderevent", "orders.view_feedback",
+        "orders.add_workorder", "orders.handle_workorder", "orders.manage_any_workorder", "orders.record_feedback",
+        "contacts.add_contact", "contacts.change_contact", "staff.data_scope_all",
+    ],
 }
 
 

@@ -15,6 +15,7 @@ import kefu
 from kefu.contacts import services as contacts
 from kefu.core.errors import NotFound, ServiceError
 from kefu.customers import services as customers
+from kefu.knowledge import services as kb
 from kefu.orders import services as orders
 from kefu.orders.states import ACTION_LABELS
 from kefu.routing import services as routing
@@ -108,7 +109,8 @@ def order(request, order_id):
     context = {"section": "queue", "order": o, "events": events, "sla": orders.sla_state(o),
                "sla_colour": orders.sla_colour(o), "actions": orders.allowed_actions(o, request.user),
                "links": orders.links_of(request.user, o), "sla_labels": forms.SLA_LABELS,
-               "departments": staff.active_departments(), "people": staff.active_staff()}
+               "departments": staff.active_departments(), "people": staff.active_staff(),
+               "articles": kb.articles_of(request.user, o), "phrases": kb.phrases(request.user)}
     return render(request, "web/order.html", context)
 
 
@@ -338,3 +340,37 @@ def board_data(request):
     keep = ("open_total", "breached_total", "by_status", "by_channel", "by_department", "days", "created", "today",
             "this_week", "satisfaction", "rated")
     return JsonResponse({k: data[k] for k in keep}, json_dumps_params={"ensure_ascii": False})
+
+
+# --- knowledge base side panel -------------------------------------------------------------
+
+@login_required
+def knowledge(request):
+    """Search results for the side panel (HTMX) or the page; ?order= offers to link them."""
+    q = request.GET.get("q", "").strip()[:200]
+    context = {"q": q, "results": kb.search(request.user, q) if q else [], "order_id": request.GET.get("order") or None}
+    template = "web/_knowledge.html" if request.headers.get("HX-Request") else "web/knowledge.html"
+    return render(request, template, context)
+
+
+@login_required
+def knowledge_article(request, article_id):
+    try:
+        article = kb.get_article(request.user, article_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "web/article.html", {"article": article, "order_id": request.GET.get("order")})
+
+
+@login_required
+def link_article(request, order_id, article_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        kb.link_to_order(request.user, order_id, article_id)
+        messages.success(request, _("Article linked."))
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        _fail(request, exc)
+    return redirect("web:order", order_id)

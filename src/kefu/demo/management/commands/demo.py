@@ -16,6 +16,7 @@ class Command(BaseCommand):
         from kefu.orders.models import WorkOrder
 
         org.ensure_org()
+        org.ensure_knowledge()
         # Loaded once: a database that already holds work orders is left as it is.
         if WorkOrder.objects.exists():
             self.stdout.write("Demo data already present; not loading it again.")

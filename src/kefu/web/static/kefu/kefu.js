@@ -39,3 +39,13 @@ document.addEventListener("click", function (event) {
   var first = form.elements.kind;
   if (first) first.focus();
 });
+
+// A standard service phrase (服务用语) chosen from a list goes into the note being written.
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("select[data-insert-into]");
+  if (!select || !select.value) return;
+  var target = document.getElementById(select.dataset.insertInto);
+  target.value = (target.value ? target.value + "\n" : "") + select.value;
+  select.value = "";
+  target.focus();
+});

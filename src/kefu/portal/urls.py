@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("login/code/", views.code, name="code"),
+    path("logout/", views.logout, name="logout"),
+    path("new/", views.new, name="new"),
+    path("orders/<int:order_id>/", views.order, name="order"),
+    path("orders/<int:order_id>/answer/", views.answer, name="answer"),
+    path("orders/<int:order_id>/feedback/", views.feedback, name="feedback"),
+]
