@@ -151,3 +151,10 @@ def test_a_low_score_on_a_confirmation_reopens_as_configured(client, customer, o
     assert order.status == "in_progress" and Feedback.objects.get(order=order).confirmed is True
     page = client.get(f"/portal/orders/{order.pk}/").content.decode()
     assert "Handled again after your rating" in page and "太慢了" in page
+
+
+def test_the_portal_user_is_not_offered_as_staff(db):
+    from kefu.portal.services import portal_user
+    from kefu.staff.services import active_staff
+
+    assert portal_user() not in list(active_staff())

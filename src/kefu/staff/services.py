@@ -28,7 +28,10 @@ def active_departments():
 
 
 def active_staff(department_id=None):
-    qs = User.objects.filter(is_active=True).order_by("username")
+    """People to pick as handlers or owners: not system users such as the portal's."""
+    from .roles import SELF_SERVICE
+
+    qs = User.objects.filter(is_active=True).exclude(groups__name=SELF_SERVICE).order_by("username")
     return qs.filter(department_id=department_id) if department_id else qs
 
 
