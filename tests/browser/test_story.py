@@ -1,5 +1,8 @@
 """The main story in Chromium: an agent takes a call, verifies the caller and opens a complaint;
-it is dispatched on arrival; the handler resolves it; the supervisor board shows it."""
+it is dispatched on arrival; the handler resolves it; the customer confirms and rates it on the
+portal; the supervisor board shows it."""
+
+import re
 
 import pytest
 
@@ -84,9 +87,31 @@ def test_call_verify_register_dispatch_resolve_and_board(page, live_server, demo
     order.refresh_from_db()
     assert order.status == Status.RESOLVED
 
-    # The supervisor board counts it among today's orders.
+    # The customer signs in on the portal with an SMS code, confirms and rates 9.
+    from kefu.contacts.models import SmsMessage
+
+    page.context.clear_cookies()
+    page.goto("/portal/login/")
+    page.fill("#id_phone", customer.phone)
+    page.get_by_role("button", name="Send me a code").click()
+    page.wait_for_url("**/portal/login/code/")
+    code = re.search(r"\b\d{6}\b", SmsMessage.objects.latest("id").text).group(0)
+    page.fill("#id_code", code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("main")).to_contain_text(order.number)
+    page.goto(f"/portal/orders/{order.pk}/")
+    page.get_by_label("Yes, it is solved").check()
+    page.locator("input[name=score][value='9']").check()
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("main")).to_contain_text("Thank you for your feedback")
+    order.refresh_from_db()
+    assert (order.status, order.satisfaction) == (Status.CONFIRMED, 9)
+
+    # The supervisor board counts it among today's orders, and its score in today's satisfaction.
     _log_in(page, "supervisor", "kefu-supervisor")
     page.goto("/board/")
     expect(page.locator("#board-lists")).to_contain_text("registered today")
     page.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")
-    assert page.evaluate("() => echarts.getInstanceByDom(document.querySelector('[data-chart=created]')).getOption().series[0].data.at(-1)") >= 1
+    chart = "() => echarts.getInstanceByDom(document.querySelector('[data-chart=%s]')).getOption().series[0].data.at(-1)"
+    assert page.evaluate(chart % "created") >= 1
+    assert page.evaluate(chart % "satisfaction") == 9
