@@ -3,14 +3,15 @@
 Permissions say what someone may do (view a work order, close it); the data scope says to
 which rows: their own, their department's, their region's, or all. Scopes nest: a wider one
 includes the narrower ones. Every read of customer data in the services, the admin and the
-exports passes through `restrict` (lists) or `visible` (one row), so this module is the one
-place the rules live. A row out of scope is answered as if it did not exist (404), so that
-its existence does not leak either.
+exports passes through `restrict`, so this module is the one place the rules live. A row out
+of scope is answered as if it did not exist (404), so that its existence does not leak either.
 
 A user's scope is `User.data_scope` when set, else the widest `staff.data_scope_*`
 permission their roles grant (roles.py), else `own`. The region is `User.region`, else
 KEFU_REGION; an installation that sets neither serves one region, and `region` covers it all.
 """
+
+from functools import cache
 
 from django.conf import settings
 from django.db.models import Q
@@ -23,7 +24,6 @@ _SCOPE_PERMISSIONS = [
     (DataScope.REGION, "staff.data_scope_region"),
     (DataScope.DEPARTMENT, "staff.data_scope_department"),
 ]
-_WIDTH = {DataScope.OWN: 0, DataScope.DEPARTMENT: 1, DataScope.REGION: 2, DataScope.ALL: 3}
 
 
 def scope_of(user) -> str:
@@ -42,17 +42,6 @@ def region_of(user) -> str:
     return user.region or settings.KEFU_REGION
 
 
-def covers(user, scope: str) -> bool:
-    """Whether USER's scope is at least SCOPE."""
-    return _WIDTH[scope_of(user)] >= _WIDTH[scope]
-
-
-def _orders():
-    from kefu.orders.models import WorkOrder
-
-    return WorkOrder.objects
-
-
 def _order_q(user, scope, region):
     q = Q(handler=user) | Q(owner=user)
     if scope != DataScope.OWN and user.department_id:
@@ -65,8 +54,9 @@ def _order_q(user, scope, region):
 def _customer_q(user, scope, region):
     # The customers of the orders in scope, and those the user took contacts from.
     from kefu.contacts.models import Contact
+    from kefu.orders.models import WorkOrder
 
-    q = Q(pk__in=_orders().filter(_order_q(user, scope, region)).values("customer_id"))
+    q = Q(pk__in=WorkOrder.objects.filter(_order_q(user, scope, region)).values("customer_id"))
     q |= Q(pk__in=Contact.objects.filter(agent=user, customer__isnull=False).values("customer_id"))
     if scope == DataScope.REGION and region:
         q |= Q(province=region)
@@ -86,36 +76,36 @@ def _contact_q(user, scope, region):
     return q
 
 
-def _via(path):
-    """A rule for rows that belong to a customer or an order: in scope when it is."""
-    def q(user, scope, region):
-        target = {"customer": _customer_q, "order": _order_q}[path]
-        return Q(**{f"{path}__in": _model(path).objects.filter(target(user, scope, region))})
-    return q
+def _via(path, model, rule):
+    """Rows that belong to a customer, an order or a contact are in scope when it is."""
+    return lambda user, scope, region: Q(**{f"{path}__in": model.objects.filter(rule(user, scope, region))})
 
 
-def _model(path):
-    from kefu.customers.models import Customer
-    from kefu.orders.models import WorkOrder
-
-    return {"customer": Customer, "order": WorkOrder}[path]
-
-
-def _rules():
+@cache
+def _rules() -> dict:
+    """{model: rule(user, scope, region) -> Q}, built once: restrict() runs on every read."""
     from kefu.contacts.models import Contact, IdentityVerification
     from kefu.customers.models import Account, Customer, Subscription
     from kefu.orders.models import Feedback, OrderEvent, WorkOrder
+    from kefu.privacy.models import PrivacyRequest
+
+    of_customer = _via("customer", Customer, _customer_q)
+    of_order = _via("order", WorkOrder, _order_q)
+
+    def subscription_q(user, scope, region):
+        q = of_customer(user, scope, region)
+        return q | Q(province=region) if scope == DataScope.REGION and region else q
 
     return {
         WorkOrder: _order_q,
         Customer: _customer_q,
         Contact: _contact_q,
-        Account: _via("customer"),
-        Subscription: lambda user, scope, region: (
-            _via("customer")(user, scope, region) | (Q(province=region) if scope == DataScope.REGION and region else Q(pk__in=[]))),
-        OrderEvent: _via("order"),
-        Feedback: _via("order"),
-        IdentityVerification: lambda user, scope, region: Q(contact__in=Contact.objects.filter(_contact_q(user, scope, region))),
+        Account: of_customer,
+        Subscription: subscription_q,
+        PrivacyRequest: of_customer,
+        OrderEvent: of_order,
+        Feedback: of_order,
+        IdentityVerification: _via("contact", Contact, _contact_q),
     }
 
 
@@ -134,11 +124,6 @@ def restrict(user, qs):
     """QS narrowed to USER's data scope."""
     q = condition(user, qs.model)
     return qs if q is None else qs.filter(q)
-
-
-def visible(user, obj) -> bool:
-    q = condition(user, type(obj))
-    return q is None or type(obj).objects.filter(q, pk=obj.pk).exists()
 
 
 class ScopedAdminMixin:

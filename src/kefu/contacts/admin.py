@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core import crypto
+from kefu.core.admin import ReadOnlyAdmin
 from kefu.core.masking import mask_phone
 from kefu.scopes import ScopedAdminMixin
 from kefu.staff import roles
@@ -31,7 +32,7 @@ class ContactAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SmsMessage)
-class SmsOutboxAdmin(admin.ModelAdmin):
+class SmsOutboxAdmin(ReadOnlyAdmin):
     """The `outbox` SMS backend's messages, newest first: read-only, for administrators only
     (they hold one-time codes). Search takes a whole number (matched by its blind index)."""
 
@@ -59,12 +60,3 @@ class SmsOutboxAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self._administrator(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from kefu.core.admin import ReadOnlyAdmin
+
 from .models import LoginCode
 
 
 @admin.register(LoginCode)
-class LoginCodeAdmin(admin.ModelAdmin):
+class LoginCodeAdmin(ReadOnlyAdmin):
     """Sign-in requests, newest first, read-only: how often, for whom, whether used. Neither the
     number nor the code is stored."""
 
@@ -14,12 +16,3 @@ class LoginCodeAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     list_select_related = ["customer"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,26 +1,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from kefu.core.admin import ReadOnlyAdmin
+from kefu.scopes import ScopedAdminMixin
+
 from .models import Anonymisation, PrivacyRequest, PurgeRun
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read here; requests are handled through the API, whose services check, lock and audit
-    each step. The purge and anonymisations are records and never edited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Read here; requests are handled through the API, whose services check, lock and audit each
+# step. The purge and anonymisations are records and never edited.
 @admin.register(PrivacyRequest)
-class PrivacyRequestAdmin(ReadOnlyAdmin):
+class PrivacyRequestAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = ["number", "customer_no", "kind", "status", "channel", "received_at", "due_at", "is_overdue", "completed_at"]
     list_filter = ["kind", "status", "channel"]
     search_fields = ["number"]
@@ -29,9 +19,6 @@ class PrivacyRequestAdmin(ReadOnlyAdmin):
     # The customer by number only: the file's name is identity data, revealed elsewhere and audited.
     exclude = ["customer"]
     readonly_fields = ["customer_no"] + [f.name for f in PrivacyRequest._meta.fields if f.name != "customer"]
-
-    def get_queryset(self, request):
-        return services._scoped(request.user, super().get_queryset(request))
 
     @admin.display(description=_("customer number"), ordering="customer__customer_no")
     def customer_no(self, obj):

@@ -55,13 +55,6 @@ FULL_FIELDS = PERSONAL_FIELDS + ["name", "id_number", "phone", "address", "distr
 
 # --- reading -------------------------------------------------------------------------------
 
-def _scoped(user, qs=None):
-    """Requests about customers in USER's data scope (kefu.scopes decides which those are)."""
-    qs = PrivacyRequest.objects.all() if qs is None else qs
-    q = scopes.condition(user, Customer)
-    return qs if q is None else qs.filter(customer__in=Customer.objects.filter(q))
-
-
 def _overdue_q(now=None):
     return Q(status__in=PrivacyRequest.OPEN_STATUSES, due_at__lt=now or timezone.now())
 
@@ -70,7 +63,7 @@ def requests(user, *, status=None, kind=None, customer=None, overdue=None):
     """The work list, soonest due first. Each filter is served by the (status, due_at) or
     (customer, received_at) index."""
     require(user, VIEW)
-    qs = _scoped(user).select_related("customer")
+    qs = scopes.restrict(user, PrivacyRequest.objects.select_related("customer"))
     if status:
         qs = qs.filter(status=status)
     if kind:
@@ -86,7 +79,7 @@ def requests(user, *, status=None, kind=None, customer=None, overdue=None):
 
 def get_request(user, request_id) -> PrivacyRequest:
     require(user, VIEW)
-    return get_or_404(PrivacyRequest, request_id, queryset=_scoped(user).select_related("customer"))
+    return get_or_404(PrivacyRequest, request_id, queryset=scopes.restrict(user, PrivacyRequest.objects.select_related("customer")))
 
 
 # --- the request's life --------------------------------------------------------------------
@@ -581,8 +574,8 @@ def _delete_verifications(run, before, batch_size) -> int:
 # --- the machinery -------------------------------------------------------------------------
 
 def _locked(actor, request_id, version) -> PrivacyRequest:
-    get_or_404(PrivacyRequest, request_id, queryset=_scoped(actor))  # 404 outside the actor's data scope
-    return lock_version(PrivacyRequest, request_id, version)
+    # One locked read: 404 outside the actor's data scope, 409 on a stale version.
+    return lock_version(PrivacyRequest, request_id, version, queryset=scopes.restrict(actor, PrivacyRequest.objects))
 
 
 def _open(actor, request_id, version) -> PrivacyRequest:

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from kefu.core.admin import ReadOnlyAdmin
+
 from .models import DispatchRule, PresenceChange, Skill
 
 
@@ -19,18 +21,9 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(PresenceChange)
-class PresenceChangeAdmin(admin.ModelAdmin):
+class PresenceChangeAdmin(ReadOnlyAdmin):
     """History only: statuses change through the API (or the user's own page), never here."""
 
     list_display = ["at", "user", "previous", "presence", "by", "moved", "reason"]
     list_filter = ["presence"]
     search_fields = ["user__username"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
