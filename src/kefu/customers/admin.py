@@ -2,7 +2,6 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from kefu.audit import services as audit
-from kefu.core.masking import mask_id_number, mask_phone
 from kefu.scopes import ScopedAdminMixin
 
 from . import services
@@ -59,15 +58,15 @@ class CustomerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("name"))
     def masked_name(self, obj):
-        return str(obj).split(" ", 1)[1]
+        return obj.masked_name
 
     @admin.display(description=_("contact phone"))
     def masked_phone(self, obj):
-        return mask_phone(obj.phone)
+        return obj.masked_phone
 
     @admin.display(description=_("ID number"))
     def masked_id(self, obj):
-        return mask_id_number(obj.id_number)
+        return obj.masked_id_number
 
 
 @admin.register(Account)

@@ -61,12 +61,23 @@ class Customer(EncryptedFieldsMixin, VersionedModel):
         permissions = [("view_identity", _("Can see unmasked real-name identity data"))]
 
     def __str__(self):
-        # Shown in lists, links and logs: the name masked unless it is an enterprise's.
-        return f"{self.customer_no} {self.name if self.type == self.Type.ENTERPRISE else mask_name(self.name)}"
+        # Shown in lists, links and logs: masked.
+        return f"{self.customer_no} {self.masked_name}"
+
+    # Identity as it leaves the database for anyone (REQUIREMENTS.md §9); the one place that
+    # says how each field of a customer is masked: API, admin, pages, __str__.
+    @property
+    def masked_name(self) -> str:
+        # An enterprise's name is public (its licence); a person's is personal data.
+        return self.name if self.type == self.Type.ENTERPRISE else mask_name(self.name)
 
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def masked_alt_phone(self) -> str:
+        return mask_phone(self.alt_phone)
 
     @property
     def masked_id_number(self) -> str:

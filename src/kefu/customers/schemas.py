@@ -4,7 +4,6 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from kefu.core.api import InputSchema, PageParams
-from kefu.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 
 from . import validators
 from .models import Account, Customer, Segment, Subscription
@@ -86,26 +85,26 @@ class CustomerOut(Schema):
     created_at: datetime
     updated_at: datetime
 
+    # The model says how each field is masked (Customer.masked_*).
     @staticmethod
     def resolve_name_masked(obj):
-        # An enterprise's name is public (its licence); a person's is personal data.
-        return obj.name if obj.type == Customer.Type.ENTERPRISE else mask_name(obj.name)
+        return obj.masked_name
 
     @staticmethod
     def resolve_address_masked(obj):
-        return mask_address(obj.address)
+        return obj.masked_address
 
     @staticmethod
     def resolve_id_number_masked(obj):
-        return mask_id_number(obj.id_number)
+        return obj.masked_id_number
 
     @staticmethod
     def resolve_phone_masked(obj):
-        return mask_phone(obj.phone)
+        return obj.masked_phone
 
     @staticmethod
     def resolve_alt_phone_masked(obj):
-        return mask_phone(obj.alt_phone)
+        return obj.masked_alt_phone
 
     @staticmethod
     def resolve_has_service_password(obj):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from kefu.core.errors import NotFound, RateLimited, ServiceError, ValidationFailed
-from kefu.core.masking import mask_name, mask_phone
+from kefu.core.masking import mask_phone
 from kefu.orders.models import OPEN_STATUSES, Status
 
 from . import forms
@@ -61,7 +61,7 @@ def customer_required(view):
 
 def _render(request, template, context=None, status=200):
     customer = getattr(request, "portal_customer", None)
-    context = {"signed_in": customer is not None, "customer_name": mask_name(customer.name) if customer else "", **(context or {})}
+    context = {"signed_in": customer is not None, "customer_name": customer.masked_name if customer else "", **(context or {})}
     return render(request, template, context, status=status)
 
 
