@@ -781,14 +781,15 @@ def queue(user, which: str, *, kind=None, severity=None, status=None, channel=No
     return qs.order_by(F("sla_due_at").asc(nulls_last=True), "id")
 
 
-def sla_colour(order, now=None) -> str:
-    """on_track, warning, breached or none: the queue's colour for ORDER's nearest limit."""
+def sla_colour(due, warn=None, now=None) -> str:
+    """on_track, warning, breached or none: the state of a limit due at DUE that warns from
+    WARN (what `queue(sla=…)` filters on, for one row)."""
     now = now or timezone.now()
-    if order.sla_due_at is None:
+    if due is None:
         return "none"
-    if order.sla_due_at < now:
+    if due < now:
         return "breached"
-    return "warning" if order.sla_warn_at is not None and order.sla_warn_at <= now else "on_track"
+    return "warning" if warn is not None and warn <= now else "on_track"
 
 
 def board(user, *, now=None, days=14) -> dict:
@@ -817,7 +818,6 @@ def board(user, *, now=None, days=14) -> dict:
     # The lists read open orders by due time straight off the partial index (order_open_due).
     lists = scopes.restrict(user, order_queryset().filter(status__in=OPEN_STATUSES).defer(*LIST_DEFERRED))
     return {
-        "now": now,
         "open_total": sum(by_status.values()),
         "by_status": [{"key": k, "label": str(status_labels[k]), "n": by_status.get(k, 0)} for k in OPEN_STATUSES],
         "by_channel": [{"key": k, "label": str(channel_labels.get(k, k)), "n": n} for k, n in sorted(by_channel.items(), key=lambda kv: -kv[1])],

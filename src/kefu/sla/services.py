@@ -295,7 +295,7 @@ def sla_state(order, now=None) -> list[dict]:
         reference = (clock.paused_at if clock.state == OrderClock.State.PAUSED else now) if live else clock.stopped_at
         remaining = work.between(reference, clock.due_at) if live else None
         out.append({"metric": metric, "round": clock.round, "calendar": clock.calendar.name, "duration": clock.duration,
-                    "started_at": clock.started_at, "due_at": clock.due_at, "state": clock.state,
+                    "started_at": clock.started_at, "due_at": clock.due_at, "warn_at": clock.warn_at, "state": clock.state,
                     "remaining_minutes": None if remaining is None else remaining // 60,
                     "breached": clock.is_breached or (live and clock.state == OrderClock.State.RUNNING and now > clock.due_at),
                     "stopped_at": clock.stopped_at,

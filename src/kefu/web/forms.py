@@ -7,10 +7,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kefu.contacts.models import Channel, Contact
-from kefu.orders.models import Kind, Severity, Status
+from kefu.orders.models import OPEN_STATUSES, Kind, Severity, Status
 from kefu.orders.services import SLA_STATES
 
-OPEN = [(s.value, s.label) for s in Status if s.value in ("new", "accepted", "assigned", "in_progress", "waiting_customer")]
+OPEN = [(s.value, s.label) for s in Status if s in OPEN_STATUSES]
 SLA_LABELS = {"breached": _("Breached"), "warning": _("Warning"), "on_track": _("On track"), "none": _("No running limit")}
 
 

@@ -65,11 +65,9 @@ def queue(request, which="mine"):
     except ServiceError as exc:
         raise Http404(exc.message) from None
     page = _page(request, qs)
-    for order in page.object_list:
-        order.sla_colour = orders.sla_colour(order)
     context = {"section": "queue", "which": which, "filters": filters, "page": page,
                "saved": web.saved_views(request.user), "save_form": forms.SavedViewForm(),
-               "query": request.GET.urlencode(), "sla_labels": forms.SLA_LABELS}
+               "query": request.GET.urlencode()}
     template = "web/_queue_rows.html" if request.headers.get("HX-Request") else "web/queue.html"
     return render(request, template, context)
 
@@ -107,8 +105,7 @@ def order(request, order_id):
         raise Http404 from None
     events = list(orders.order_events(request.user, order_id))
     context = {"section": "queue", "order": o, "events": events, "sla": orders.sla_state(o),
-               "sla_colour": orders.sla_colour(o), "actions": orders.allowed_actions(o, request.user),
-               "links": orders.links_of(request.user, o), "sla_labels": forms.SLA_LABELS,
+               "actions": orders.allowed_actions(o, request.user), "links": orders.links_of(request.user, o),
                "departments": staff.active_departments(), "people": staff.active_staff(),
                "articles": kb.articles_of(request.user, o), "phrases": kb.phrases(request.user)}
     return render(request, "web/order.html", context)
@@ -210,8 +207,7 @@ def contact_start(request):
 
 def _contact_context(request, contact, new_order=None):
     user = request.user
-    context = {"section": "contacts", "contact": contact, "verify": forms.Verify(), "end": forms.EndContact(initial={"summary": contact.summary}),
-               "sla_labels": forms.SLA_LABELS}
+    context = {"section": "contacts", "contact": contact, "verify": forms.Verify(), "end": forms.EndContact(initial={"summary": contact.summary})}
     customer = contact.customer_id and customers.get_customer(user, contact.customer_id)
     if customer:
         verified = contacts.current_verification(user, contact.pk, customer.pk)
@@ -325,11 +321,9 @@ def suggest(request):
 def board(request):
     """Counts, lists and charts; the page refreshes its parts in place (board.js, HTMX)."""
     data = orders.board(request.user)
-    for o in data["breached"] + data["at_risk"]:
-        o.sla_colour = orders.sla_colour(o, data["now"])
     if request.headers.get("HX-Request"):
         return render(request, "web/_board_lists.html", {"b": data})
-    return render(request, "web/board.html", {"section": "board", "b": data, "sla_labels": forms.SLA_LABELS,
+    return render(request, "web/board.html", {"section": "board", "b": data,
                                               "chart_labels": {"created": _("Registered"), "satisfaction": _("Average score")}})
 
 
