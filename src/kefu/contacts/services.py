@@ -179,7 +179,3 @@ def current_verification(actor, contact_id, customer_id) -> IdentityVerification
     if contact is None or contact.customer_id != customer_id or contact.ended_at is not None:
         return None
     return contact.verifications.filter(result=IdentityVerification.Result.PASSED).last()
-
-
-def is_verified(contact) -> bool:
-    return contact.verifications.filter(result=IdentityVerification.Result.PASSED).exists()

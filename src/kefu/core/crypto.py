@@ -120,10 +120,6 @@ def is_encrypted(stored) -> bool:
     return isinstance(stored, str) and stored.startswith(PREFIX + ":")
 
 
-def key_id_of(stored: str) -> str:
-    return stored.split(":", 2)[1] if is_encrypted(stored) else ""
-
-
 def normalise(value: str, purpose: str) -> str:
     value = re.sub(r"[\s-]", "", value or "")
     return value.upper() if purpose == "id_number" else value

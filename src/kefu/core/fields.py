@@ -58,50 +58,52 @@ class _ExactEmpty(Exact):
         return super().get_prep_lookup()
 
 
-class BlindIndexField(models.CharField):
+class _ComputedField(models.CharField):
+    """An indexed column the model never edits: its value is computed from the row on every
+    save (COMPUTE), and its fixed options stay out of migrations."""
+
+    LENGTH = 32
+    FIXED = ("max_length", "blank", "editable", "db_index")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(max_length=self.LENGTH, blank=True, editable=False, db_index=True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        for fixed in self.FIXED:
+            kwargs.pop(fixed, None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = self.compute(model_instance)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class BlindIndexField(_ComputedField):
     """The keyed hash of SOURCE's plaintext, kept in step on every save (crypto.blind_index)."""
 
     def __init__(self, *args, source: str, purpose: str, **kwargs):
         self.source, self.purpose = source, purpose
-        kwargs.setdefault("max_length", 32)
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("editable", False)
-        kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs.update(source=self.source, purpose=self.purpose)
-        for default in ("max_length", "blank", "editable", "db_index"):
-            kwargs.pop(default, None)
         return name, path, args, kwargs
 
-    def pre_save(self, model_instance, add):
-        value = crypto.blind_index(getattr(model_instance, self.source), self.purpose)
-        setattr(model_instance, self.attname, value)
-        return value
+    def compute(self, model_instance):
+        return crypto.blind_index(getattr(model_instance, self.source), self.purpose)
 
 
-class KeyIdField(models.CharField):
+class KeyIdField(_ComputedField):
     """Which ring key encrypted the row's fields: what `kefu keys rotate` looks for."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 16)
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("editable", False)
-        kwargs.setdefault("db_index", True)
-        super().__init__(*args, **kwargs)
+    LENGTH = 16
 
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        for default in ("max_length", "blank", "editable", "db_index"):
-            kwargs.pop(default, None)
-        return name, path, args, kwargs
-
-    def pre_save(self, model_instance, add):
-        value = crypto.ring().current.id
-        setattr(model_instance, self.attname, value)
-        return value
+    def compute(self, model_instance):
+        return crypto.ring().current.id
 
 
 def encrypted_fields(model) -> list:
