@@ -756,8 +756,7 @@ def queue(user, which: str, *, kind=None, severity=None, status=None, channel=No
     require(user, "orders.view_workorder")
     if which not in QUEUES:
         raise ValidationFailed(_("Unknown queue."), fields={"queue": _("must be one of %(keys)s") % {"keys": ", ".join(QUEUES)}})
-    # Lists show the customer masked: the encrypted identity columns are neither read nor decrypted.
-    qs = scopes.restrict(user, order_queryset().filter(status__in=OPEN_STATUSES).defer(*LIST_DEFERRED))
+    qs = _open_list(user)
     if which == "mine":
         qs = qs.filter(Q(handler=user) | Q(owner=user))
     elif which == "department":
@@ -767,18 +766,23 @@ def queue(user, which: str, *, kind=None, severity=None, status=None, channel=No
             qs = qs.filter(**{field: value})
     if q := (q or "").strip():
         qs = qs.filter(Q(number=q) | Q(title__icontains=q))
-    now = now or timezone.now()
-    if sla == "breached":
-        qs = qs.filter(sla_due_at__lt=now)
-    elif sla == "warning":
-        qs = qs.filter(sla_warn_at__lte=now, sla_due_at__gte=now)
-    elif sla == "on_track":
-        qs = qs.filter(sla_warn_at__gt=now)
-    elif sla == "none":
-        qs = qs.filter(sla_due_at__isnull=True)
-    elif sla:
-        raise ValidationFailed(_("Unknown SLA state."), fields={"sla": _("must be one of %(keys)s") % {"keys": ", ".join(SLA_STATES)}})
+    if sla:
+        if sla not in SLA_STATES:
+            raise ValidationFailed(_("Unknown SLA state."), fields={"sla": _("must be one of %(keys)s") % {"keys": ", ".join(SLA_STATES)}})
+        qs = qs.filter(_sla_q(sla, now or timezone.now()))
     return qs.order_by(F("sla_due_at").asc(nulls_last=True), "id")
+
+
+def _open_list(user):
+    """Open orders in USER's scope as lists show them: the customer masked, so the encrypted
+    identity columns are neither read nor decrypted."""
+    return scopes.restrict(user, order_queryset().filter(status__in=OPEN_STATUSES).defer(*LIST_DEFERRED))
+
+
+def _sla_q(state: str, now) -> Q:
+    """The orders whose nearest limit is in STATE (SLA_STATES) at NOW; sla_colour for one row."""
+    return {"breached": Q(sla_due_at__lt=now), "warning": Q(sla_warn_at__lte=now, sla_due_at__gte=now),
+            "on_track": Q(sla_warn_at__gt=now), "none": Q(sla_due_at__isnull=True)}[state]
 
 
 def sla_colour(due, warn=None, now=None) -> str:
@@ -809,22 +813,20 @@ def board(user, *, now=None, days=14) -> dict:
     since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
     created = dict(scopes.restrict(user, WorkOrder.objects.filter(created_at__gte=since))
                    .annotate(day=TruncDate("created_at")).values_list("day").annotate(n=Count("*")).values_list("day", "n"))
-    feedback = Feedback.objects.filter(at__gte=since, score__isnull=False)
-    if (q := scopes.condition(user, Feedback)) is not None:
-        feedback = feedback.filter(q)
+    feedback = scopes.restrict(user, Feedback.objects.filter(at__gte=since, score__isnull=False))
     scores = {d: (avg, n) for d, avg, n in feedback.annotate(day=TruncDate("at")).values_list("day")
               .annotate(avg=Avg("score"), n=Count("id")).values_list("day", "avg", "n")}
     day_list = [(since + timedelta(days=i)).date() for i in range(days)]
     # The lists read open orders by due time straight off the partial index (order_open_due).
-    lists = scopes.restrict(user, order_queryset().filter(status__in=OPEN_STATUSES).defer(*LIST_DEFERRED))
+    lists = _open_list(user).order_by("sla_due_at")
     return {
         "open_total": sum(by_status.values()),
         "by_status": [{"key": k, "label": str(status_labels[k]), "n": by_status.get(k, 0)} for k in OPEN_STATUSES],
         "by_channel": [{"key": k, "label": str(channel_labels.get(k, k)), "n": n} for k, n in sorted(by_channel.items(), key=lambda kv: -kv[1])],
         "by_department": [{"label": row["department__name"] or str(_("No department yet")), "n": row["n"]} for row in by_department],
-        "breached": list(lists.filter(sla_due_at__lt=now).order_by("sla_due_at")[:20]),
-        "at_risk": list(lists.filter(sla_warn_at__lte=now, sla_due_at__gte=now).order_by("sla_due_at")[:20]),
-        "breached_total": open_orders.filter(sla_due_at__lt=now).count(),
+        "breached": list(lists.filter(_sla_q("breached", now))[:20]),
+        "at_risk": list(lists.filter(_sla_q("warning", now))[:20]),
+        "breached_total": open_orders.filter(_sla_q("breached", now)).count(),
         "days": [d.isoformat() for d in day_list],
         "created": [created.get(d, 0) for d in day_list],
         "today": created.get(day_list[-1], 0),
