@@ -60,6 +60,7 @@ def test_call_verify_register_dispatch_resolve_and_board(page, live_server, demo
     expect(page.locator("main")).to_contain_text(customer.id_number)
 
     # Register the complaint, taking the triage suggestion in one click.
+    page.wait_for_load_state("load")  # htmx (deferred) bound to the form before the agent types
     page.fill("#id_title", "本月话费多扣了20元，乱扣费，要求退还")
     suggestion = page.get_by_role("button", name="Use the suggestion")
     expect(suggestion).to_be_visible(timeout=10000)
