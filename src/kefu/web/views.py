@@ -1,15 +1,18 @@
 """Web pages: each view reads the request, calls services, renders. No rules here."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 import kefu
 from kefu.contacts import services as contacts
@@ -55,6 +58,35 @@ def _fail(request, exc: ServiceError):
     messages.error(request, f"{exc.message} {details}".strip())
 
 
+def _acts(back):
+    """A POST that calls services: 405 for any other method, 404 for what is not in the user's
+    scope, any other refusal a message naming the fields; then back to BACK(view arguments),
+    unless the view answered itself."""
+    def decorate(view):
+        @login_required
+        @require_POST
+        @wraps(view)
+        def wrapped(request, **kwargs):
+            try:
+                response = view(request, **kwargs)
+            except NotFound:
+                raise Http404 from None
+            except ServiceError as exc:
+                _fail(request, exc)
+                response = None
+            return response or redirect(back(**kwargs))
+        return wrapped
+    return decorate
+
+
+def _to_order(order_id, **_kwargs):
+    return reverse("web:order", args=[order_id])
+
+
+def _to_contact(contact_id, **_kwargs):
+    return reverse("web:contact", args=[contact_id])
+
+
 @login_required
 def queue(request, which="mine"):
     """My orders, my department's, or all open ones, nearest SLA due first."""
@@ -72,29 +104,18 @@ def queue(request, which="mine"):
     return render(request, template, context)
 
 
-@login_required
+@_acts(back=lambda which: reverse("web:queue", args=[which]))
 def save_view(request, which):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = forms.SavedViewForm(request.POST)
     if form.is_valid():
-        try:
-            web.save_view(request.user, name=form.cleaned_data["name"], queue=which, query=request.POST.get("query", ""))
-            messages.success(request, _("View saved."))
-        except ServiceError as exc:
-            _fail(request, exc)
+        web.save_view(request.user, name=form.cleaned_data["name"], queue=which, query=request.POST.get("query", ""))
+        messages.success(request, _("View saved."))
     return redirect(f"{reverse('web:queue', args=[which])}?{request.POST.get('query', '')}")
 
 
-@login_required
+@_acts(back=lambda view_id: reverse("web:queue", args=["mine"]))
 def delete_view(request, view_id):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        web.delete_view(request.user, view_id)
-    except NotFound:
-        raise Http404 from None
-    return redirect("web:queue", "mine")
+    web.delete_view(request.user, view_id)
 
 
 @login_required
@@ -141,25 +162,19 @@ ACTIONS = {
 INT_FIELDS = {"department_id", "handler_id", "into_id", "new_owner_id"}
 
 
-@login_required
+@_acts(back=_to_order)
 def order_action(request, order_id, action):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     if action not in ACTIONS:
         raise Http404
     service, fields = ACTIONS[action]
     try:
         args = {f: (_int(request.POST.get(f)) if f in INT_FIELDS else request.POST.get(f, "").strip())
                 for f in fields if f in request.POST}
-        service(request.user, order_id, **args)
-        messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)})
     except ValueError:
         messages.error(request, _("A number was expected."))
-    except NotFound:
-        raise Http404 from None
-    except ServiceError as exc:
-        _fail(request, exc)
-    return redirect("web:order", order_id)
+        return None
+    service(request.user, order_id, **args)
+    messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)})
 
 
 @login_required
@@ -237,30 +252,13 @@ def contact(request, contact_id):
     return render(request, "web/contact.html", _contact_context(request, c))
 
 
-def _contact_post(view):
-    """POST only; the contact must exist in the user's scope; service refusals become messages."""
-    @login_required
-    def wrapped(request, contact_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        try:
-            c = contacts.get_contact(request.user, contact_id)
-            return view(request, c) or redirect("web:contact", contact_id)
-        except NotFound:
-            raise Http404 from None
-        except ServiceError as exc:
-            _fail(request, exc)
-            return redirect("web:contact", contact_id)
-    return wrapped
-
-
-@_contact_post
-def contact_verify(request, c):
+@_acts(back=_to_contact)
+def contact_verify(request, contact_id):
     form = forms.Verify(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a method and enter what the caller says."))
         return None
-    attempt = contacts.verify_identity(request.user, c.pk, **form.cleaned_data)
+    attempt = contacts.verify_identity(request.user, contact_id, **form.cleaned_data)
     if attempt.result == "passed":
         messages.success(request, _("Identity verified."))
     else:
@@ -268,14 +266,15 @@ def contact_verify(request, c):
     return None
 
 
-@_contact_post
-def contact_sms(request, c):
-    contacts.send_sms_code(request.user, c.pk)
+@_acts(back=_to_contact)
+def contact_sms(request, contact_id):
+    contacts.send_sms_code(request.user, contact_id)
     messages.success(request, _("A code was sent to the customer's registered mobile number."))
 
 
-@_contact_post
-def contact_order(request, c):
+@_acts(back=_to_contact)
+def contact_order(request, contact_id):
+    c = contacts.get_contact(request.user, contact_id)
     subscriptions = list(customers.search_subscriptions(request.user, customer=c.customer_id)) if c.customer_id else []
     form = forms.NewOrder(request.POST, categories=orders.active_categories(), subscriptions=subscriptions)
     if not form.is_valid():
@@ -287,8 +286,9 @@ def contact_order(request, c):
     return redirect("web:order", order.pk)
 
 
-@_contact_post
-def contact_end(request, c):
+@_acts(back=_to_contact)
+def contact_end(request, contact_id):
+    c = contacts.get_contact(request.user, contact_id)
     form = forms.EndContact(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an outcome."))
@@ -356,15 +356,7 @@ def knowledge_article(request, article_id):
     return render(request, "web/article.html", {"article": article, "order_id": request.GET.get("order")})
 
 
-@login_required
+@_acts(back=_to_order)
 def link_article(request, order_id, article_id):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        kb.link_to_order(request.user, order_id, article_id)
-        messages.success(request, _("Article linked."))
-    except NotFound:
-        raise Http404 from None
-    except ServiceError as exc:
-        _fail(request, exc)
-    return redirect("web:order", order_id)
+    kb.link_to_order(request.user, order_id, article_id)
+    messages.success(request, _("Article linked."))
