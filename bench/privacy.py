@@ -15,24 +15,19 @@ Not a test: pytest does not collect it.
 """
 
 import argparse
-import base64
 import json
 import os
 import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-PG = os.environ.get("KEFU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 
-
-def _key():
-    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+from throwaway import throwaway  # noqa: E402  (bench/, next to this script)
 
 
 def run(customers: int, lookups: int) -> dict:
@@ -50,7 +45,7 @@ def run(customers: int, lookups: int) -> dict:
     call_command("seed", "--customers", str(customers), "--orders", str(customers), stdout=open(os.devnull, "w"))
     seeded = time.perf_counter() - t
 
-    from kefu.core import keys
+    from kefu.core import crypto, keys
     from kefu.customers import services
     from kefu.customers.models import Customer
     from kefu.staff.models import User
@@ -72,7 +67,7 @@ def run(customers: int, lookups: int) -> dict:
         page_times.append(time.perf_counter() - t)
 
     rows = sum(m.objects.count() for m in keys.encrypted_models())
-    settings.KEFU_FIELD_KEYS = f"b2:{_key()},{settings.KEFU_FIELD_KEYS}"
+    settings.KEFU_FIELD_KEYS = f"{crypto.new_key_line('b2')},{settings.KEFU_FIELD_KEYS}"
     t = time.perf_counter()
     moved = sum(keys.rotate(m) for m in keys.encrypted_models())
     rotate = time.perf_counter() - t
@@ -93,27 +88,8 @@ def main():
     p.add_argument("--lookups", type=int, default=500)
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["KEFU_DATA_DIR"] = tmp
-        os.environ["KEFU_FIELD_KEYS"] = f"b1:{_key()}"
-        os.environ["KEFU_LOG_LEVEL"] = "WARNING"
-        name = None
-        if args.database == "postgres":
-            import psycopg
-
-            name = f"kefu_bench_privacy_{os.getpid()}"
-            with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            os.environ["DATABASE_URL"] = f"{PG}/{name}"
-        try:
-            result = run(args.customers, args.lookups)
-        finally:
-            if name:
-                from django.db import connections
-
-                connections.close_all()
-                with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway(args.database, "privacy"):
+        result = run(args.customers, args.lookups)
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -23,18 +23,18 @@ Also prints SQL statements per routed order. Not a test: pytest does not collect
 """
 
 import argparse
-import base64
 import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-PG = os.environ.get("KEFU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+from throwaway import throwaway  # noqa: E402  (bench/, next to this script)
+
 CUSTOMERS = 20
 
 
@@ -47,26 +47,8 @@ def main():
                    help="share of orders registered without a category (the classifier fills it, and the SLA policy is chosen again)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["KEFU_DATA_DIR"] = tmp
-        os.environ["KEFU_FIELD_KEYS"] = "b1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
-        name = None
-        if args.database == "postgres":
-            import psycopg
-
-            name = f"kefu_bench_route_{os.getpid()}"
-            with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            os.environ["DATABASE_URL"] = f"{PG}/{name}"
-        try:
-            result = run(args.orders, args.batch, args.uncategorised)
-        finally:
-            if name:
-                from django.db import connections
-
-                connections.close_all()
-                with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway(args.database, "route"):
+        result = run(args.orders, args.batch, args.uncategorised)
     if args.json:
         print(json.dumps(result, indent=2))
         return
