@@ -157,12 +157,30 @@ def reveal_identity(user, customer_id: int, *, contact_id: int | None = None, re
         if verification is None:
             raise ValidationFailed(_("The caller's identity is not verified on this contact."),
                                    fields={"contact_id": _("needs a passed identity verification on a contact in progress with this customer")})
-        reason = f"{_('verified on contact %(id)s') % {'id': contact_id}}; {reason}".rstrip("; ")
+        reason = _verified_on(contact_id, reason)
     elif len(reason) < MIN_REASON_LENGTH:
         raise ValidationFailed(_("State why you need the unmasked data, or verify the caller first."),
                                fields={"reason": _("at least %(n)s characters, or pass contact_id of a verified contact") % {"n": MIN_REASON_LENGTH}})
     audit.record(user, "read_identity", customer, fields=IDENTITY_FIELDS, reason=reason)
     return customer
+
+
+def identity_on_contact(user, customer: Customer, contact_id: int) -> tuple[bool, Customer | None]:
+    """For the contact screen: whether the caller passed verification on this contact in
+    progress, and if so and USER may see identity, the file to show unmasked (audited as a
+    reveal, as reveal_identity does). One read of the verification."""
+    from kefu.contacts.services import current_verification
+
+    if current_verification(user, contact_id, customer.pk) is None:
+        return False, None
+    if not user.has_perm("customers.view_identity"):
+        return True, None
+    audit.record(user, "read_identity", customer, fields=IDENTITY_FIELDS, reason=_verified_on(contact_id))
+    return True, customer
+
+
+def _verified_on(contact_id, reason="") -> str:
+    return f"{_('verified on contact %(id)s') % {'id': contact_id}}; {reason}".rstrip("; ")
 
 
 def list_accounts(user, customer_id: int):

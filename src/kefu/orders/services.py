@@ -107,6 +107,19 @@ def links_of(user, order) -> list[tuple]:
     return out
 
 
+def customer_history(user, customer_id: int, *, limit=20) -> dict:
+    """A customer's orders for the customer 360: the newest LIMIT, open and finished apart, and
+    the average satisfaction over all their rated orders (one aggregate, not the page's)."""
+    from django.db.models import Avg
+
+    qs = search_orders(user, customer=customer_id)
+    recent = list(qs[:limit])
+    average = qs.filter(satisfaction__isnull=False).aggregate(avg=Avg("satisfaction"))["avg"]
+    return {"open_orders": [o for o in recent if o.status in OPEN_STATUSES],
+            "past_orders": [o for o in recent if o.status not in OPEN_STATUSES],
+            "satisfaction": None if average is None else round(average, 1)}
+
+
 def likely_duplicates(user, order_id: int) -> list[tuple]:
     """[(order, similarity)]: see kefu.triage.duplicates."""
     from kefu.triage.duplicates import duplicates_of

@@ -225,19 +225,12 @@ def _contact_context(request, contact, new_order=None):
     context = {"section": "contacts", "contact": contact, "verify": forms.Verify(), "end": forms.EndContact(initial={"summary": contact.summary})}
     customer = contact.customer_id and customers.get_customer(user, contact.customer_id)
     if customer:
-        verified = contacts.current_verification(user, contact.pk, customer.pk)
-        identity = None
-        if verified is not None and user.has_perm("customers.view_identity"):
-            identity = customers.reveal_identity(user, customer.pk, contact_id=contact.pk)
+        verified, identity = customers.identity_on_contact(user, customer, contact.pk)
         subscriptions = list(customers.search_subscriptions(user, customer=customer.pk))
-        history = list(orders.search_orders(user, customer=customer.pk)[:20])
-        scores = [o.satisfaction for o in history if o.satisfaction is not None]
         context |= {
             "customer": customer, "verified": verified, "identity": identity, "subscriptions": subscriptions,
-            "open_orders": [o for o in history if o.status in orders.OPEN_STATUSES],
-            "past_orders": [o for o in history if o.status not in orders.OPEN_STATUSES],
+            **orders.customer_history(user, customer.pk),
             "past_contacts": [c for c in contacts.search_contacts(user, customer=customer.pk)[:10] if c.pk != contact.pk],
-            "satisfaction": round(sum(scores) / len(scores), 1) if scores else None,
             "new_order": new_order or forms.NewOrder(categories=orders.active_categories(), subscriptions=subscriptions),
         }
     return context
