@@ -33,6 +33,9 @@ def test_a_newcomer_takes_a_complaint_through_the_whole_loop(as_agent, as_handle
         (as_handler, "start", {}, "in_progress"),
         (as_handler, "wait", {"reason": "请提供路由器型号"}, "waiting_customer"),
         (as_handler, "resume", {}, "in_progress"),
+        (as_handler, "wait", {"reason": "请提供光猫序列号"}, "waiting_customer"),
+        # The customer calls back with it: whoever takes the call records the answer.
+        (as_agent, "answer", {"answer": "序列号 ZTE0042", "channel": "hotline"}, "in_progress"),
         (as_handler, "resolve", {"resolution": "更换光猫"}, "resolved"),
     ]
     for api, action, body, expected in steps:
@@ -48,11 +51,12 @@ def test_a_newcomer_takes_a_complaint_through_the_whole_loop(as_agent, as_handle
     r = as_agent.post(f"/orders/{oid}/close", {})
     assert r.status_code == 200 and r.json()["status"] == "closed" and r.json()["allowed_actions"] == ["reopen"]
     events = as_agent.get(f"/orders/{oid}/events").json()
-    assert [e["action"] for e in events] == ["create", "sla_policy", "accept", "assign", "start", "wait", "resume",
-                                             "resolve", "reopen", "resolve", "confirm", "close"]
+    assert [e["action"] for e in events] == ["create", "sla_policy", "accept", "assign", "start", "wait", "resume", "wait",
+                                             "answer", "resolve", "reopen", "resolve", "confirm", "close"]
     assert events[1]["data"]["policy"] == "Complaint" and events[1]["data"]["matched_on"] == {"kind": "complaint"}
-    reopen = events[8]
-    assert reopen["disputes_id"] == events[7]["id"] and reopen["visibility"] == "customer"
+    assert (events[8]["note"], events[8]["visibility"], events[8]["data"]) == ("序列号 ZTE0042", "customer", {"channel": "hotline"})
+    reopen = events[10]
+    assert reopen["disputes_id"] == events[9]["id"] and reopen["visibility"] == "customer"
     assert all(e["actor"] for e in events)
 
 

@@ -31,6 +31,7 @@ def _calls(departments, handler, supervisor):
         "start": lambda a, o: services.start(a, o),
         "wait": lambda a, o: services.wait_for_customer(a, o, reason="need the bill"),
         "resume": lambda a, o: services.resume(a, o),
+        "answer": lambda a, o: services.record_answer(a, o, answer="the bill is attached"),
         "resolve": lambda a, o: services.resolve(a, o, resolution="refunded 20 yuan"),
         "transfer": lambda a, o: services.transfer(a, o, department_id=departments["complaints"].pk, reason="billing dispute"),
         "confirm": lambda a, o: services.confirm(a, o),

@@ -69,13 +69,15 @@ def test_answering_when_asked_resumes_the_order(client, customer, order, advance
     assert r.status_code == 302
     order.refresh_from_db()
     assert order.status == "in_progress"
-    comment = order.events.get(action="comment")
-    assert (comment.note, comment.visibility, comment.actor) == ("截图已经发到邮箱", "customer", services.portal_user())
-    assert order.events.filter(action="resume", actor=services.portal_user()).exists()
+    answer = order.events.get(action="answer")
+    assert (answer.note, answer.visibility, answer.actor, answer.data) == (
+        "截图已经发到邮箱", "customer", services.portal_user(), {"channel": "self_service"})
     assert "截图已经发到邮箱" in client.get(f"/portal/orders/{order.pk}/").content.decode()
+    # The handler who asked hears of it.
+    assert order.handler.notifications.filter(order=order, message__contains="answered").exists()
     # Not waiting any more: a second answer is refused with a message, nothing written.
     r = client.post(f"/portal/orders/{order.pk}/answer/", {"text": "再说一次"}, follow=True)
-    assert "not waiting for your answer" in r.content.decode() and order.events.filter(action="comment").count() == 1
+    assert "not waiting for your answer" in r.content.decode() and order.events.filter(action="answer").count() == 1
 
 
 def test_an_empty_answer_is_refused(client, customer, order, advance, sign_in):
@@ -132,11 +134,11 @@ def test_internal_notes_and_staff_never_show(client, customer, order, advance, a
     assert "我们已收到您的来电" in page and "Being handled" in page  # a status change in the customer's words
 
 
-def test_markup_is_escaped(client, customer, subscription, sign_in):
+def test_markup_is_escaped(client, customer, subscription, agent, sign_in):
     sign_in(customer)
     client.post("/portal/new/", {"kind": "complaint", "subscription_id": subscription.pk, "title": SCRIPT, "description": SCRIPT})
     order = WorkOrder.objects.get(customer=customer)
-    orders.add_comment(services.portal_user(), order.pk, note=SCRIPT, visibility="customer")
+    orders.add_comment(agent, order.pk, note=SCRIPT, visibility="customer")
     for url in ("/portal/", f"/portal/orders/{order.pk}/"):
         page = client.get(url).content.decode()
         assert SCRIPT not in page and SCRIPT_ESCAPED in page, url
@@ -158,3 +160,51 @@ def test_the_portal_user_is_not_offered_as_staff(db):
     from kefu.staff.services import active_staff
 
     assert portal_user() not in list(active_staff())
+
+
+def test_a_routed_self_service_order_is_taken_on_by_the_system_and_owned_by_its_handler(
+        client, customer, subscription, handler, departments, sign_in, settings):
+    from kefu.routing.models import DispatchRule
+    from kefu.staff.models import Department, User
+
+    settings.KEFU_AUTO_ROUTE = True
+    Department.objects.filter(pk=departments["tech-support"].pk).update(assignment=Department.Assignment.ROUND_ROBIN)
+    User.objects.filter(pk=handler.pk).update(presence="available")
+    DispatchRule.objects.create(name="all to tech", position=1, department=departments["tech-support"])
+    sign_in(customer)
+    client.post("/portal/new/", {"kind": "fault", "subscription_id": subscription.pk, "title": "宽带断网了"})
+    order = WorkOrder.objects.get(customer=customer)
+    # The portal registered it; the routing (no person) accepted and dispatched it; the handler
+    # it went to is its first-contact owner, since nobody answers for it at the portal.
+    assert (order.status, order.handler, order.owner) == ("assigned", handler, handler)
+    actors = {e.action: e.actor for e in order.events.exclude(action="sla_policy")}
+    assert actors == {"create": services.portal_user(), "accept": None, "assign": None}
+    assert order.events.get(action="assign").data["owner"] == [services.portal_user().pk, handler.pk]
+
+
+def test_the_first_person_to_accept_a_self_service_order_owns_it(client, customer, subscription, agent, sign_in):
+    sign_in(customer)
+    client.post("/portal/new/", {"kind": "complaint", "subscription_id": subscription.pk, "title": "话费多扣了"})
+    order = WorkOrder.objects.get(customer=customer)
+    assert order.status == "new"  # KEFU_AUTO_ROUTE is off: it waits for a person
+    orders.accept(agent, order.pk)
+    order.refresh_from_db()
+    assert order.owner == agent
+    assert order.events.get(action="accept").data == {"owner": [services.portal_user().pk, agent.pk]}
+    # A person's order stays theirs: accepting or taking it changes no owner.
+    theirs = orders.create_order(agent, kind="fault", title="没有信号", customer_id=customer.pk, channel="hotline")
+    orders.accept(agent, theirs.pk)
+    assert WorkOrder.objects.get(pk=theirs.pk).owner == agent
+
+
+def test_the_portal_user_handles_nothing(order, advance):
+    import pytest
+
+    from kefu.core.errors import Forbidden
+
+    portal = services.portal_user()
+    advance(order, "waiting")
+    for act in (lambda: orders.resume(portal, order.pk), lambda: orders.add_comment(portal, order.pk, note="x")):
+        with pytest.raises(Forbidden):
+            act()
+    assert WorkOrder.objects.get(pk=order.pk).status == "waiting_customer"

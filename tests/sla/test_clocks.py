@@ -118,6 +118,36 @@ def test_waiting_pauses_resolution_side_and_resume_extends_by_the_pause(now, age
                                                                  datetime(2025, 9, 29, 15, 0, tzinfo=CST), 9000)
 
 
+def test_the_customers_answer_resumes_the_clocks_but_is_no_response(now, agent, handler, customer, subscription):
+    order = _complaint(agent, customer, subscription)
+    services.accept(agent, order.pk)
+    services.assign(agent, order.pk, handler_id=handler.pk)
+    services.start(handler, order.pk)
+    # Asked without a word to the customer yet (an internal note): first response still runs.
+    services.wait_for_customer(handler, order.pk, reason="需要话费清单", visibility="internal")
+    now.set(datetime(2025, 9, 29, 10, 30, tzinfo=CST))
+    services.record_answer(agent, order.pk, answer="客户来电说清单已发邮箱", channel="hotline")
+    assert WorkOrder.objects.get(pk=order.pk).status == "in_progress"
+    assert _clock(order, "first_response").state == "running"  # the customer spoke; the provider has not
+    feedback = _clock(order, "feedback")
+    assert (feedback.state, feedback.paused_seconds) == ("running", 1800)
+    assert order.events.get(action="answer").visibility == "customer"
+    assert handler.notifications.filter(order=order, message__contains="answered").exists()
+
+
+def test_an_answer_needs_words_and_a_known_channel(now, agent, handler, customer, subscription):
+    order = _complaint(agent, customer, subscription)
+    services.accept(agent, order.pk)
+    services.assign(agent, order.pk, handler_id=handler.pk)
+    services.start(handler, order.pk)
+    services.wait_for_customer(handler, order.pk, reason="需要话费清单")
+    with pytest.raises(ValidationFailed) as err:
+        services.record_answer(agent, order.pk, answer="  ", channel="pigeon")
+    assert set(err.value.fields) == {"answer", "channel"}
+    assert WorkOrder.objects.get(pk=order.pk).status == "waiting_customer"
+    assert _clock(order, "feedback").state == "paused"
+
+
 def test_reopening_starts_a_new_round(now, agent, handler, customer, subscription):
     order = _complaint(agent, customer, subscription)
     services.accept(agent, order.pk)

@@ -85,6 +85,19 @@ def test_actions_go_through_the_services(logged_in, agent, order):
     assert client.post(f"/orders/{order.pk}/explode/").status_code == 404
 
 
+def test_an_answer_taken_on_a_call_goes_on_the_order(logged_in, agent, handler, order):
+    orders.accept(agent, order.pk)
+    orders.assign(agent, order.pk, handler_id=handler.pk)
+    orders.start(handler, order.pk)
+    orders.wait_for_customer(handler, order.pk, reason="请提供账单截图")
+    client = logged_in(agent)
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert f'/orders/{order.pk}/answer/' in page and 'name="answer"' in page and f'/orders/{order.pk}/resume/' not in page
+    client.post(f"/orders/{order.pk}/answer/", {"answer": "截图已发到邮箱", "channel": "online_chat"})
+    event = WorkOrder.objects.get(pk=order.pk).events.get(action="answer")
+    assert (event.order.status, event.note, event.data, event.actor) == (Status.IN_PROGRESS, "截图已发到邮箱", {"channel": "online_chat"}, agent)
+
+
 def test_orders_out_of_scope_are_not_found(logged_in, make_user, order):
     outsider = make_user("tech_support", "billing")
     assert logged_in(outsider).get(f"/orders/{order.pk}/").status_code == 404

@@ -8,6 +8,7 @@ from kefu.routing import services as routing
 
 from . import services
 from .schemas import (
+    AnswerIn,
     AssignIn,
     CategoryOut,
     CommentIn,
@@ -164,6 +165,12 @@ def wait(request, order_id: Id, payload: WaitIn):
 @router.post("/{int:order_id}/resume", response={200: OrderDetailOut, **ERRORS})
 def resume(request, order_id: Id, payload: NoteIn):
     return _detail(request, services.resume(request.user, order_id, **payload.dict()))
+
+
+@router.post("/{int:order_id}/answer", response={200: OrderDetailOut, **ERRORS})
+def answer(request, order_id: Id, payload: AnswerIn):
+    """The customer's answer to what the handler asked: the order goes on."""
+    return _detail(request, services.record_answer(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/resolve", response={200: OrderDetailOut, **ERRORS})

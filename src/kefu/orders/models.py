@@ -128,6 +128,7 @@ class WorkOrder(VersionedModel):
             ("reopen_workorder", _("Can reopen work orders")),
             ("handover_workorder", _("Can hand over first-contact ownership")),
             ("record_feedback", _("Can record customer feedback")),
+            ("answer_workorder", _("Can record the customer's answer to a question")),
             ("manage_any_workorder", _("Can act on any work order regardless of handler or owner")),
         ]
         indexes = [

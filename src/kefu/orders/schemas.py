@@ -174,6 +174,11 @@ class WaitIn(ReasonIn):
     visibility: OrderEvent.Visibility = OrderEvent.Visibility.CUSTOMER
 
 
+class AnswerIn(InputSchema):
+    answer: str = Field(min_length=1, max_length=5000, description="what the customer said or sent")
+    channel: Channel = Field(Channel.HOTLINE, description="where the answer came in")
+
+
 class ResolveIn(NoteIn):
     resolution: str = Field(min_length=1, max_length=10000)
 

@@ -18,6 +18,7 @@ from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, get_or_404, lock_version, require
 from kefu.sla import services as sla
+from kefu.staff import services as staff
 from kefu.triage import repeats
 
 from .models import (
@@ -282,7 +283,7 @@ def accept(actor, order_id, *, note=""):
     """受理: the request is registered and taken on."""
     order = _begin(actor, order_id, "accept")
     order.accepted_at = timezone.now()
-    return _finish(order, actor, "accept", note=note)
+    return _finish(order, actor, "accept", note=note, data=_adopt(order, actor, {}))
 
 
 @transaction.atomic
@@ -291,7 +292,7 @@ def assign(actor, order_id, *, department_id=None, handler_id=None, note="", rou
     the routing app chose (the dispatch rule, the assignment strategy), is recorded on the event."""
     order = _begin(actor, order_id, "assign")
     department, handler = _resolve_target(department_id, handler_id)
-    data = _move(order, department, handler) | (routing or {})
+    data = _adopt(order, handler, _move(order, department, handler) | (routing or {}))
     return _finish(order, actor, "assign", note=note, data=data)
 
 
@@ -315,6 +316,7 @@ def assign_many(actor, moves: list[dict]) -> list:
               .filter(pk__in=ids).order_by("pk")}
     departments = Department.objects.in_bulk({m["department_id"] for m in moves})
     handlers = User.objects.in_bulk({m["handler_id"] for m in moves if m.get("handler_id")})
+    system_owners = staff.system_user_ids({o.owner_id for o in locked.values()})
     now, changed, events = timezone.now(), [], []
     for move in moves:
         order = locked.get(move["order_id"])
@@ -325,6 +327,8 @@ def assign_many(actor, moves: list[dict]) -> list:
         if department is None or not department.is_active or (handler is not None and handler.department_id != department.pk):
             continue
         data = _move(order, department, handler) | (move.get("routing") or {})
+        if handler is not None and order.owner_id in system_owners:
+            data["owner"], order.owner = [order.owner_id, handler.pk], handler
         raise_ = move.get("raise") or {}
         changes = {}
         if raise_.get("severity") and repeats.SEVERITY_RANK[raise_["severity"]] > repeats.SEVERITY_RANK[order.severity]:
@@ -348,10 +352,12 @@ def assign_many(actor, moves: list[dict]) -> list:
     # One UPDATE per distinct outcome (in practice: per person), not bulk_update's per-row CASE.
     groups = {}
     for order in changed:
-        key = (order.status, order.department_id, order.handler_id, order.tier, order.severity, order.category_id, order.flagged)
+        key = (order.status, order.department_id, order.handler_id, order.owner_id, order.tier, order.severity, order.category_id,
+               order.flagged)
         groups.setdefault(key, []).append(order.pk)
-    for (status, department_id, handler_id, tier, severity, category_id, flagged), pks in groups.items():
-        WorkOrder.objects.filter(pk__in=pks).update(status=status, department_id=department_id, handler_id=handler_id, tier=tier,
+    for (status, department_id, handler_id, owner_id, tier, severity, category_id, flagged), pks in groups.items():
+        WorkOrder.objects.filter(pk__in=pks).update(status=status, department_id=department_id, handler_id=handler_id,
+                                                    owner_id=owner_id, tier=tier,
                                                     severity=severity, category_id=category_id, flagged=flagged,
                                                     version=F("version") + 1, updated_at=now)
     OrderEvent.objects.bulk_create(events)
@@ -422,7 +428,7 @@ def transfer(actor, order_id, *, department_id, handler_id=None, reason, note=""
 def claim(actor, order_id, *, note=""):
     """A handler takes an unassigned order. Of two simultaneous claims exactly one wins."""
     order = _begin(actor, order_id, "claim")
-    data = _move(order, order.department or actor.department, actor)
+    data = _adopt(order, actor, _move(order, order.department or actor.department, actor))
     return _finish(order, actor, "claim", note=note, data=data)
 
 
@@ -452,6 +458,24 @@ def wait_for_customer(actor, order_id, *, reason, note="", visibility="customer"
 def resume(actor, order_id, *, note=""):
     order = _begin(actor, order_id, "resume")
     return _finish(order, actor, "resume", note=note)
+
+
+@transaction.atomic
+def record_answer(actor, order_id, *, answer, channel="hotline"):
+    """The customer's answer to what the handler asked while the order waited for them, from
+    the portal or taken on a call: the work goes on (the paused clocks resume). It is the
+    customer's word, shown to them as theirs, and no reply by the provider (sla.CUSTOMER_WORDS)."""
+    from kefu.contacts.models import Channel
+
+    order = _begin(actor, order_id, "answer")
+    errors = {}
+    if not (answer or "").strip():
+        errors["answer"] = _("is required")
+    if channel not in Channel.values:
+        errors["channel"] = _("must be one of %(keys)s") % {"keys": ", ".join(Channel.values)}
+    if errors:
+        raise ValidationFailed(_("The input is invalid."), fields=errors)
+    return _finish(order, actor, "answer", note=answer.strip(), visibility="customer", data={"channel": channel})
 
 
 @transaction.atomic
@@ -715,6 +739,14 @@ def _reopen(order, actor, reason, note, data=None):
     order.needs_review = False
     return _finish(order, actor, "reopen", reason=str(reason), note=note, visibility="customer",
                    data=(data or {}) | {"reopen_count": order.reopen_count}, disputes=disputed)
+
+
+def _adopt(order, person, data: dict) -> dict:
+    """首问负责 for what a system user (the portal) registered: the first person to accept or
+    take such an order becomes its first-contact owner, recorded on the event (DATA)."""
+    if person is not None and order.owner_id != person.pk and staff.system_user_ids({order.owner_id}):
+        data["owner"], order.owner = [order.owner_id, person.pk], person
+    return data
 
 
 def _resolve_target(department_id, handler_id):

@@ -37,6 +37,9 @@ TRANSITIONS: dict[str, Transition] = {
     "start": _t([S.ASSIGNED], S.IN_PROGRESS, "handle_workorder", actor="handler"),
     "wait": _t([S.IN_PROGRESS], S.WAITING_CUSTOMER, "handle_workorder", actor="handler", needs_reason=True),
     "resume": _t([S.WAITING_CUSTOMER], S.IN_PROGRESS, "handle_workorder", actor="handler"),
+    # The customer's answer to what the handler asked, from the portal or relayed by whoever
+    # took the call: the work goes on, and it is the customer's word, not a reply to them.
+    "answer": _t([S.WAITING_CUSTOMER], S.IN_PROGRESS, "answer_workorder"),
     "resolve": _t([S.IN_PROGRESS], S.RESOLVED, "handle_workorder", actor="handler"),
     "transfer": _t([S.ASSIGNED, S.IN_PROGRESS], S.ASSIGNED, "dispatch_workorder", needs_reason=True),
     "confirm": _t([S.RESOLVED], S.CONFIRMED, "record_feedback"),
@@ -64,6 +67,7 @@ PUBLIC_ACTIONS = [a for a in TRANSITIONS if a != "auto_confirm"]
 ACTION_LABELS = {
     "create": _("Registered"), "accept": _("Accept"), "assign": _("Assign"), "claim": _("Claim"),
     "release": _("Release"), "start": _("Start"), "wait": _("Wait for the customer"), "resume": _("Resume"),
+    "answer": _("Customer's answer"),
     "resolve": _("Resolve"), "transfer": _("Transfer"), "confirm": _("Confirm"), "close": _("Close"),
     "reject": _("Reject"), "cancel": _("Cancel"), "reopen": _("Reopen"), "requeue": _("Back to the queue"),
     "escalate": _("Escalate"), "deescalate": _("De-escalate"), "merge": _("Merge into another order"),

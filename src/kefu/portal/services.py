@@ -3,8 +3,9 @@
 A customer signs in with a one-time code sent by SMS to their mobile number, then submits,
 follows, answers, confirms and rates their own requests. Every function takes the customer
 explicitly. The portal acts on work orders through the orders services, as the system user
-`portal` (role self_service, which cannot log in); each order belongs to one customer, so an
-event by that user is the customer's own doing. Every read and action first checks that the
+`portal` (role self_service, which cannot log in): it registers, records answers and feedback,
+and handles nothing. Each order belongs to one customer, so an event by that user is the
+customer's own doing. Every read and action first checks that the
 order is the signed-in customer's: anything else is answered as if it did not exist.
 """
 
@@ -27,6 +28,7 @@ from kefu.customers.models import Customer, Subscription
 from kefu.customers.validators import mobile_number
 from kefu.orders import services as orders
 from kefu.orders.models import Feedback, Kind, OrderEvent, Status, WorkOrder
+from kefu.routing import services as routing
 
 from .models import LoginCode
 
@@ -66,6 +68,7 @@ CUSTOMER_EVENTS = {
     "reopen": gettext_lazy("Handled again"),
     "merge": gettext_lazy("Combined with another request"),
     "comment": gettext_lazy("Message"),
+    "answer": gettext_lazy("Your answer"),
 }
 
 
@@ -206,7 +209,9 @@ def _record_contact(actor, customer, summary, *, order=None, outcome=Contact.Out
 
 @transaction.atomic
 def submit(customer, *, kind, title, description="", subscription_id=None) -> WorkOrder:
-    """Register the customer's request as a work order on the self-service channel."""
+    """Register the customer's request as a work order on the self-service channel, routed on
+    arrival when KEFU_AUTO_ROUTE is on. Its first-contact owner is the first person to accept
+    or take it."""
     title, description = (title or "").strip(), (description or "").strip()
     errors = {}
     if kind not in KINDS:
@@ -223,8 +228,9 @@ def submit(customer, *, kind, title, description="", subscription_id=None) -> Wo
         raise ValidationFailed(_("Please check the form."), fields=errors)
     actor = portal_user()
     contact = contacts.open_contact(actor, channel=Channel.SELF_SERVICE, customer_id=customer.pk, summary=title)
-    order = orders.create_order(actor, kind=kind, title=title, description=description, customer_id=customer.pk,
-                                channel=Channel.SELF_SERVICE, subscription_id=subscription_id, contact_id=contact.pk)
+    # Routed as any order is (KEFU_AUTO_ROUTE), by the routing itself: the portal takes nothing on.
+    order = routing.register(actor, by_system=True, kind=kind, title=title, description=description, customer_id=customer.pk,
+                             channel=Channel.SELF_SERVICE, subscription_id=subscription_id, contact_id=contact.pk)
     contacts.update_contact(actor, contact.pk, version=contact.version,
                             changes={"outcome": Contact.Outcome.ORDER_CREATED, "ended_at": timezone.now()})
     return order
@@ -232,8 +238,8 @@ def submit(customer, *, kind, title, description="", subscription_id=None) -> Wo
 
 @transaction.atomic
 def answer(customer, order_id, *, text) -> WorkOrder:
-    """The customer's answer to the question the handler asked: a message they and the staff
-    see, and the order goes on (resume)."""
+    """The customer's answer to the question the handler asked: the order goes on, and the
+    handler is told (orders.services.record_answer)."""
     order = my_order(customer, order_id)
     if order.status != Status.WAITING_CUSTOMER:
         raise Conflict(_("This request is not waiting for your answer."))
@@ -242,8 +248,7 @@ def answer(customer, order_id, *, text) -> WorkOrder:
         raise ValidationFailed(_("Please write your answer."),
                                fields={"text": _("is required") if not text else _("at most %(n)s characters") % {"n": MAX_TEXT}})
     actor = portal_user()
-    orders.add_comment(actor, order.pk, note=text, visibility=OrderEvent.Visibility.CUSTOMER)
-    order = orders.resume(actor, order.pk, note=_("The customer answered through self-service."))
+    order = orders.record_answer(actor, order.pk, answer=text, channel=Channel.SELF_SERVICE)
     _record_contact(actor, customer, text, order=order)
     return order
 
@@ -289,7 +294,9 @@ def progress(customer, order) -> list[dict]:
         if e.visibility == OrderEvent.Visibility.CUSTOMER:
             text = "\n".join(t for t in (e.reason, e.note) if t)
             title = str(CUSTOMER_EVENTS.get(e.action, _("Update")))
-            if mine and e.action == "comment":  # the customer's own doing, in their words
+            if e.action == "answer":  # the customer's words, typed here or taken on a call
+                title, text, mine = str(CUSTOMER_EVENTS["answer"]), e.note, True
+            elif mine and e.action == "comment":
                 title, text = _("Your message"), e.note
             elif mine and e.action == "reopen":
                 title = (_("You told us the problem is not solved") if e.data.get("confirmed") is False

@@ -53,8 +53,9 @@ def route(order):
 def dispatch(actor, order_id, *, note=""):
     """Send the order to the department its first matching rule names and, unless that
     department assigns by hand, to the person its strategy picks — in one assignment event
-    that records the rule and the choice."""
-    require(actor, "orders.dispatch_workorder")
+    that records the rule and the choice. ACTOR None: the system (intake by_system)."""
+    if actor is not None:
+        require(actor, "orders.dispatch_workorder")
     order = get_or_404(WorkOrder, order_id, queryset=WorkOrder.objects.select_related("customer", "subscription"))
     rule = route(order)
     if rule is None:
@@ -376,23 +377,29 @@ def _assign_if_possible(order):
 
 # --- intake: classify, register, accept, dispatch, assign ----------------------------------
 
-def register(actor, *, route=None, **fields):
+def register(actor, *, route=None, by_system=False, **fields):
     """A new order from the API: routed on arrival if asked (ROUTE) or, when the client does
-    not say, if KEFU_AUTO_ROUTE is on; registered as given otherwise."""
+    not say, if KEFU_AUTO_ROUTE is on; registered as given otherwise. BY_SYSTEM: see intake."""
     if route if route is not None else settings.KEFU_AUTO_ROUTE:
-        return intake(actor, **fields)
+        return intake(actor, by_system=by_system, **fields)
     return orders.create_order(actor, **fields)
 
 
-def intake(actor, *, title, customer_id, channel, kind=None, description="", category_id=None, severity=None, **fields):
+def intake(actor, *, title, customer_id, channel, kind=None, description="", category_id=None, severity=None,
+           by_system=False, **fields):
     """A new order, routed as it arrives: the classifier fills what the agent left open (kind,
     a confident category, severity), the triage rules raise severity and flag threats, and the
     order is registered and accepted in one transaction, then dispatched and assigned in a
     second. If no dispatch rule matches, the order stays accepted for a person to dispatch:
-    a routing failure never loses the order."""
+    a routing failure never loses the order.
+
+    BY_SYSTEM: ACTOR only registers (the self-service portal, which takes nothing on); the
+    routing itself accepts and dispatches, as the system, and the first person it assigns
+    becomes the first-contact owner (orders.services._adopt)."""
     from kefu.triage import services as triage
 
-    for perm in ("orders.add_workorder", "orders.accept_workorder", "orders.dispatch_workorder"):
+    router = None if by_system else actor
+    for perm in ("orders.add_workorder",) + (() if by_system else ("orders.accept_workorder", "orders.dispatch_workorder")):
         require(actor, perm)
     suggestion = triage.suggest(title, description, kind=kind, severity=severity)
     kind = suggestion["kind"]["final"]
@@ -404,9 +411,9 @@ def intake(actor, *, title, customer_id, channel, kind=None, description="", cat
         order = orders.create_order(actor, kind=kind, title=title, description=description, customer_id=customer_id,
                                     channel=channel, category_id=category_id, severity=suggestion["severity"]["final"],
                                     flagged=bool(suggestion["flags"]), triage=summary, **fields)
-        orders.accept(actor, order.pk)
+        orders.accept(router, order.pk)
     try:
-        return dispatch(actor, order.pk)
+        return dispatch(router, order.pk)
     except ValidationFailed:
         return orders.order_queryset().get(pk=order.pk)
 

@@ -102,7 +102,10 @@ def _set_next_check(clock):
 
 # --- reacting to the order's events --------------------------------------------------------
 
-CLOCK_ACTIONS = frozenset({"create", "accept", "resolve", "reject", "cancel", "wait", "resume", "reopen", "close", "merge"})
+CLOCK_ACTIONS = frozenset({"create", "accept", "resolve", "reject", "cancel", "wait", "resume", "answer", "reopen", "close", "merge"})
+# Customer-visible events that are the customer's own words, not the provider's reply to them:
+# they stop no response clock.
+CUSTOMER_WORDS = frozenset({"answer"})
 
 
 def order_event(order, event) -> None:
@@ -149,12 +152,12 @@ def _react(order, event) -> None:
         return
     if action == "accept":
         _stop(order, [Metric.ACCEPTANCE], at)
-    if event.visibility == "customer" or action in {"resolve", "reject", "cancel"}:
+    if (event.visibility == "customer" and action not in CUSTOMER_WORDS) or action in {"resolve", "reject", "cancel"}:
         _stop(order, [Metric.FIRST_RESPONSE], at)
         _restart_updates(order, at)
     if action == "wait":
         _pause(order, at)
-    elif action == "resume":
+    elif action in {"resume", "answer"}:
         _resume(order, at)
     elif action == "resolve":
         _stop(order, [Metric.INVESTIGATION, Metric.RESOLUTION, Metric.FEEDBACK], at)
@@ -325,12 +328,17 @@ def notify(user, order, message: str) -> None:
 
 def tell_owner(order, event) -> None:
     """首问负责制: the first-contact owner hears of every customer-visible change and of the
-    resolution that someone else makes on their order."""
+    resolution that someone else makes on their order; the handler hears the customer's answer
+    to what they asked."""
+    if event.action in CUSTOMER_WORDS and order.handler_id and event.actor_id != order.handler_id:
+        notify(order.handler, order, _("%(number)s: the customer answered.") % {"number": order.number})
     if event.actor_id == order.owner_id or not (event.visibility == "customer" or event.action == "resolve"):
         return
-    what = {"resolve": _("resolved"), "comment": _("a reply to the customer")}.get(event.action, event.action)
+    what = {"resolve": _("resolved"), "comment": _("a reply to the customer"), "answer": _("the customer's answer")}.get(
+        event.action, event.action)
     notify(order.owner, order, _("%(number)s: %(what)s by %(who)s.") % {
         "number": order.number, "what": what, "who": event.actor or _("the system")})
+
 
 def notifications_for(user, *, unread=True, limit=50):
     from .models import Notification

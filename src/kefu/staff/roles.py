@@ -46,12 +46,12 @@ _FRONT = _READ + [
     "orders.add_workorder", "orders.change_workorder",
     "orders.accept_workorder", "orders.dispatch_workorder", "orders.handle_workorder",
     "orders.close_workorder", "orders.reopen_workorder", "orders.handover_workorder",
-    "orders.record_feedback",
+    "orders.record_feedback", "orders.answer_workorder",
 ]
 _HANDLER = _READ + [
     "contacts.add_contact", "contacts.add_identityverification",
     "orders.change_workorder", "orders.handle_workorder", "orders.dispatch_workorder",
-    "orders.handover_workorder", "orders.record_feedback",
+    "orders.handover_workorder", "orders.record_feedback", "orders.answer_workorder",
 ]
 
 # Data scopes (kefu.scopes): the front line answers anyone calling the region's hotline;
@@ -87,12 +87,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                       "security.view_securityincident"],
     ADMINISTRATOR: ["*"],
     # The portal's system user (cannot log in): registers the signed-in customer's requests,
-    # records each as a contact, adds their answers, resumes the orders that waited for them
-    # and records their feedback. Resuming is the handler's action, hence manage_any. Scope
-    # `all` because the portal itself allows only the signed-in customer's own orders.
+    # records each as a contact, records their answers and their feedback. It handles nothing
+    # and owns nothing for long: the first person to accept or take a self-service order
+    # becomes its first-contact owner. Scope `all` because the portal itself allows only the
+    # signed-in customer's own orders.
     SELF_SERVICE: [
         "orders.view_workorder", "orders.view_orderevent", "orders.view_feedback",
-        "orders.add_workorder", "orders.handle_workorder", "orders.manage_any_workorder", "orders.record_feedback",
+        "orders.add_workorder", "orders.answer_workorder", "orders.record_feedback",
         "contacts.add_contact", "contacts.change_contact", "staff.data_scope_all",
     ],
 }

@@ -35,6 +35,13 @@ def active_staff(department_id=None):
     return qs.filter(department_id=department_id) if department_id else qs
 
 
+def system_user_ids(ids) -> set:
+    """Which of IDS are system users (the portal's): they register orders but own none."""
+    from .roles import SELF_SERVICE
+
+    return set(User.objects.filter(pk__in=[i for i in ids if i], groups__name=SELF_SERVICE).values_list("pk", flat=True))
+
+
 def set_preferences(user, *, language: str, time_zone: str):
     """The user's own display language and time zone ('' for the installation's default)."""
     errors = {}

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 import kefu
 from kefu.contacts import services as contacts
+from kefu.contacts.models import Channel
 from kefu.core.errors import NotFound, ServiceError
 from kefu.customers import services as customers
 from kefu.knowledge import services as kb
@@ -127,7 +128,7 @@ def order(request, order_id):
     events = list(orders.order_events(request.user, order_id))
     context = {"section": "queue", "order": o, "events": events, "sla": orders.sla_state(o),
                "actions": orders.allowed_actions(o, request.user), "links": orders.links_of(request.user, o),
-               "departments": staff.active_departments(), "people": staff.active_staff(),
+               "departments": staff.active_departments(), "people": staff.active_staff(), "channels": Channel.choices,
                "articles": kb.articles_of(request.user, o), "phrases": kb.phrases(request.user)}
     return render(request, "web/order.html", context)
 
@@ -145,6 +146,7 @@ ACTIONS = {
     "start": (orders.start, ["note"]),
     "wait": (orders.wait_for_customer, ["reason", "note"]),
     "resume": (orders.resume, ["note"]),
+    "answer": (orders.record_answer, ["answer", "channel"]),
     "resolve": (orders.resolve, ["resolution", "note"]),
     "transfer": (routing.transfer, ["department_id", "handler_id", "reason", "note"]),
     "confirm": (orders.confirm, ["note"]),
