@@ -7,7 +7,8 @@ names. Without one, or without the playwright package, these tests skip and say 
 
 Every page is confined to the live server: a request to any other origin is aborted and fails
 the test, since operators' intranets reach no CDN; so do an uncaught JavaScript error and a
-script, style sheet, font or image of the page that does not load.
+script, style sheet, font or image of the page that does not load, and anything the
+Content-Security-Policy blocks (Chromium reports it on the console).
 """
 
 import os
@@ -99,7 +100,7 @@ def page(request, browser, live_server, django_db_serialized_rollback, transacti
     base = live_server.url
     context = browser.new_context(base_url=base, locale="en-US", timezone_id="Asia/Shanghai")
     context.set_default_timeout(10_000)
-    outside, errors, broken = [], [], []
+    outside, errors, broken, blocked = [], [], [], []
 
     def elsewhere(url: str) -> bool:
         return not (url == base or url.startswith(base + "/"))
@@ -111,6 +112,7 @@ def page(request, browser, live_server, django_db_serialized_rollback, transacti
     context.route(elsewhere, refuse)
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(f"{page.url}: {m.text}"))
     page.on("response", lambda r: r.status >= 400 and r.request.resource_type in SUBRESOURCES
             and broken.append(f"{r.status} {r.url}"))
     yield page
@@ -118,4 +120,5 @@ def page(request, browser, live_server, django_db_serialized_rollback, transacti
     assert outside == [], f"the page asked for something outside Kefu: {outside}"
     assert errors == [], f"JavaScript errors on the page: {errors}"
     assert broken == [], f"scripts, styles, fonts or images that did not load: {broken}"
+    assert blocked == [], f"what the Content-Security-Policy blocked: {blocked}"
 

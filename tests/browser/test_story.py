@@ -116,3 +116,12 @@ def test_call_verify_register_dispatch_resolve_and_board(page, live_server, demo
     chart = "() => echarts.getInstanceByDom(document.querySelector('[data-chart=%s]')).getOption().series[0].data.at(-1)"
     assert page.evaluate(chart % "created") >= 1
     assert page.evaluate(chart % "satisfaction") == 9
+    # A tooltip, as a pointer shows it: drawn on the canvas (it names the series, which nothing
+    # else on the chart does), with no inline style for the policy to block.
+    shown = ("() => { const c = echarts.getInstanceByDom(document.querySelector('[data-chart=created]'));"
+             " const name = c.getOption().series[0].name;"
+             " return c.getZr().storage.getDisplayList().some(el => String(el.style && el.style.text || '').includes(name)); }")
+    assert page.evaluate(shown) is False
+    page.evaluate("() => { const c = echarts.getInstanceByDom(document.querySelector('[data-chart=created]'));"
+                  " c.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: c.getOption().series[0].data.length - 1}); }")
+    page.wait_for_function(shown)

@@ -122,6 +122,7 @@ def test_api_round_trip(agent, supervisor, auditor, customer, api_client):
     r = boss.get(f"/privacy/requests/{rid}/export.html")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
     assert body["number"] in r.content.decode()
+    assert r["Content-Security-Policy"].startswith("default-src 'none'; style-src 'unsafe-inline';")  # its own style, no script
 
     r = boss.post(f"/privacy/requests/{rid}/complete", {"version": 1, "outcome": "x"})
     assert r.status_code == 409 and r.json()["current_version"] == 2

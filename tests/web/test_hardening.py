@@ -51,6 +51,52 @@ def test_security_headers_and_session_settings(client, db):
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
 
 
+@pytest.mark.parametrize("path", ["/login/", "/portal/login/", "/admin/login/"])
+def test_pages_carry_a_content_security_policy_without_inline_code(client, db, path):
+    policy = dict(d.strip().split(" ", 1) for d in client.get(path)["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == policy["style-src"] == policy["default-src"] == "'self'"
+    assert (policy["object-src"], policy["base-uri"], policy["frame-ancestors"]) == ("'none'", "'none'", "'none'")
+    assert "unsafe" not in " ".join(policy.values())
+
+
+def _settings_in_a_subprocess(tmp_path, code, **env):
+    env = os.environ | {"KEFU_DATA_DIR": str(tmp_path)} | env
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run([sys.executable, "-c", f"import kefu.settings as s; {code}"], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_the_policy_may_be_reported_only_or_left_to_a_proxy(tmp_path):
+    done = _settings_in_a_subprocess(tmp_path, "print(bool(s.SECURE_CSP), bool(s.SECURE_CSP_REPORT_ONLY))", KEFU_CSP="report-only")
+    assert done.stdout.split() == ["False", "True"], done.stderr
+    done = _settings_in_a_subprocess(tmp_path, "print(bool(s.SECURE_CSP), bool(s.SECURE_CSP_REPORT_ONLY))", KEFU_CSP="off")
+    assert done.stdout.split() == ["False", "False"], done.stderr
+    done = _settings_in_a_subprocess(tmp_path, "pass", KEFU_CSP="strict")
+    assert done.returncode != 0 and "KEFU_CSP must be" in done.stderr
+
+
+def test_templates_hold_no_inline_code():
+    """What the policy would block, caught before a browser sees it: inline scripts (data blocks
+    of type application/json aside), event-handler attributes, style attributes and elements.
+    The PIPL export document is the one exception: a file in its own right, with its own style
+    sheet and a policy of its own (privacy.api.export_document)."""
+    import re
+    from pathlib import Path
+
+    import kefu
+
+    found = []
+    for path in Path(kefu.__file__).parent.rglob("templates/**/*.html"):
+        if path.match("privacy/export.html"):
+            continue
+        text = path.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and 'type="application/json"' not in tag:
+                found.append(f"{path.name}: {tag}")
+        found += [f"{path.name}: {m}" for m in re.findall(r"\s(?:on[a-z]+|style)\s*=|<style\b", text)]
+    assert found == []
+
+
 def test_oversized_requests_are_refused(client, db):
     r = client.post("/login/", {"username": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10), "password": "y"})
     assert r.status_code == 400

@@ -156,4 +156,6 @@ def export_document(request, request_id: Id):
     req, html = services.export_document(request.user, request_id)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{req.number}.html"'
+    # A document in one file, to keep or send: its own style sheet, and nothing else may run or load.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
     return response

@@ -1,15 +1,18 @@
 // The supervisor board's charts (Apache ECharts, vendored): drawn from /board/data/ and
 // redrawn in place every data-refresh seconds.
 (function () {
+  // Tooltips drawn on the canvas: ECharts' HTML tooltips carry inline styles, which the
+  // Content-Security-Policy blocks.
+  var TIP = { renderMode: "richText" };
   function bar(rows, horizontal) {
     var names = rows.map(function (r) { return r.label; }), values = rows.map(function (r) { return r.n; });
     var cat = { type: "category", data: names, axisLabel: { interval: 0, overflow: "truncate", width: 110 } }, val = { type: "value", minInterval: 1 };
-    return { grid: { left: horizontal ? 120 : 40, right: 16, top: 10, bottom: 40 }, tooltip: {},
+    return { grid: { left: horizontal ? 120 : 40, right: 16, top: 10, bottom: 40 }, tooltip: TIP,
              xAxis: horizontal ? val : cat, yAxis: horizontal ? cat : val,
              series: [{ type: "bar", data: values, itemStyle: { color: "#0b4f8a" } }] };
   }
   function line(days, values, name, max) {
-    return { grid: { left: 40, right: 16, top: 10, bottom: 40 }, tooltip: { trigger: "axis" },
+    return { grid: { left: 40, right: 16, top: 10, bottom: 40 }, tooltip: Object.assign({ trigger: "axis" }, TIP),
              xAxis: { type: "category", data: days.map(function (d) { return d.slice(5); }) },
              yAxis: { type: "value", max: max, minInterval: 1 },
              series: [{ type: "line", name: name, data: values, connectNulls: true, itemStyle: { color: "#1d6b3a" } }] };
