@@ -113,6 +113,25 @@ def test_customer_lookup_is_masked_and_audited(logged_in, agent, customer):
     assert AuditEntry.objects.filter(action="read", object_id=str(customer.pk)).exists()
 
 
+def test_lookup_by_service_number_or_order_number_then_start_a_contact(logged_in, agent, make_user, customer, order):
+    from kefu.customers import services as customers
+
+    other = customers.create_subscription(agent, customer_id=customer.pk, service_number="02088886666", product="fixed",
+                                          opened_on="2024-01-01")
+    client = logged_in(agent)
+    for q in (other.service_number, order.number):
+        page = client.get("/customers/", {"q": q}).content.decode()
+        assert customer.masked_phone in page and f'name="customer_id" value="{customer.pk}"' in page, q
+    assert "No customer matches" in client.get("/customers/", {"q": "GD20000101999999"}).content.decode()
+    # An order out of the user's scope does not lead to its customer.
+    outsider = make_user("tech_support", "billing")
+    page = logged_in(outsider).get("/customers/", {"q": order.number}).content.decode()
+    assert "No customer matches" in page
+    r = logged_in(agent).post("/contacts/", {"channel": "store", "customer_id": customer.pk})
+    contact = customer.contacts.get()
+    assert r.status_code == 302 and r["Location"] == f"/contacts/{contact.pk}/" and contact.channel == "store"
+
+
 def test_preferences_choose_language_and_time_zone(logged_in, agent, order):
     client = logged_in(agent)
     client.post("/preferences/", {"language": "zh-hans", "time_zone": "Asia/Urumqi"})

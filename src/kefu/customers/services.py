@@ -102,9 +102,12 @@ def _in_scope(user, model, pk, *, lock=False):
     return get_or_404(model, pk, lock=lock, queryset=scopes.restrict(user, model.objects))
 
 
-def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=None, segment=None, province=None, city=None):
+def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=None, segment=None, province=None, city=None,
+                     also_ids=()):
     """Exact lookups by phone, ID number or customer number use their indexes; q matches
-    any of those exactly, or the name by prefix."""
+    any of those exactly (a phone number also as a subscription's service number), or the name
+    by prefix. ALSO_IDS: customers q finds whatever else it matches (the workbench's lookup
+    adds the customer of a work order number)."""
     require(user, "customers.view_customer")
     qs = scopes.restrict(user, Customer.objects.all())
     if phone:
@@ -121,7 +124,9 @@ def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=No
             qs = qs.filter(**{field: value})
     if q:
         q = q.strip()
-        qs = qs.filter(Q(customer_no=q) | _by_phone(q) | _by_id_number(q) | Q(name__startswith=q))
+        holders = list(Subscription.objects.filter(service_number=q).values_list("customer_id", flat=True)[:100])
+        qs = qs.filter(Q(customer_no=q) | _by_phone(q) | _by_id_number(q) | Q(name__startswith=q)
+                       | Q(pk__in=holders + list(also_ids)))
     return qs.order_by("-id")
 
 

@@ -83,6 +83,13 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
     return qs.order_by(sort, "-id" if sort.startswith("-") else "id")
 
 
+def customer_of_number(user, number: str) -> int | None:
+    """The customer of the work order numbered NUMBER, if USER may see that order."""
+    if not user.has_perm("orders.view_workorder"):
+        return None
+    return scopes.restrict(user, WorkOrder.objects).filter(number=(number or "").strip()).values_list("customer_id", flat=True).first()
+
+
 def order_events(user, order_id: int):
     """The order's history, oldest first, with the histories of duplicates merged into it."""
 

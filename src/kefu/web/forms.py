@@ -28,7 +28,7 @@ class QueueFilters(forms.Form):
 
 
 class CustomerSearch(forms.Form):
-    q = forms.CharField(label=_("Phone, ID number, customer number or name"), max_length=100)
+    q = forms.CharField(label=_("Phone or service number, ID number, customer number, name or order number"), max_length=100)
 
 
 class Preferences(forms.Form):

@@ -1,10 +1,12 @@
-"""The web front's own state: saved queue views."""
+"""The web front's own state (saved queue views), and the workbench's customer lookup."""
 
 from urllib.parse import parse_qsl, urlencode
 
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import NotFound, ValidationFailed
+from kefu.customers import services as customers
+from kefu.orders import services as orders
 from kefu.orders.services import QUEUES
 
 from .models import SavedView
@@ -39,3 +41,10 @@ def delete_view(user, view_id: int) -> None:
     deleted, _rows = SavedView.objects.filter(user=user, pk=view_id).delete()
     if not deleted:
         raise NotFound(_("No such saved view."))
+
+
+def lookup_customers(user, q: str, *, limit=20) -> list:
+    """The workbench's lookup: by phone or service number, ID number, customer number or name
+    (customers.search_customers), or by a work order's number (its customer). Audited reads."""
+    customer_id = orders.customer_of_number(user, q)
+    return customers.customer_page(user, page=1, page_size=limit, q=q, also_ids=[customer_id] if customer_id else [])[1]

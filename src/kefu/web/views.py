@@ -184,8 +184,9 @@ def customer_lookup(request):
     form = forms.CustomerSearch(request.GET or None)
     results = None
     if form.is_valid():
-        _count, results = customers.customer_page(request.user, page=1, page_size=PAGE_SIZE, q=form.cleaned_data["q"])
-    return render(request, "web/customers.html", {"section": "customers", "form": form, "results": results})
+        results = web.lookup_customers(request.user, form.cleaned_data["q"], limit=PAGE_SIZE)
+    return render(request, "web/customers.html", {"section": "customers", "form": form, "results": results,
+                                                  "start": forms.StartContact()})
 
 
 @login_required
@@ -218,7 +219,7 @@ def contact_start(request):
     search = forms.CustomerSearch(request.GET or None)
     results = None
     if search.is_valid():
-        _count, results = customers.customer_page(request.user, page=1, page_size=20, q=search.cleaned_data["q"])
+        results = web.lookup_customers(request.user, search.cleaned_data["q"])
     return render(request, "web/contact_start.html", {"section": "contacts", "form": form, "search": search, "results": results})
 
 
