@@ -122,3 +122,16 @@ def page(request, browser, live_server, django_db_serialized_rollback, transacti
     assert broken == [], f"scripts, styles, fonts or images that did not load: {broken}"
     assert blocked == [], f"what the Content-Security-Policy blocked: {blocked}"
 
+
+
+def log_in(page, username, password):
+    """Sign in to the staff pages with the keyboard, as a new session."""
+    from playwright.sync_api import expect
+
+    page.context.clear_cookies()
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#id_password")).to_have_count(0)  # signed in: the home page, not the form again

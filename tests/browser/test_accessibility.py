@@ -7,6 +7,7 @@ import re
 import pytest
 
 from ..conftest import mobile, resident_id
+from .conftest import log_in
 
 expect = pytest.importorskip(
     "playwright.sync_api",
@@ -60,27 +61,18 @@ def _check(page, where, found):
         found.append(f"== {where}\n{results.generate_report()}")
 
 
-def _log_in(page, username, password):
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-
-
 def test_main_pages_meet_wcag_2_1_aa(page, live_server, world):
     found = []
     page.goto("/login/")
     _check(page, "login", found)
-    _log_in(page, "agent", "kefu-agent")
+    log_in(page, "agent", "kefu-agent")
     customer = world["customer"]
     for path in ("/", "/queue/mine/", "/queue/open/?sla=none", f"/customers/?q={customer.phone}", f"/contacts/?q={customer.phone}",
                  f"/contacts/{world['contact']}/", f"/orders/{world['waiting']}/", "/knowledge/?q=宽带断线", "/preferences/"):
         assert page.goto(path).ok, path
         page.wait_for_load_state("load")
         _check(page, path, found)
-    _log_in(page, "supervisor", "kefu-supervisor")
+    log_in(page, "supervisor", "kefu-supervisor")
     page.goto("/board/")
     page.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")
     _check(page, "/board/", found)

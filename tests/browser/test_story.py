@@ -9,6 +9,7 @@ import pytest
 from kefu.orders.models import Status, WorkOrder
 
 from ..conftest import mobile, resident_id
+from .conftest import log_in
 
 expect = pytest.importorskip(
     "playwright.sync_api",
@@ -17,16 +18,6 @@ expect = pytest.importorskip(
 ).expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _log_in(page, username, password):
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    expect(page.locator("#id_password")).to_have_count(0)  # signed in: the home page, not the form again
 
 
 @pytest.fixture
@@ -45,7 +36,7 @@ def demo(db):
 
 def test_call_verify_register_dispatch_resolve_and_board(page, live_server, demo):
     customer = demo
-    _log_in(page, "agent", "kefu-agent")
+    log_in(page, "agent", "kefu-agent")
 
     # The call: look the caller up by number, open the contact; identity is masked.
     page.goto(f"/contacts/?q={customer.phone}")
@@ -77,7 +68,7 @@ def test_call_verify_register_dispatch_resolve_and_board(page, live_server, demo
     assert handler is not None, "the department's strategy assigned someone"
     handler.set_password("handler-pass-1")
     handler.save()
-    _log_in(page, handler.username, "handler-pass-1")
+    log_in(page, handler.username, "handler-pass-1")
     page.goto(f"/orders/{order.pk}/")
     page.locator("form[action$='/start/']").locator("xpath=..").locator("summary").click()
     page.locator("form[action$='/start/'] button[type=submit]").click()
@@ -109,7 +100,7 @@ def test_call_verify_register_dispatch_resolve_and_board(page, live_server, demo
     assert (order.status, order.satisfaction) == (Status.CONFIRMED, 9)
 
     # The supervisor board counts it among today's orders, and its score in today's satisfaction.
-    _log_in(page, "supervisor", "kefu-supervisor")
+    log_in(page, "supervisor", "kefu-supervisor")
     page.goto("/board/")
     expect(page.locator("#board-lists")).to_contain_text("registered today")
     page.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")

@@ -42,6 +42,15 @@ def _complaint(agent, customer, subscription, **kw):
                                  subscription_id=subscription.pk, channel="hotline", **kw)
 
 
+def _started(agent, handler, customer, subscription):
+    """A complaint accepted, assigned to HANDLER and in progress."""
+    order = _complaint(agent, customer, subscription)
+    services.accept(agent, order.pk)
+    services.assign(agent, order.pk, handler_id=handler.pk)
+    services.start(handler, order.pk)
+    return order
+
+
 def test_most_specific_policy_wins_and_history_says_why(now, agent, customer, subscription):
     order = _complaint(agent, customer, subscription, severity="major")
     event = order.events.get(action="sla_policy")
@@ -97,10 +106,7 @@ def test_acceptance_met_or_breached(now, agent, customer, subscription):
 
 
 def test_waiting_pauses_resolution_side_and_resume_extends_by_the_pause(now, agent, handler, customer, subscription):
-    order = _complaint(agent, customer, subscription)
-    services.accept(agent, order.pk)
-    services.assign(agent, order.pk, handler_id=handler.pk)
-    services.start(handler, order.pk)
+    order = _started(agent, handler, customer, subscription)
     feedback_due = _clock(order, "feedback").due_at  # 3wd, office calendar
     resolution_due = _clock(order, "resolution").due_at  # 15d, natural
     now.set(datetime(2025, 9, 29, 11, 0, tzinfo=CST))
@@ -119,10 +125,7 @@ def test_waiting_pauses_resolution_side_and_resume_extends_by_the_pause(now, age
 
 
 def test_the_customers_answer_resumes_the_clocks_but_is_no_response(now, agent, handler, customer, subscription):
-    order = _complaint(agent, customer, subscription)
-    services.accept(agent, order.pk)
-    services.assign(agent, order.pk, handler_id=handler.pk)
-    services.start(handler, order.pk)
+    order = _started(agent, handler, customer, subscription)
     # Asked without a word to the customer yet (an internal note): first response still runs.
     services.wait_for_customer(handler, order.pk, reason="需要话费清单", visibility="internal")
     now.set(datetime(2025, 9, 29, 10, 30, tzinfo=CST))
@@ -136,10 +139,7 @@ def test_the_customers_answer_resumes_the_clocks_but_is_no_response(now, agent, 
 
 
 def test_an_answer_needs_words_and_a_known_channel(now, agent, handler, customer, subscription):
-    order = _complaint(agent, customer, subscription)
-    services.accept(agent, order.pk)
-    services.assign(agent, order.pk, handler_id=handler.pk)
-    services.start(handler, order.pk)
+    order = _started(agent, handler, customer, subscription)
     services.wait_for_customer(handler, order.pk, reason="需要话费清单")
     with pytest.raises(ValidationFailed) as err:
         services.record_answer(agent, order.pk, answer="  ", channel="pigeon")
@@ -149,10 +149,7 @@ def test_an_answer_needs_words_and_a_known_channel(now, agent, handler, customer
 
 
 def test_reopening_starts_a_new_round(now, agent, handler, customer, subscription):
-    order = _complaint(agent, customer, subscription)
-    services.accept(agent, order.pk)
-    services.assign(agent, order.pk, handler_id=handler.pk)
-    services.start(handler, order.pk)
+    order = _started(agent, handler, customer, subscription)
     services.resolve(handler, order.pk, resolution="已退费")
     assert _clock(order, "resolution").state == "met"
     now.set(now.value + timedelta(days=1))
