@@ -108,6 +108,8 @@ def shoot(browser, base, env):
     agent.locator("#queue-table tbody a").first.click()
     agent.wait_for_url("**/orders/*/")
     snap(agent, "04-order")
+    agent.goto("/knowledge/?q=宽带断网")
+    snap(agent, "10-knowledge")
     supervisor = _page(browser, base, "supervisor", "kefu-supervisor")
     supervisor.goto("/board/")
     supervisor.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")
