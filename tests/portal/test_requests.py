@@ -208,3 +208,24 @@ def test_the_portal_user_handles_nothing(order, advance):
         with pytest.raises(Forbidden):
             act()
     assert WorkOrder.objects.get(pk=order.pk).status == "waiting_customer"
+
+
+def test_a_queued_self_service_order_is_owned_by_whom_the_batch_assigns_it_to(
+        client, customer, subscription, handler, departments, sign_in, settings):
+    from kefu.routing import services as routing
+    from kefu.routing.models import DispatchRule
+    from kefu.staff.models import Department, User
+
+    settings.KEFU_AUTO_ROUTE = True
+    Department.objects.filter(pk=departments["tech-support"].pk).update(assignment=Department.Assignment.ROUND_ROBIN)
+    DispatchRule.objects.create(name="all to tech", position=1, department=departments["tech-support"])
+    sign_in(customer)
+    client.post("/portal/new/", {"kind": "fault", "subscription_id": subscription.pk, "title": "宽带断网了"})
+    order = WorkOrder.objects.get(customer=customer)
+    assert (order.department, order.handler, order.owner) == (departments["tech-support"], None, services.portal_user())
+    # Nobody was available; the worker's batch hands it over when someone is.
+    User.objects.filter(pk=handler.pk).update(presence="available")
+    assert routing.drain() == 1
+    order.refresh_from_db()
+    assert (order.handler, order.owner) == (handler, handler)
+    assert order.events.filter(action="assign").last().data["owner"] == [services.portal_user().pk, handler.pk]

@@ -333,9 +333,7 @@ def assign_many(actor, moves: list[dict]) -> list:
         department, handler = departments.get(move["department_id"]), handlers.get(move.get("handler_id"))
         if department is None or not department.is_active or (handler is not None and handler.department_id != department.pk):
             continue
-        data = _move(order, department, handler) | (move.get("routing") or {})
-        if handler is not None and order.owner_id in system_owners:
-            data["owner"], order.owner = [order.owner_id, handler.pk], handler
+        data = _adopt(order, handler, _move(order, department, handler) | (move.get("routing") or {}), system_owners)
         raise_ = move.get("raise") or {}
         changes = {}
         if raise_.get("severity") and repeats.SEVERITY_RANK[raise_["severity"]] > repeats.SEVERITY_RANK[order.severity]:
@@ -748,10 +746,15 @@ def _reopen(order, actor, reason, note, data=None):
                    data=(data or {}) | {"reopen_count": order.reopen_count}, disputes=disputed)
 
 
-def _adopt(order, person, data: dict) -> dict:
+def _adopt(order, person, data: dict, system_owners=None) -> dict:
     """首问负责 for what a system user (the portal) registered: the first person to accept or
-    take such an order becomes its first-contact owner, recorded on the event (DATA)."""
-    if person is not None and order.owner_id != person.pk and staff.system_user_ids({order.owner_id}):
+    take such an order becomes its first-contact owner, recorded on the event (DATA).
+    SYSTEM_OWNERS: the system users among the owners, when a batch has read them already."""
+    if person is None or order.owner_id == person.pk:
+        return data
+    if system_owners is None:
+        system_owners = staff.system_user_ids({order.owner_id})
+    if order.owner_id in system_owners:
         data["owner"], order.owner = [order.owner_id, person.pk], person
     return data
 
