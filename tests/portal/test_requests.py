@@ -229,3 +229,13 @@ def test_a_queued_self_service_order_is_owned_by_whom_the_batch_assigns_it_to(
     order.refresh_from_db()
     assert (order.handler, order.owner) == (handler, handler)
     assert order.events.filter(action="assign").last().data["owner"] == [services.portal_user().pk, handler.pk]
+
+
+def test_nobody_notifies_the_portal_user(client, customer, subscription, agent, sign_in):
+    from kefu.sla.models import Notification
+
+    sign_in(customer)
+    client.post("/portal/new/", {"kind": "complaint", "subscription_id": subscription.pk, "title": "话费多扣了"})
+    order = WorkOrder.objects.get(customer=customer)
+    orders.reject(agent, order.pk, reason="重复提交")  # customer-visible, and the owner is still the portal
+    assert not Notification.objects.filter(recipient=services.portal_user()).exists()

@@ -320,9 +320,12 @@ def due_within_order_ids(minutes: int, now=None):
 # --- notifications -------------------------------------------------------------------------
 
 def notify(user, order, message: str) -> None:
+    """An in-app notification for a person: nobody reads a system user's (the portal's)."""
+    from kefu.staff.services import system_user_ids
+
     from .models import Notification
 
-    if user is not None and user.is_active:
+    if user is not None and user.is_active and not system_user_ids({user.pk}):
         Notification.objects.create(recipient=user, order=order, message=message[:300], created_at=timezone.now())
 
 
