@@ -239,3 +239,38 @@ def test_nobody_notifies_the_portal_user(client, customer, subscription, agent, 
     order = WorkOrder.objects.get(customer=customer)
     orders.reject(agent, order.pk, reason="重复提交")  # customer-visible, and the owner is still the portal
     assert not Notification.objects.filter(recipient=services.portal_user()).exists()
+
+
+def test_withdrawing_an_open_request_cancels_it_and_tells_the_handler(client, customer, order, advance, sign_in):
+    advance(order, "waiting")
+    sign_in(customer)
+    assert "Withdraw this request" in client.get(f"/portal/orders/{order.pk}/").content.decode()
+    r = client.post(f"/portal/orders/{order.pk}/withdraw/", {"reason": "问题自己解决了"})
+    assert r.status_code == 302
+    order.refresh_from_db()
+    event = order.events.get(action="cancel")
+    assert (order.status, event.actor, event.reason, event.visibility) == ("cancelled", services.portal_user(), "问题自己解决了", "customer")
+    assert order.handler.notifications.filter(order=order, message__contains="withdrew").exists()
+    assert ContactOrder.objects.filter(order=order, contact__channel="self_service").exists()
+    page = client.get(f"/portal/orders/{order.pk}/").content.decode()
+    assert "You withdrew this request" in page and "问题自己解决了" in page and "Withdraw this request" not in page
+    # Finished: a second withdrawal is refused with a message, nothing written.
+    r = client.post(f"/portal/orders/{order.pk}/withdraw/", {}, follow=True)
+    assert "can no longer be withdrawn" in r.content.decode() and order.events.filter(action="cancel").count() == 1
+
+
+def test_a_resolved_or_someone_elses_request_cannot_be_withdrawn(client, customer, order, other_order, advance, sign_in):
+    advance(order, "resolved")
+    sign_in(customer)
+    assert "Withdraw this request" not in client.get(f"/portal/orders/{order.pk}/").content.decode()
+    client.post(f"/portal/orders/{order.pk}/withdraw/", {})
+    assert WorkOrder.objects.get(pk=order.pk).status == "resolved"
+    assert client.post(f"/portal/orders/{other_order.pk}/withdraw/", {}).status_code == 404
+    assert WorkOrder.objects.get(pk=other_order.pk).status == "new"
+
+
+def test_an_overlong_reason_is_refused_naming_the_field(client, customer, order, sign_in):
+    sign_in(customer)
+    r = client.post(f"/portal/orders/{order.pk}/withdraw/", {"reason": "太" * 501})
+    assert r.status_code == 422 and "500" in r.content.decode()
+    assert WorkOrder.objects.get(pk=order.pk).status == "new"

@@ -129,6 +129,7 @@ class WorkOrder(VersionedModel):
             ("handover_workorder", _("Can hand over first-contact ownership")),
             ("record_feedback", _("Can record customer feedback")),
             ("answer_workorder", _("Can record the customer's answer to a question")),
+            ("cancel_workorder", _("Can cancel work orders the customer withdraws")),
             ("manage_any_workorder", _("Can act on any work order regardless of handler or owner")),
         ]
         indexes = [

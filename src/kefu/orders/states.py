@@ -46,7 +46,8 @@ TRANSITIONS: dict[str, Transition] = {
     "auto_confirm": _t([S.RESOLVED], S.CONFIRMED, "manage_any_workorder"),
     "close": _t([S.CONFIRMED], S.CLOSED, "close_workorder", actor="owner"),
     "reject": _t([S.NEW, S.ACCEPTED, S.ASSIGNED], S.REJECTED, "reject_workorder", needs_reason=True),
-    "cancel": _t(_OPEN, S.CANCELLED, "change_workorder", needs_reason=True),
+    # The customer withdraws the request (撤销): by a call, or themselves on the portal.
+    "cancel": _t(_OPEN, S.CANCELLED, "cancel_workorder", needs_reason=True),
     "reopen": _t([S.RESOLVED, S.CONFIRMED, S.CLOSED], S.IN_PROGRESS, "reopen_workorder", needs_reason=True),
     # Back to the department queue, e.g. when its handler goes offline.
     "requeue": _t([S.ASSIGNED, S.IN_PROGRESS], S.ASSIGNED, "dispatch_workorder", needs_reason=True),

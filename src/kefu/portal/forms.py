@@ -58,6 +58,10 @@ class AnswerForm(PortalForm):
     text = forms.CharField(label=_("Your answer"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5}))
 
 
+class WithdrawForm(PortalForm):
+    reason = forms.CharField(label=_("Why (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class FeedbackForm(PortalForm):
     SCORES = [(n, str(n)) for n in range(10, 0, -1)]
 

@@ -27,7 +27,7 @@ from kefu.core.errors import Conflict, NotFound, ValidationFailed
 from kefu.customers.models import Customer, Subscription
 from kefu.customers.validators import mobile_number
 from kefu.orders import services as orders
-from kefu.orders.models import Feedback, Kind, OrderEvent, Status, WorkOrder
+from kefu.orders.models import OPEN_STATUSES, Feedback, Kind, OrderEvent, Status, WorkOrder
 from kefu.routing import services as routing
 
 from .models import LoginCode
@@ -43,6 +43,7 @@ PORTAL_DISPLAY_NAME = "自助服务 (self-service)"
 KINDS = (Kind.COMPLAINT, Kind.FAULT, Kind.CONSULTATION, Kind.SUGGESTION)
 NEEDS_SUBSCRIPTION = {Kind.COMPLAINT, Kind.FAULT}
 MAX_TEXT = 4000
+MAX_REASON = 500  # an event's reason
 
 # The work order's status as the customer reads it.
 CUSTOMER_STATUS = {
@@ -254,6 +255,23 @@ def answer(customer, order_id, *, text) -> WorkOrder:
 
 
 @transaction.atomic
+def withdraw(customer, order_id, *, reason="") -> WorkOrder:
+    """The customer withdraws a request that is still open (撤销): it is cancelled with their
+    reason, and its handler is told."""
+    order = my_order(customer, order_id)
+    if order.status not in OPEN_STATUSES:
+        raise Conflict(_("This request can no longer be withdrawn."))
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(_("Please check the form."), fields={"reason": _("at most %(n)s characters") % {"n": MAX_REASON}})
+    actor = portal_user()
+    order = orders.cancel(actor, order.pk, reason=reason or _("Withdrawn by the customer through self-service."))
+    summary = _("Withdrew the request.")
+    _record_contact(actor, customer, f"{summary} {reason}".strip(), order=order)
+    return order
+
+
+@transaction.atomic
 def give_feedback(customer, order_id, *, confirmed: bool, score, comment="") -> Feedback:
     """The customer confirms the resolution or disputes it, with a score of 1–10. A dispute (or a
     low score, per KEFU_LOW_SCORE_ACTION) reopens the order: see orders.services.record_feedback."""
@@ -298,6 +316,8 @@ def progress(customer, order) -> list[dict]:
                 title, text, mine = str(CUSTOMER_EVENTS["answer"]), e.note, True
             elif mine and e.action == "comment":
                 title, text = _("Your message"), e.note
+            elif mine and e.action == "cancel":
+                title = _("You withdrew this request")
             elif mine and e.action == "reopen":
                 title = (_("You told us the problem is not solved") if e.data.get("confirmed") is False
                          else _("Handled again after your rating"))

@@ -12,4 +12,5 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order, name="order"),
     path("orders/<int:order_id>/answer/", views.answer, name="answer"),
     path("orders/<int:order_id>/feedback/", views.feedback, name="feedback"),
+    path("orders/<int:order_id>/withdraw/", views.withdraw, name="withdraw"),
 ]

@@ -158,7 +158,7 @@ def new(request, customer):
     return _render(request, "portal/new.html", {"section": "new", "form": form}, status=status)
 
 
-def _order_page(request, customer, order_id, *, answer=None, feedback=None, status=200):
+def _order_page(request, customer, order_id, *, answer=None, feedback=None, withdrawal=None, status=200):
     try:
         order = portal.my_order(customer, order_id)
     except NotFound:
@@ -167,7 +167,9 @@ def _order_page(request, customer, order_id, *, answer=None, feedback=None, stat
         "order": order, "customer_status": portal.customer_status(order.status), "progress": portal.progress(customer, order),
         "question": portal.question(order), "feedback": portal.feedback_of(customer, order),
         "answer_form": answer or forms.AnswerForm(), "feedback_form": feedback or forms.FeedbackForm(),
+        "withdraw_form": withdrawal or forms.WithdrawForm(),
         "waiting": order.status == Status.WAITING_CUSTOMER, "resolved": order.status == Status.RESOLVED,
+        "open": order.status in OPEN_STATUSES,
     }
     return _render(request, "portal/order.html", context, status=status)
 
@@ -224,3 +226,17 @@ def feedback(request, customer, order_id):
                 messages.success(request, _("Thank you for your feedback."))
             return redirect("portal:order", order_id)
     return _order_page(request, customer, order_id, feedback=form, status=422)
+
+
+@_post
+def withdraw(request, customer, order_id):
+    form = forms.WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            portal.withdraw(customer, order_id, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            form.fail(exc)
+        else:
+            messages.success(request, _("Your request has been withdrawn."))
+            return redirect("portal:order", order_id)
+    return _order_page(request, customer, order_id, withdrawal=form, status=422)

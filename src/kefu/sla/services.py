@@ -332,9 +332,11 @@ def notify(user, order, message: str) -> None:
 def tell_owner(order, event) -> None:
     """首问负责制: the first-contact owner hears of every customer-visible change and of the
     resolution that someone else makes on their order; the handler hears the customer's answer
-    to what they asked."""
-    if event.action in CUSTOMER_WORDS and order.handler_id and event.actor_id != order.handler_id:
-        notify(order.handler, order, _("%(number)s: the customer answered.") % {"number": order.number})
+    to what they asked, and that the customer withdrew the request."""
+    news = {"answer": _("%(number)s: the customer answered."),
+            "cancel": _("%(number)s: the customer withdrew the request.")}.get(event.action)
+    if news and order.handler_id and event.actor_id != order.handler_id:
+        notify(order.handler, order, news % {"number": order.number})
     if event.actor_id == order.owner_id or not (event.visibility == "customer" or event.action == "resolve"):
         return
     what = {"resolve": _("resolved"), "comment": _("a reply to the customer"), "answer": _("the customer's answer")}.get(

@@ -43,14 +43,14 @@ _FRONT = _READ + [
     "customers.add_account", "customers.change_account",
     "customers.add_subscription", "customers.change_subscription",
     "contacts.add_contact", "contacts.change_contact", "contacts.add_identityverification",
-    "orders.add_workorder", "orders.change_workorder",
+    "orders.add_workorder", "orders.change_workorder", "orders.cancel_workorder",
     "orders.accept_workorder", "orders.dispatch_workorder", "orders.handle_workorder",
     "orders.close_workorder", "orders.reopen_workorder", "orders.handover_workorder",
     "orders.record_feedback", "orders.answer_workorder",
 ]
 _HANDLER = _READ + [
     "contacts.add_contact", "contacts.add_identityverification",
-    "orders.change_workorder", "orders.handle_workorder", "orders.dispatch_workorder",
+    "orders.change_workorder", "orders.cancel_workorder", "orders.handle_workorder", "orders.dispatch_workorder",
     "orders.handover_workorder", "orders.record_feedback", "orders.answer_workorder",
 ]
 
@@ -87,13 +87,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                       "security.view_securityincident"],
     ADMINISTRATOR: ["*"],
     # The portal's system user (cannot log in): registers the signed-in customer's requests,
-    # records each as a contact, records their answers and their feedback. It handles nothing
+    # records each as a contact, records their answers, withdrawals and feedback. It handles nothing
     # and owns nothing for long: the first person to accept or take a self-service order
     # becomes its first-contact owner. Scope `all` because the portal itself allows only the
     # signed-in customer's own orders.
     SELF_SERVICE: [
         "orders.view_workorder", "orders.view_orderevent", "orders.view_feedback",
-        "orders.add_workorder", "orders.answer_workorder", "orders.record_feedback",
+        "orders.add_workorder", "orders.answer_workorder", "orders.cancel_workorder", "orders.record_feedback",
         "contacts.add_contact", "contacts.change_contact", "staff.data_scope_all",
     ],
 }
