@@ -197,46 +197,40 @@ def _post(view):
     return wrapped
 
 
-@_post
-def answer(request, customer, order_id):
-    form = forms.AnswerForm(request.POST)
+def _act(request, customer, order_id, form, call, done, form_name):
+    """A form on the order page: CALL(cleaned data) the service, then the message DONE() and
+    back to the page; refused, the page again with the form's errors under FORM_NAME."""
     if form.is_valid():
         try:
-            portal.answer(customer, order_id, text=form.cleaned_data["text"])
+            call(form.cleaned_data)
         except ValidationFailed as exc:
             form.fail(exc)
         else:
-            messages.success(request, _("Thank you. Your answer has been passed on and we are working on your request again."))
+            messages.success(request, done())
             return redirect("portal:order", order_id)
-    return _order_page(request, customer, order_id, answer=form, status=422)
+    return _order_page(request, customer, order_id, status=422, **{form_name: form})
+
+
+@_post
+def answer(request, customer, order_id):
+    return _act(request, customer, order_id, forms.AnswerForm(request.POST),
+                lambda data: portal.answer(customer, order_id, text=data["text"]),
+                lambda: _("Thank you. Your answer has been passed on and we are working on your request again."), "answer")
 
 
 @_post
 def feedback(request, customer, order_id):
-    form = forms.FeedbackForm(request.POST)
-    if form.is_valid():
-        try:
-            portal.give_feedback(customer, order_id, **form.cleaned_data)
-        except ValidationFailed as exc:
-            form.fail(exc)
-        else:
-            if portal.my_order(customer, order_id).status in OPEN_STATUSES:  # disputed, or a low score reopened it
-                messages.success(request, _("Thank you. We are sorry the problem is not solved: your request is being handled again."))
-            else:
-                messages.success(request, _("Thank you for your feedback."))
-            return redirect("portal:order", order_id)
-    return _order_page(request, customer, order_id, feedback=form, status=422)
+    def done():
+        if portal.my_order(customer, order_id).status in OPEN_STATUSES:  # disputed, or a low score reopened it
+            return _("Thank you. We are sorry the problem is not solved: your request is being handled again.")
+        return _("Thank you for your feedback.")
+
+    return _act(request, customer, order_id, forms.FeedbackForm(request.POST),
+                lambda data: portal.give_feedback(customer, order_id, **data), done, "feedback")
 
 
 @_post
 def withdraw(request, customer, order_id):
-    form = forms.WithdrawForm(request.POST)
-    if form.is_valid():
-        try:
-            portal.withdraw(customer, order_id, reason=form.cleaned_data["reason"])
-        except ValidationFailed as exc:
-            form.fail(exc)
-        else:
-            messages.success(request, _("Your request has been withdrawn."))
-            return redirect("portal:order", order_id)
-    return _order_page(request, customer, order_id, withdrawal=form, status=422)
+    return _act(request, customer, order_id, forms.WithdrawForm(request.POST),
+                lambda data: portal.withdraw(customer, order_id, reason=data["reason"]),
+                lambda: _("Your request has been withdrawn."), "withdrawal")
