@@ -28,6 +28,8 @@ from .schemas import (
     OrderPatch,
     ReasonIn,
     ResolveIn,
+    ShiftHandoverIn,
+    ShiftHandoverOut,
     TierIn,
     TransferIn,
     WaitIn,
@@ -206,6 +208,14 @@ def reopen(request, order_id: Id, payload: ReasonIn):
 @router.post("/{int:order_id}/handover", response={200: OrderDetailOut, **ERRORS})
 def handover(request, order_id: Id, payload: HandoverIn):
     return _detail(request, services.handover(request.user, order_id, **payload.dict()))
+
+
+@router.post("/handover", response={200: ShiftHandoverOut, **ERRORS})
+def hand_over_shift(request, payload: ShiftHandoverIn):
+    """交接班: hand over first-contact ownership of all your orders still open, resolved or
+    confirmed (500 at a time, each with its own handover event; call again while some remain)."""
+    done, remaining = services.hand_over_shift(request.user, **payload.dict())
+    return {"handed_over": [o.number for o in done], "remaining": remaining}
 
 
 @router.post("/{int:order_id}/comments", response={201: EventOut, **ERRORS})

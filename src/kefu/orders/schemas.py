@@ -187,6 +187,16 @@ class HandoverIn(ReasonIn):
     new_owner_id: int
 
 
+class ShiftHandoverIn(ReasonIn):
+    new_owner_id: int = Field(ge=1, le=2**31 - 1)
+    from_owner_id: int | None = Field(None, ge=1, le=2**31 - 1, description="whose orders; default: yours (others' need manage_any)")
+
+
+class ShiftHandoverOut(Schema):
+    handed_over: list[str] = Field(description="the numbers of the orders handed over")
+    remaining: int = Field(description="orders still to hand over: call again")
+
+
 class CommentIn(InputSchema):
     note: str = Field(min_length=1, max_length=5000)
     visibility: OrderEvent.Visibility = OrderEvent.Visibility.INTERNAL

@@ -549,6 +549,29 @@ def handover(actor, order_id, *, new_owner_id, reason, note=""):
     return _finish(order, actor, "handover", reason=reason, note=note, data=data)
 
 
+SHIFT_HANDOVER_BATCH = 500
+
+
+@transaction.atomic
+def hand_over_shift(actor, *, new_owner_id, reason, from_owner_id=None, note="") -> tuple[list[WorkOrder], int]:
+    """交接班: hand first-contact ownership of the orders FROM_OWNER (default: the actor) still
+    answers for — open, resolved or confirmed — to NEW_OWNER, each as a `handover` with its own
+    event, in one transaction: all of them or (refused) none. At most SHIFT_HANDOVER_BATCH at a
+    time, oldest first; returns (the orders handed over, how many remain). Someone else's
+    orders need manage_any_workorder, as for one order. Handling is not handed over: handlers'
+    work moves by requeue or transfer."""
+    require(actor, "orders.handover_workorder")
+    from_owner_id = from_owner_id or actor.pk
+    if from_owner_id != actor.pk and not actor.has_perm("orders.manage_any_workorder"):
+        raise Forbidden(_("Only the first-contact owner may do this."))
+    if not (reason or "").strip():
+        raise ValidationFailed(_("A reason is required."), fields={"reason": _("is required for this action")})
+    owned = scopes.restrict(actor, WorkOrder.objects).filter(owner_id=from_owner_id, status__in=TRANSITIONS["handover"].sources)
+    ids = list(owned.order_by("pk").values_list("pk", flat=True)[:SHIFT_HANDOVER_BATCH])
+    done = [handover(actor, pk, new_owner_id=new_owner_id, reason=reason, note=note) for pk in ids]
+    return done, owned.count()
+
+
 @transaction.atomic
 def merge(actor, order_id, *, into_id, reason, note=""):
     """Merge a duplicate into another order of the same customer, in one step. Nothing is

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("queue/handover/", views.hand_over_shift, name="hand-over-shift"),
     path("queue/<slug:which>/", views.queue, name="queue"),
     path("queue/<slug:which>/save/", views.save_view, name="save-view"),
     path("views/<int:view_id>/delete/", views.delete_view, name="delete-view"),

@@ -100,7 +100,9 @@ def queue(request, which="mine"):
     page = _page(request, qs)
     context = {"section": "queue", "which": which, "filters": filters, "page": page,
                "saved": web.saved_views(request.user), "save_form": forms.SavedViewForm(),
-               "query": request.GET.urlencode()}
+               "query": request.GET.urlencode(),
+               # 交接班 goes to a colleague: the people of the user's department (everyone without one).
+               "people": staff.active_staff(request.user.department_id) if which == "mine" else ()}
     template = "web/_queue_rows.html" if request.headers.get("HX-Request") else "web/queue.html"
     return render(request, template, context)
 
@@ -117,6 +119,19 @@ def save_view(request, which):
 @_acts(back=lambda view_id: reverse("web:queue", args=["mine"]))
 def delete_view(request, view_id):
     web.delete_view(request.user, view_id)
+
+
+@_acts(back=lambda: reverse("web:queue", args=["mine"]))
+def hand_over_shift(request):
+    try:
+        new_owner_id = _int(request.POST.get("new_owner_id"))
+    except ValueError:
+        messages.error(request, _("A number was expected."))
+        return None
+    done, remaining = orders.hand_over_shift(request.user, new_owner_id=new_owner_id, reason=request.POST.get("reason", "").strip())
+    messages.success(request, _("Handed over %(n)s orders.") % {"n": len(done)})
+    if remaining:
+        messages.warning(request, _("%(n)s orders remain: hand over again.") % {"n": remaining})
 
 
 @login_required
