@@ -34,6 +34,8 @@ def test_every_order_still_answered_for_changes_owner_with_its_own_event(agent, 
         event = WorkOrder.objects.get(pk=pk).events.get(action="handover")
         assert (event.actor, event.reason, event.data) == (agent, "下班交接", {"owner": [agent.pk, colleague.pk]})
     assert WorkOrder.objects.get(pk=theirs[0]).events.filter(action="handover").count() == 0
+    # The new owner hears of each order now theirs.
+    assert sorted(colleague.notifications.filter(message__contains="handed over to you").values_list("order", flat=True)) == mine
 
 
 def test_a_refusal_changes_nothing(agent, colleague, customer):

@@ -331,12 +331,17 @@ def notify(user, order, message: str) -> None:
 
 def tell_owner(order, event) -> None:
     """首问负责制: the first-contact owner hears of every customer-visible change and of the
-    resolution that someone else makes on their order; the handler hears the customer's answer
-    to what they asked, and that the customer withdrew the request."""
+    resolution that someone else makes on their order, and of an order handed over to them; the
+    handler hears the customer's answer to what they asked, and that the customer withdrew the
+    request."""
     news = {"answer": _("%(number)s: the customer answered."),
             "cancel": _("%(number)s: the customer withdrew the request.")}.get(event.action)
     if news and order.handler_id and event.actor_id != order.handler_id:
         notify(order.handler, order, news % {"number": order.number})
+    if event.action == "handover" and event.actor_id != order.owner_id:
+        notify(order.owner, order, _("%(number)s: handed over to you by %(who)s; you are now its first-contact owner.") % {
+            "number": order.number, "who": event.actor or _("the system")})
+        return
     if event.actor_id == order.owner_id or not (event.visibility == "customer" or event.action == "resolve"):
         return
     what = {"resolve": _("resolved"), "comment": _("a reply to the customer"), "answer": _("the customer's answer")}.get(
