@@ -243,3 +243,10 @@ def test_the_order_carries_its_nearest_running_due_time(order, agent, handler):
     assert check() is None
     WorkOrder.objects.filter(pk=order.pk).update(sla_due_at=None)
     assert sla.refresh_due_all([order.pk]) == 1 and check() is None
+
+
+def test_the_owner_reads_what_others_told_the_customer_in_words(now, agent, supervisor, customer, subscription):
+    order = _complaint(agent, customer, subscription)
+    services.reject(supervisor, order.pk, reason="不属于受理范围")
+    message = agent.notifications.get(order=order).message
+    assert message == f"{order.number}: Reject by {supervisor}."  # the action's label, not its code

@@ -3,10 +3,10 @@
 A customer signs in with a one-time code sent by SMS to their mobile number, then submits,
 follows, answers, confirms and rates their own requests. Every function takes the customer
 explicitly. The portal acts on work orders through the orders services, as the system user
-`portal` (role self_service, which cannot log in): it registers, records answers and feedback,
-and handles nothing. Each order belongs to one customer, so an event by that user is the
-customer's own doing. Every read and action first checks that the
-order is the signed-in customer's: anything else is answered as if it did not exist.
+`portal` (role self_service, which cannot log in): it registers, records answers, withdrawals
+and feedback, and handles nothing. Each order belongs to one customer, so an event by that user
+is the customer's own doing. Every read and action first checks that the order is the
+signed-in customer's: anything else is answered as if it did not exist.
 """
 
 import secrets

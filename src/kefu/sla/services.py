@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kefu.core.errors import ValidationFailed
 from kefu.core.recent import remember as _remember
 from kefu.orders.matching import matched_criteria, order_facts
+from kefu.orders.states import ACTION_LABELS
 
 from .calendars import UnknownCalendar, calculator_for
 from .engine import CalendarError, Duration, DurationError
@@ -345,7 +346,7 @@ def tell_owner(order, event) -> None:
     if event.actor_id == order.owner_id or not (event.visibility == "customer" or event.action == "resolve"):
         return
     what = {"resolve": _("resolved"), "comment": _("a reply to the customer"), "answer": _("the customer's answer")}.get(
-        event.action, event.action)
+        event.action) or str(ACTION_LABELS.get(event.action, event.action))
     notify(order.owner, order, _("%(number)s: %(what)s by %(who)s.") % {
         "number": order.number, "what": what, "who": event.actor or _("the system")})
 
