@@ -59,19 +59,31 @@ def _fail(request, exc: ServiceError):
     messages.error(request, f"{exc.message} {details}".strip())
 
 
+def _reads(view):
+    """A page for a logged-in user: what is not in their scope (NotFound) answers 404."""
+    @login_required
+    @wraps(view)
+    def wrapped(request, **kwargs):
+        try:
+            return view(request, **kwargs)
+        except NotFound:
+            raise Http404 from None
+    return wrapped
+
+
 def _acts(back):
     """A POST that calls services: 405 for any other method, 404 for what is not in the user's
-    scope, any other refusal a message naming the fields; then back to BACK(view arguments),
-    unless the view answered itself."""
+    scope (_reads), any other refusal a message naming the fields; then back to BACK(view
+    arguments), unless the view answered itself."""
     def decorate(view):
-        @login_required
+        @_reads
         @require_POST
         @wraps(view)
         def wrapped(request, **kwargs):
             try:
                 response = view(request, **kwargs)
             except NotFound:
-                raise Http404 from None
+                raise
             except ServiceError as exc:
                 _fail(request, exc)
                 response = None
@@ -134,12 +146,9 @@ def hand_over_shift(request):
         messages.warning(request, _("%(n)s orders remain: hand over again.") % {"n": remaining})
 
 
-@login_required
+@_reads
 def order(request, order_id):
-    try:
-        o = orders.get_order(request.user, order_id)
-    except NotFound:
-        raise Http404 from None
+    o = orders.get_order(request.user, order_id)
     events = list(orders.order_events(request.user, order_id))
     context = {"section": "queue", "order": o, "events": events, "sla": orders.sla_state(o),
                "actions": orders.allowed_actions(o, request.user), "links": orders.links_of(request.user, o),
@@ -254,12 +263,9 @@ def _contact_context(request, contact, new_order=None):
     return context
 
 
-@login_required
+@_reads
 def contact(request, contact_id):
-    try:
-        c = contacts.get_contact(request.user, contact_id)
-    except NotFound:
-        raise Http404 from None
+    c = contacts.get_contact(request.user, contact_id)
     return render(request, "web/contact.html", _contact_context(request, c))
 
 
@@ -358,12 +364,9 @@ def knowledge(request):
     return render(request, template, context)
 
 
-@login_required
+@_reads
 def knowledge_article(request, article_id):
-    try:
-        article = kb.get_article(request.user, article_id)
-    except NotFound:
-        raise Http404 from None
+    article = kb.get_article(request.user, article_id)
     return render(request, "web/article.html", {"article": article, "order_id": request.GET.get("order")})
 
 
