@@ -875,9 +875,20 @@ def sla_colour(due, warn=None, now=None) -> str:
 
 
 def board(user, *, now=None, days=14) -> dict:
-    """The supervisor board in USER's scope: open orders by state, department and channel;
-    the at-risk and breached lists; orders registered per day; satisfaction per day. Every
-    figure is one grouped query on an index (open orders, creation time, feedback time)."""
+    """The whole supervisor board in USER's scope: board_charts and board_lists together. The
+    page asks for the two apart (each refreshes on its own), so neither is computed twice."""
+    return board_charts(user, now=now, days=days) | board_lists(user, now=now)
+
+
+def _today_start(now):
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def board_charts(user, *, now=None, days=14) -> dict:
+    """The board's series: open orders by state, department and channel; orders registered
+    per day and satisfaction per day over DAYS; with the totals they give (open, today, last 7
+    days). Every figure is one grouped query on an index (open orders, creation time, feedback
+    time)."""
     from django.db.models import Avg, Count
     from django.db.models.functions import TruncDate
 
@@ -888,29 +899,47 @@ def board(user, *, now=None, days=14) -> dict:
     by_status = dict(open_orders.values_list("status").annotate(n=Count("*")).values_list("status", "n"))
     by_channel = dict(open_orders.values_list("channel").annotate(n=Count("*")).values_list("channel", "n"))
     by_department = list(open_orders.values("department__name").annotate(n=Count("*")).order_by("-n")[:15])
-    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
+    since = _today_start(now) - timedelta(days=days - 1)
     created = dict(scopes.restrict(user, WorkOrder.objects.filter(created_at__gte=since))
                    .annotate(day=TruncDate("created_at")).values_list("day").annotate(n=Count("*")).values_list("day", "n"))
     feedback = scopes.restrict(user, Feedback.objects.filter(at__gte=since, score__isnull=False))
     scores = {d: (avg, n) for d, avg, n in feedback.annotate(day=TruncDate("at")).values_list("day")
               .annotate(avg=Avg("score"), n=Count("id")).values_list("day", "avg", "n")}
     day_list = [(since + timedelta(days=i)).date() for i in range(days)]
-    # The lists read open orders by due time straight off the partial index (order_open_due).
-    lists = _open_list(user).order_by("sla_due_at")
     return {
         "open_total": sum(by_status.values()),
         "by_status": [{"key": k, "label": str(status_labels[k]), "n": by_status.get(k, 0)} for k in OPEN_STATUSES],
         "by_channel": [{"key": k, "label": str(channel_labels.get(k, k)), "n": n} for k, n in sorted(by_channel.items(), key=lambda kv: -kv[1])],
         "by_department": [{"label": row["department__name"] or str(_("No department yet")), "n": row["n"]} for row in by_department],
-        "breached": list(lists.filter(_sla_q("breached", now))[:20]),
-        "at_risk": list(lists.filter(_sla_q("warning", now))[:20]),
-        "breached_total": open_orders.filter(_sla_q("breached", now)).count(),
         "days": [d.isoformat() for d in day_list],
         "created": [created.get(d, 0) for d in day_list],
         "today": created.get(day_list[-1], 0),
         "this_week": sum(created.get(d, 0) for d in day_list[-7:]),
         "satisfaction": [round(scores[d][0], 2) if d in scores else None for d in day_list],
         "rated": [scores[d][1] if d in scores else 0 for d in day_list],
+    }
+
+
+def board_lists(user, *, now=None) -> dict:
+    """The board's counts (open, past their limit, registered today and in the last 7 days)
+    and the breached and at-risk lists, nearest due first, read straight off the due-time
+    partial index (order_open_due). Five queries."""
+    from django.db.models import Count
+
+    require(user, "orders.view_workorder")
+    now = now or timezone.now()
+    open_orders = scopes.restrict(user, WorkOrder.objects.filter(status__in=OPEN_STATUSES))
+    today = _today_start(now)
+    registered = scopes.restrict(user, WorkOrder.objects.filter(created_at__gte=today - timedelta(days=6))).aggregate(
+        today=Count("pk", filter=Q(created_at__gte=today)), week=Count("pk"))
+    lists = _open_list(user).order_by("sla_due_at")
+    return {
+        "open_total": open_orders.count(),
+        "breached_total": open_orders.filter(_sla_q("breached", now)).count(),
+        "today": registered["today"],
+        "this_week": registered["week"],
+        "breached": list(lists.filter(_sla_q("breached", now))[:20]),
+        "at_risk": list(lists.filter(_sla_q("warning", now))[:20]),
     }
 
 
