@@ -15,15 +15,19 @@ from .models import Article, OrderArticle, Phrase, Term
 TITLE_WEIGHT, TAG_WEIGHT = 5, 3
 
 
+def _tags(text: str) -> list[str]:
+    """Whole tags (or query words) as written, split at commas and spaces, lower-cased."""
+    return [t.lower() for t in re.split(r"[,，\s]+", text or "") if t]
+
+
 def _terms(article) -> dict:
     weights = {}
     for text, weight in ((article.body, 1), (article.tags, TAG_WEIGHT), (article.title, TITLE_WEIGHT)):
         for word in tokenize(text or ""):
             word = word[:50]
             weights[word] = max(weights.get(word, 0), weight)
-    for tag in re.split(r"[,，\s]+", article.tags or ""):
-        if tag:
-            weights[tag.lower()[:50]] = TAG_WEIGHT
+    for tag in _tags(article.tags):
+        weights[tag[:50]] = TAG_WEIGHT
     return weights
 
 
@@ -51,7 +55,7 @@ def search(user, query: str, *, limit=10) -> list:
     """Published articles ranked by the weight of the query's words they contain (words as
     Chinese is segmented, not substrings), then by how many of them. One indexed query."""
     require(user, "knowledge.view_article")
-    words = set(tokenize(query or "")) | {w.lower() for w in re.split(r"[,，\s]+", query or "") if w}
+    words = set(tokenize(query or "")) | set(_tags(query))
     if not words:
         return []
     ranked = (Term.objects.filter(term__in=words, article__is_published=True).values("article")
