@@ -111,10 +111,7 @@ def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=No
     require(user, "customers.view_customer")
     qs = scopes.restrict(user, Customer.objects.all())
     if phone:
-        # Three indexed lookups ORed together. The holders are read first: an IN (subquery)
-        # inside the OR makes PostgreSQL scan every customer instead of combining the indexes.
-        holders = list(Subscription.objects.filter(service_number=phone.strip()).values_list("customer_id", flat=True)[:100])
-        qs = qs.filter(_by_phone(phone) | Q(pk__in=holders))
+        qs = qs.filter(_by_phone(phone) | Q(pk__in=_holders(phone)))
     if id_number:
         qs = qs.filter(_by_id_number(id_number))
     if customer_no:
@@ -124,10 +121,15 @@ def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=No
             qs = qs.filter(**{field: value})
     if q:
         q = q.strip()
-        holders = list(Subscription.objects.filter(service_number=q).values_list("customer_id", flat=True)[:100])
-        qs = qs.filter(Q(customer_no=q) | _by_phone(q) | _by_id_number(q) | Q(name__startswith=q)
-                       | Q(pk__in=holders + list(also_ids)))
+        qs = qs.filter(Q(customer_no=q) | by_identity_number(q) | Q(name__startswith=q) | Q(pk__in=_holders(q) + list(also_ids)))
     return qs.order_by("-id")
+
+
+def _holders(service_number: str) -> list[int]:
+    """The customers holding a service with this number. Read first, as ids, so that the OR
+    they join stays a combination of indexed lookups: an IN (subquery) inside the OR makes
+    PostgreSQL scan every customer instead."""
+    return list(Subscription.objects.filter(service_number=service_number.strip()).values_list("customer_id", flat=True)[:100])
 
 
 def _by_phone(number: str) -> Q:
@@ -185,7 +187,8 @@ def identity_on_contact(user, customer: Customer, contact_id: int) -> tuple[bool
 
 
 def _verified_on(contact_id, reason="") -> str:
-    return f"{_('verified on contact %(id)s') % {'id': contact_id}}; {reason}".rstrip("; ")
+    verified = _("verified on contact %(id)s") % {"id": contact_id}
+    return f"{verified}; {reason}" if reason else verified
 
 
 def list_accounts(user, customer_id: int):
