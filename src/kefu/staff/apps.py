@@ -11,6 +11,8 @@ class StaffConfig(AppConfig):
         from django.contrib.auth.models import Group, Permission
         from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
+        from kefu.core import recent
+
         from . import backends, roles
         from .models import User
 
@@ -22,3 +24,5 @@ class StaffConfig(AppConfig):
         for model in (Group, Permission):
             post_delete.connect(backends.invalidate, sender=model, dispatch_uid=f"perm-cache-del-{model.__name__}")
         post_save.connect(backends.invalidate, sender=User, dispatch_uid="perm-cache-user")
+        # Who is a system user (services.system_user_ids) follows group membership.
+        m2m_changed.connect(recent.forget, sender=User.groups.through, dispatch_uid="staff-forget-system-users")

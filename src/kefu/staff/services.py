@@ -36,10 +36,16 @@ def active_staff(department_id=None):
 
 
 def system_user_ids(ids) -> set:
-    """Which of IDS are system users (the portal's): they register orders but own none."""
+    """Which of IDS are system users (the portal's): they register orders but own none. Asked
+    on every assignment and notification, so the few system users are remembered
+    (kefu.core.recent; forgotten when anyone's groups change)."""
+    from kefu.core import recent
+
     from .roles import SELF_SERVICE
 
-    return set(User.objects.filter(pk__in=[i for i in ids if i], groups__name=SELF_SERVICE).values_list("pk", flat=True))
+    system = recent.remember("system_users", lambda: frozenset(
+        User.objects.filter(groups__name=SELF_SERVICE).values_list("pk", flat=True)))
+    return set(ids) & system
 
 
 def set_preferences(user, *, language: str, time_zone: str):
