@@ -114,7 +114,7 @@ def queue(request, which="mine"):
                "saved": web.saved_views(request.user), "save_form": forms.SavedViewForm(),
                "query": request.GET.urlencode(),
                # 交接班 goes to a colleague: the people of the user's department (everyone without one).
-               "people": staff.active_staff(request.user.department_id) if which == "mine" else ()}
+               "people": staff.active_staff(request.user.department_id).exclude(pk=request.user.pk) if which == "mine" else ()}
     template = "web/_queue_rows.html" if request.headers.get("HX-Request") else "web/queue.html"
     return render(request, template, context)
 
