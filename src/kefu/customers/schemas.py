@@ -63,17 +63,18 @@ class CustomerPatch(InputSchema):
 
 
 class CustomerOut(Schema):
-    """Identity and contact data masked; GET /customers/{id}/identity reveals it (audited)."""
+    """Identity and contact data masked; GET /customers/{id}/identity reveals it (audited). The
+    model says how each field is masked (Customer.masked_*): each *_masked reads one."""
 
     id: int
     customer_no: str
     type: str
-    name_masked: str
+    name_masked: str = Field(alias="masked_name")
     id_type: str
-    id_number_masked: str
-    phone_masked: str
-    alt_phone_masked: str
-    address_masked: str
+    id_number_masked: str = Field(alias="masked_id_number")
+    phone_masked: str = Field(alias="masked_phone")
+    alt_phone_masked: str = Field(alias="masked_alt_phone")
+    address_masked: str = Field(alias="masked_address")
     email: str
     province: str
     city: str
@@ -84,27 +85,6 @@ class CustomerOut(Schema):
     version: int
     created_at: datetime
     updated_at: datetime
-
-    # The model says how each field is masked (Customer.masked_*).
-    @staticmethod
-    def resolve_name_masked(obj):
-        return obj.masked_name
-
-    @staticmethod
-    def resolve_address_masked(obj):
-        return obj.masked_address
-
-    @staticmethod
-    def resolve_id_number_masked(obj):
-        return obj.masked_id_number
-
-    @staticmethod
-    def resolve_phone_masked(obj):
-        return obj.masked_phone
-
-    @staticmethod
-    def resolve_alt_phone_masked(obj):
-        return obj.masked_alt_phone
 
     @staticmethod
     def resolve_has_service_password(obj):
