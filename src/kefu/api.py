@@ -1,9 +1,12 @@
 """The REST API (/api/v1/): authentication, error mapping, and the apps' routers."""
 
+import json
+
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
@@ -38,8 +41,17 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class Utf8JSONParser(Parser):
+    """JSON as RFC 8259 says it travels: UTF-8. json.loads would also guess UTF-16 and UTF-32
+    from a body's first bytes; the Content-Type is checked before (ApiJsonOnlyMiddleware)."""
+
+    def parse_body(self, request):
+        return json.loads(request.body.decode("utf-8"))
+
+
 api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
+    parser=Utf8JSONParser(),
     title="Kefu API",
     version="1",
     description="Customers, contacts and work orders of the Kefu customer-service platform.",

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kefu.web.middleware.UserPreferencesMiddleware",
+    "kefu.web.middleware.RefuseNulInFormsMiddleware",
+    "kefu.web.middleware.ApiJsonOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kefu.web.middleware.AuditOriginMiddleware",

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from kefu.core.api import InputSchema, PageParams
+from kefu.core.api import InputSchema, PageParams, Past
 
 from .models import Channel, Contact, IdentityVerification
 
@@ -13,7 +13,7 @@ class ContactIn(InputSchema):
     customer_id: int | None = None
     caller: str = Field("", max_length=100)
     summary: str = Field("", max_length=5000)
-    started_at: datetime | None = None
+    started_at: Past | None = None
 
 
 class ContactPatch(InputSchema):
@@ -22,7 +22,7 @@ class ContactPatch(InputSchema):
     customer_id: int | None = None
     summary: str = Field(None, max_length=5000)
     outcome: Contact.Outcome = None
-    ended_at: datetime | None = None
+    ended_at: Past | None = None
 
 
 class VerificationOut(Schema):

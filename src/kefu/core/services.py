@@ -1,5 +1,7 @@
-"""Checks every app's services share: permission, existence, and the optimistic version."""
+"""Checks every app's services share: permission, existence, the optimistic version, and the
+unique constraints a pre-check guards."""
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .errors import Conflict, Forbidden, NotFound
@@ -42,6 +44,23 @@ def lock_version(model, pk, version: int, *, queryset=None):
     return obj
 
 
+def unique_write(check, write):
+    """WRITE() after CHECK() found no duplicate; CHECK raises the service error that names it.
+
+    Two requests can pass the same check at once: the second write then breaks the database's
+    unique constraint. The write runs in a savepoint, so that failure leaves the caller's
+    transaction usable, and CHECK runs again: now it sees the row that won and raises the same
+    error as if the requests had come one after the other (422 or 409, never a 500). An
+    IntegrityError that CHECK cannot explain is raised as it is."""
+    check()
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        check()
+        raise
+
+
 def save_checked(obj, changes: dict) -> list:
     """Apply CHANGES to a configuration object, validate it as the admin would (field
     validators, choices, uniqueness) and save it; return the fields that changed. A
@@ -53,13 +72,18 @@ def save_checked(obj, changes: dict) -> list:
     changed = [f for f, v in changes.items() if obj.pk is None or getattr(obj, f) != v]
     for field, value in changes.items():
         setattr(obj, field, value)
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        # The admin names foreign keys "department"; the API calls them "department_id".
-        by_attname = {f.name: f.attname for f in obj._meta.concrete_fields}
-        raise ValidationFailed(_("The input is invalid."), fields={
-            by_attname.get(f, f): " ".join(str(m) for m in msgs) for f, msgs in exc.message_dict.items()}) from None
+
+    def check():
+        try:
+            obj.full_clean()
+        except ValidationError as exc:
+            # The admin names foreign keys "department"; the API calls them "department_id".
+            by_attname = {f.name: f.attname for f in obj._meta.concrete_fields}
+            raise ValidationFailed(_("The input is invalid."), fields={
+                by_attname.get(f, f): " ".join(str(m) for m in msgs) for f, msgs in exc.message_dict.items()}) from None
+
     if changed:
-        obj.save()
+        unique_write(check, obj.save)
+    else:
+        check()
     return changed

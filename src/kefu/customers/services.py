@@ -9,7 +9,7 @@ from kefu.audit import services as audit
 from kefu.core import crypto
 from kefu.core.errors import Conflict, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
-from kefu.core.services import find, get_or_404, lock_version, page_of, require
+from kefu.core.services import find, get_or_404, lock_version, page_of, require, unique_write
 
 from . import validators
 from .models import Account, Customer, Subscription
@@ -229,11 +229,14 @@ def create_subscription(actor, *, customer_id: int, account_id=None, **data) -> 
         if account is None or account.customer_id != customer.pk:
             raise ValidationFailed(_("Invalid account."), fields={"account_id": _("no account of this customer with this id")})
     data["service_number"] = _clean_service_number(data["product"], data["service_number"])
-    if Subscription.objects.filter(service_number=data["service_number"]).exclude(status=Subscription.Status.TERMINATED).exists():
-        raise ValidationFailed(_("The service number is in use."), fields={"service_number": _("already belongs to a live subscription")})
+
+    def number_free():
+        if Subscription.objects.filter(service_number=data["service_number"]).exclude(status=Subscription.Status.TERMINATED).exists():
+            raise ValidationFailed(_("The service number is in use."), fields={"service_number": _("already belongs to a live subscription")})
+
     data.setdefault("province", customer.province)
     data.setdefault("city", customer.city)
-    sub = Subscription.objects.create(customer=customer, account=account, **data)
+    sub = unique_write(number_free, lambda: Subscription.objects.create(customer=customer, account=account, **data))
     audit.record(actor, "create", sub, fields=data.keys())
     return sub
 

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from kefu.contacts.models import Channel
-from kefu.core.api import ERRORS, Id, InputSchema, Page, PageParams, paginate
+from kefu.core.api import ERRORS, Id, InputSchema, Page, PageParams, Past, paginate
 from kefu.customers.models import Customer
 
 from . import services
@@ -21,7 +21,7 @@ class RequestIn(InputSchema):
     kind: PrivacyRequest.Kind
     channel: Channel
     details: str = Field("", max_length=10000, description="what the customer asked for, e.g. the corrections")
-    received_at: datetime | None = Field(None, description="default: now")
+    received_at: Past | None = Field(None, description="default: now")
     identity_verified: PrivacyRequest.IdentityCheck | None = None
 
 

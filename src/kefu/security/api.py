@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from kefu.core.api import ERRORS, Id, InputSchema
+from kefu.core.api import ERRORS, Id, InputSchema, Past
 
 from . import services
 from .models import SecurityIncident
@@ -17,7 +17,7 @@ class IncidentIn(InputSchema):
     title: str = Field(min_length=1, max_length=200)
     level: SecurityIncident.Level
     description: str = Field("", max_length=10000)
-    detected_at: datetime | None = None
+    detected_at: Past | None = None
 
 
 class LevelIn(InputSchema):
