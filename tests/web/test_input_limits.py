@@ -164,12 +164,12 @@ def test_parallel_subscriptions_with_one_number_get_one_201_and_422s(supervisor,
     number = mobile(99_000_001)
     rounds, parallel = 5, 8
     answers = []
-    for r in range(rounds):
+    for _round in range(rounds):
         Subscription.objects.filter(service_number=number).delete()
         barrier = threading.Barrier(parallel)
         statuses = []
 
-        def register():
+        def register(barrier=barrier, statuses=statuses):
             try:
                 barrier.wait()
                 resp = Client().post("/api/v1/subscriptions", data=json.dumps(
