@@ -280,6 +280,10 @@ KEFU_ROUTING_DRAIN_SECONDS = env_int("KEFU_ROUTING_DRAIN_SECONDS", 60)
 # SMS verification codes to one customer: at most this many an hour, and this far apart.
 KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
 KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)
+# Failed identity checks by service password or ID number, across all contacts of one customer:
+# at most this many in this many minutes (each contact also stops after 3); then 429.
+KEFU_VERIFY_MAX_FAILURES = env_int("KEFU_VERIFY_MAX_FAILURES", 5)
+KEFU_VERIFY_WINDOW_MINUTES = env_int("KEFU_VERIFY_WINDOW_MINUTES", 60)
 # Where one-time SMS verification codes go until an SMS gateway is configured: "outbox" (kept in
 # the database for administrators to read in the admin, for this many days) or "log".
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "outbox")
@@ -305,6 +309,8 @@ KEFU_REGION = os.environ.get("KEFU_REGION", "")
 
 if set(KEFU_LOAD_WEIGHTS) != {"general", "urgent", "major"}:
     raise ValueError("KEFU_LOAD_WEIGHTS must weigh general, urgent and major, e.g. general:1,urgent:2,major:3")
+if KEFU_VERIFY_MAX_FAILURES < 1 or KEFU_VERIFY_WINDOW_MINUTES < 1:
+    raise ValueError("KEFU_VERIFY_MAX_FAILURES and KEFU_VERIFY_WINDOW_MINUTES must be at least 1")
 if KEFU_SMS_BACKEND not in {"outbox", "log"}:
     raise ValueError("KEFU_SMS_BACKEND must be 'outbox' or 'log'")
 if KEFU_LOW_SCORE_ACTION not in {"reopen", "review"}:

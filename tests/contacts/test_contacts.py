@@ -4,6 +4,8 @@ import pytest
 
 from kefu.contacts.models import IdentityVerification, SmsMessage
 
+from .conftest import age_throttles
+
 
 @pytest.fixture
 def as_agent(api_client, agent):
@@ -72,10 +74,6 @@ def test_contact_edits_never_overwrite_each_other(as_agent, customer):
 
 
 def test_sms_codes_are_rate_limited_per_customer(as_agent, customer, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     c = as_agent.post("/contacts", {"channel": "online_chat", "customer_id": customer.pk}).json()
     assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
     r = as_agent.post(f"/contacts/{c['id']}/sms-code")  # at once again: too soon
@@ -85,11 +83,15 @@ def test_sms_codes_are_rate_limited_per_customer(as_agent, customer, settings):
     assert as_agent.post(f"/contacts/{c2['id']}/sms-code").status_code == 429
     # Spaced out, the hourly cap still holds.
     for _ in range(settings.KEFU_SMS_MAX_PER_HOUR - 1):
-        IdentityVerification.objects.update(at=timezone.now() - timedelta(minutes=5))
+        age_throttles(5 * 60)
         assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
-    IdentityVerification.objects.update(at=timezone.now() - timedelta(minutes=5))
+    age_throttles(5 * 60)
     r = as_agent.post(f"/contacts/{c['id']}/sms-code")
     assert r.status_code == 429 and str(settings.KEFU_SMS_MAX_PER_HOUR) in r.json()["message"]
+    # The first code leaves the window after an hour (it was sent 25 minutes ago): one more then.
+    assert 35 * 60 - 5 <= r.json()["retry_after"] <= 35 * 60 + 1
+    age_throttles(35 * 60 + 1)
+    assert as_agent.post(f"/contacts/{c['id']}/sms-code").status_code == 201
 
 
 def test_the_log_backend_writes_the_code_to_the_log(as_agent, customer, settings, caplog):
@@ -143,3 +145,92 @@ def test_only_administrators_read_the_outbox(client, make_user, customer, as_age
             assert client.get(f"{url}{message.pk}/change/").status_code == 200
             assert client.post(f"{url}{message.pk}/delete/").status_code == 403
             assert client.get(f"{url}add/").status_code == 403
+
+
+def test_failed_checks_are_capped_per_customer_across_contacts(as_agent, customer, settings):
+    settings.KEFU_VERIFY_MAX_FAILURES, settings.KEFU_VERIFY_WINDOW_MINUTES = 5, 60
+    first, second, third = (as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk}).json()
+                            for _ in range(3))
+    wrong_password = {"method": "service_password", "secret": "000000"}
+    wrong_id = {"method": "id_number", "secret": "110101199001010000"}
+    for payload in (wrong_password, wrong_id, wrong_password):  # the contact's own 3
+        assert as_agent.post(f"/contacts/{first['id']}/verifications", payload).json()["result"] == "failed"
+    for _ in range(2):  # a new contact: 2 more, 5 for the customer
+        assert as_agent.post(f"/contacts/{second['id']}/verifications", wrong_password).json()["result"] == "failed"
+    r = as_agent.post(f"/contacts/{second['id']}/verifications", {"method": "service_password", "secret": "246810"})
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited", r.json()
+    assert "60 minutes" in r.json()["message"] and 0 < r.json()["retry_after"] <= 3600
+    r = as_agent.post(f"/contacts/{third['id']}/verifications", {"method": "id_number", "secret": customer.id_number})
+    assert r.status_code == 429  # nor a third contact, nor the other method
+    assert IdentityVerification.objects.filter(result="failed").count() == 5
+    assert not IdentityVerification.objects.filter(result="passed").exists()
+    # A code to the customer's own mobile still verifies: the cap is on what can be guessed.
+    assert as_agent.post(f"/contacts/{third['id']}/sms-code").status_code == 201
+    code = re.search(r"\d{6}", SmsMessage.objects.get().text).group()
+    r = as_agent.post(f"/contacts/{third['id']}/verifications", {"method": "sms_code", "secret": code})
+    assert r.json()["result"] == "passed"
+
+
+def test_a_success_does_not_empty_the_customer_s_window_and_the_window_passes(as_agent, customer, settings):
+    settings.KEFU_VERIFY_MAX_FAILURES, settings.KEFU_VERIFY_WINDOW_MINUTES = 3, 30
+    contacts = [as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk}).json() for _ in range(3)]
+
+    def check(contact, secret):
+        r = as_agent.post(f"/contacts/{contact['id']}/verifications", {"method": "service_password", "secret": secret})
+        return r.json()["result"] if r.status_code == 201 else r.status_code
+
+    assert [check(contacts[0], "000000"), check(contacts[0], "000000")] == ["failed", "failed"]
+    assert check(contacts[1], "246810") == "passed"
+    assert [check(contacts[1], "000000"), check(contacts[2], "246810")] == ["failed", 429]
+    age_throttles(30 * 60 - 10)  # the first failure is not yet 30 minutes old
+    assert check(contacts[2], "246810") == 429
+    age_throttles(11)
+    assert check(contacts[2], "246810") == "passed"
+
+
+def test_the_sms_window_arithmetic(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kefu.contacts.services import check_sms_rate
+    from kefu.core.errors import RateLimited
+
+    settings.KEFU_SMS_MAX_PER_HOUR, settings.KEFU_SMS_MIN_INTERVAL_SECONDS = 3, 60
+    now = timezone.now()
+    ago = [now - timedelta(minutes=m) for m in (50, 20, 2)]
+    check_sms_rate([], now=now)
+    check_sms_rate(ago[:2], now=now)  # 2 in the hour, the last 20 minutes ago
+    with pytest.raises(RateLimited) as refused:
+        check_sms_rate(ago, now=now)  # 3 in the hour: the first leaves it in 10 minutes
+    assert refused.value.extra["retry_after"] == 10 * 60 + 1
+    with pytest.raises(RateLimited) as refused:
+        check_sms_rate([now - timedelta(seconds=45)], now=now)  # too soon after the last
+    assert refused.value.extra["retry_after"] == 16
+
+
+def test_the_counter_knows_a_number_by_blind_index_and_idle_counters_go(client, customer, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kefu.contacts.models import Throttle
+    from kefu.core import crypto
+
+    assert client.post("/portal/login/", {"phone": customer.phone}).status_code == 302
+    row = Throttle.objects.get()
+    assert (row.kind, row.subject) == ("sms", crypto.blind_index(customer.phone, "phone"))
+    assert customer.phone not in str(row.__dict__) and len(row.hits) == 1
+    Throttle.objects.update(updated_at=timezone.now() - timedelta(hours=1, seconds=1))
+    assert client.post("/portal/login/", {"phone": "13912345678"}).status_code == 302
+    assert Throttle.objects.get().subject == crypto.blind_index("13912345678", "phone")  # the idle one is gone
+
+
+def test_no_code_goes_to_a_customer_without_a_mobile_number(as_agent, customer):
+    from kefu.customers.models import Customer
+
+    c = as_agent.post("/contacts", {"channel": "hotline", "customer_id": customer.pk}).json()
+    Customer.objects.filter(pk=customer.pk).update(phone="")
+    r = as_agent.post(f"/contacts/{c['id']}/sms-code")
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "customer_id"
+    assert not SmsMessage.objects.exists()

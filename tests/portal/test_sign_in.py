@@ -12,6 +12,7 @@ from kefu.portal import services
 from kefu.portal.models import LoginCode
 from kefu.portal.views import SEEN_KEY, SESSION_KEY
 from tests.conftest import mobile
+from tests.contacts.conftest import age_throttles
 
 from .conftest import outbox_code
 
@@ -87,9 +88,9 @@ def test_codes_are_rate_limited_per_number(client, customer, settings):
     assert r.status_code == 429 and 0 < int(r["Retry-After"]) <= 60 and "wait" in r.content.decode()
     assert SmsMessage.objects.count() == 1
     for _ in range(settings.KEFU_SMS_MAX_PER_HOUR - 1):
-        LoginCode.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+        age_throttles(5 * 60)
         assert client.post("/portal/login/", {"phone": customer.phone}).status_code == 302
-    LoginCode.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    age_throttles(5 * 60)
     r = client.post("/portal/login/", {"phone": customer.phone})
     assert r.status_code == 429 and "in the last hour" in r.content.decode()
     assert SmsMessage.objects.count() == settings.KEFU_SMS_MAX_PER_HOUR
@@ -184,3 +185,11 @@ def test_the_pages_use_only_their_own_files_and_label_every_field(client, db):
     r = client.get("/static/portal/portal.css")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/css")
     r.close()
+
+
+def test_codes_sent_by_staff_and_requested_here_share_the_number_s_limit(client, api_client, agent, customer):
+    staff = api_client(agent)
+    contact = staff.post("/contacts", {"channel": "hotline", "customer_id": customer.pk}).json()
+    assert staff.post(f"/contacts/{contact['id']}/sms-code").status_code == 201
+    r = client.post("/portal/login/", {"phone": customer.phone})  # the same number, at once: too soon
+    assert r.status_code == 429 and SmsMessage.objects.count() == 1

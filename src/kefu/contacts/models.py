@@ -128,3 +128,29 @@ class SmsMessage(EncryptedFieldsMixin, models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Throttle(models.Model):
+    """The counter behind one rate limit on one subject (decision 0021): the times of the counted
+    events of its window, newest last. Whoever checks the limit locks the row (SELECT … FOR
+    UPDATE, kefu.contacts.throttle.hold) and records the event in the same transaction, so that
+    parallel requests are counted one after the other. The subject is never a plain number: an
+    SMS recipient is the number's blind index."""
+
+    class Kind(models.TextChoices):
+        SMS = "sms", _("SMS codes to a number")
+        VERIFY = "verify", _("Failed identity checks of a customer")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    subject = models.CharField(_("subject"), max_length=64)
+    hits = models.JSONField(_("counted events"), default=list)  # POSIX times, oldest first, only the window's
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("rate limit")
+        verbose_name_plural = _("rate limits")
+        constraints = [models.UniqueConstraint(fields=["kind", "subject"], name="uniq_throttle_subject")]
+        indexes = [models.Index(fields=["kind", "updated_at"])]  # rows idle for a window are deleted
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({len(self.hits)})"

@@ -10,14 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu import scopes
+from kefu.core import crypto
 from kefu.core.errors import Conflict, RateLimited, ValidationFailed
 from kefu.core.services import find, get_or_404, lock_version, require
 
-from . import sms
-from .models import Contact, ContactOrder, IdentityVerification
+from . import sms, throttle
+from .models import Contact, ContactOrder, IdentityVerification, Throttle
 
-MAX_FAILED_VERIFICATIONS = 3
+MAX_FAILED_VERIFICATIONS = 3  # per contact; per customer: KEFU_VERIFY_MAX_FAILURES a window
 SMS_CODE_TTL = timedelta(minutes=5)
+SMS_WINDOW = timedelta(hours=1)  # KEFU_SMS_MAX_PER_HOUR
+# What a caller can guess, so capped per customer as well (KEFU_VERIFY_MAX_FAILURES).
+GUESSABLE = {IdentityVerification.Method.SERVICE_PASSWORD, IdentityVerification.Method.ID_NUMBER}
 CONTACT_FIELDS = {"summary", "outcome", "ended_at", "customer_id"}
 
 
@@ -111,35 +115,44 @@ def _verifiable(actor, contact_id) -> Contact:
 def send_sms_code(actor, contact_id) -> IdentityVerification:
     """Send a one-time code to the customer's registered mobile number."""
     contact = _verifiable(actor, contact_id)
-    _limit_sms(contact.customer_id)
+    phone = contact.customer.phone
+    if not phone:
+        raise ValidationFailed(_("The customer has no mobile number on file."),
+                               fields={"customer_id": _("no mobile number on file")})
+    take_sms_slot(phone)
     code = f"{secrets.randbelow(10**6):06d}"
     contact.verifications.filter(result=IdentityVerification.Result.PENDING).update(
         result=IdentityVerification.Result.EXPIRED, code_hash="")
     attempt = IdentityVerification.objects.create(
         contact=contact, method=IdentityVerification.Method.SMS_CODE, result=IdentityVerification.Result.PENDING,
         agent=actor, code_hash=make_password(code), expires_at=timezone.now() + SMS_CODE_TTL)
-    sms.send_code(contact.customer.phone, code)
+    sms.send_code(phone, code)
     return attempt
 
 
-def _limit_sms(customer_id) -> None:
-    """At most KEFU_SMS_MAX_PER_HOUR codes an hour to one customer, and one every
-    KEFU_SMS_MIN_INTERVAL_SECONDS: codes cost money and can be used to harass a subscriber."""
+def take_sms_slot(phone: str, *, too_many=None) -> None:
+    """Count one more code to PHONE, or raise RateLimited (check_sms_rate). Codes cost money and
+    can be used to harass a subscriber, so the limit is per recipient, whoever sends: agents on
+    a contact and sign-in requests on the portal share it, and a number that is nobody's is
+    limited exactly as a customer's (the portal must not tell them apart). Call it inside the
+    transaction that records the code: the recipient's counter stays locked until it ends, so
+    parallel requests are counted one after the other (decision 0021)."""
+    row = throttle.hold(Throttle.Kind.SMS, crypto.blind_index(phone, "phone"), SMS_WINDOW)
     now = timezone.now()
-    recent = list(IdentityVerification.objects.filter(contact__customer_id=customer_id, method=IdentityVerification.Method.SMS_CODE,
-                                                      at__gte=now - timedelta(hours=1)).values_list("at", flat=True))
-    check_sms_rate(recent, now=now)
+    check_sms_rate(throttle.recent(row, now, SMS_WINDOW), now=now, too_many=too_many)
+    throttle.add(row, now, SMS_WINDOW)
 
 
 def check_sms_rate(recent: list, *, now=None, too_many=None) -> None:
     """Raise RateLimited (with retry_after) unless one more code may go to a recipient that was
     sent codes at the times RECENT (those of the last hour): KEFU_SMS_MAX_PER_HOUR an hour, and
-    KEFU_SMS_MIN_INTERVAL_SECONDS apart. TOO_MANY words the first refusal (with %(n)s)."""
+    KEFU_SMS_MIN_INTERVAL_SECONDS apart. TOO_MANY words the first refusal (with %(n)s). Only
+    the window's arithmetic: take_sms_slot makes it atomic."""
     now = now or timezone.now()
     if len(recent) >= settings.KEFU_SMS_MAX_PER_HOUR:
         too_many = too_many or _("This customer has been sent %(n)s codes in the last hour; try another way to verify.")
         raise RateLimited(too_many % {"n": len(recent)},
-                          retry_after=int((min(recent) + timedelta(hours=1) - now).total_seconds()) + 1)
+                          retry_after=int((min(recent) + SMS_WINDOW - now).total_seconds()) + 1)
     wait = settings.KEFU_SMS_MIN_INTERVAL_SECONDS - (now - max(recent)).total_seconds() if recent else 0
     if wait > 0:
         raise RateLimited(_("A code was sent moments ago; wait %(s)s seconds before sending another.") % {"s": int(wait) + 1},
@@ -148,28 +161,61 @@ def check_sms_rate(recent: list, *, now=None, too_many=None) -> None:
 
 @transaction.atomic
 def verify_identity(actor, contact_id, *, method, secret) -> IdentityVerification:
-    """Check what the caller said against the customer file. Only the result is stored."""
+    """Check what the caller said against the customer file. Only the result is stored. A wrong
+    service password or ID number also counts against the customer's cap (_failure_counter)."""
     contact = _verifiable(actor, contact_id)
     customer = contact.customer
     secret = (secret or "").strip()
     M, R = IdentityVerification.Method, IdentityVerification.Result
+    if method == M.SMS_CODE:
+        return _check_sms_code(contact, secret)
+    if method not in GUESSABLE:
+        raise ValidationFailed(_("Unknown method."), fields={"method": _("unknown verification method")})
+    counter = _failure_counter(customer.pk)
     if method == M.SERVICE_PASSWORD:
         passed = customer.check_service_password(secret)
-    elif method == M.ID_NUMBER:
+    else:
         # Bytes: compare_digest refuses str with non-ASCII characters (TypeError, a 500).
         passed = bool(secret) and secrets.compare_digest(secret.upper().encode(), customer.id_number.upper().encode())
-    elif method == M.SMS_CODE:
-        pending = contact.verifications.filter(method=M.SMS_CODE, result=R.PENDING).order_by("-at").first()
-        if pending is None:
-            raise ValidationFailed(_("No code was sent."), fields={"method": _("send an SMS code first")})
-        passed = pending.expires_at > timezone.now() and check_password(secret, pending.code_hash)
-        pending.result = R.PASSED if passed else R.FAILED
-        pending.code_hash = ""
-        pending.save(update_fields=["result", "code_hash"])
-        return pending
-    else:
-        raise ValidationFailed(_("Unknown method."), fields={"method": _("unknown verification method")})
+    if not passed:
+        throttle.add(counter, timezone.now(), _verify_window())
     return IdentityVerification.objects.create(contact=contact, method=method, result=R.PASSED if passed else R.FAILED, agent=actor)
+
+
+def _check_sms_code(contact, secret) -> IdentityVerification:
+    """The contact's pending code, checked once: one guess per code, and codes are rate-limited."""
+    M, R = IdentityVerification.Method, IdentityVerification.Result
+    pending = contact.verifications.filter(method=M.SMS_CODE, result=R.PENDING).order_by("-at").first()
+    if pending is None:
+        raise ValidationFailed(_("No code was sent."), fields={"method": _("send an SMS code first")})
+    passed = pending.expires_at > timezone.now() and check_password(secret, pending.code_hash)
+    pending.result = R.PASSED if passed else R.FAILED
+    pending.code_hash = ""
+    pending.save(update_fields=["result", "code_hash"])
+    return pending
+
+
+def _verify_window() -> timedelta:
+    return timedelta(minutes=settings.KEFU_VERIFY_WINDOW_MINUTES)
+
+
+def _failure_counter(customer_id) -> Throttle:
+    """The customer's counter of failed checks, held; RateLimited if it is full. Each contact
+    allows MAX_FAILED_VERIFICATIONS, but contacts are cheap to open: across all of them a
+    customer's service password and ID number may be guessed wrong KEFU_VERIFY_MAX_FAILURES
+    times a KEFU_VERIFY_WINDOW_MINUTES. A success does not empty the window: passing with a
+    leaked ID number must not buy more guesses at the service password. An SMS code to the
+    customer's own mobile still verifies (it cannot be guessed), so the cap does not lock the
+    real customer out."""
+    window = _verify_window()
+    row = throttle.hold(Throttle.Kind.VERIFY, str(customer_id), window)
+    now = timezone.now()
+    failed = throttle.recent(row, now, window)
+    if len(failed) >= settings.KEFU_VERIFY_MAX_FAILURES:
+        raise RateLimited(_("This customer's identity checks failed too often in the last %(minutes)s minutes; "
+                            "verify by SMS code or in a store, or try again later.") % {"minutes": settings.KEFU_VERIFY_WINDOW_MINUTES},
+                          retry_after=int((min(failed) + window - now).total_seconds()) + 1)
+    return row
 
 
 def current_verification(actor, contact_id, customer_id) -> IdentityVerification | None:

@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class LoginCode(models.Model):
     """One request for a sign-in code. Only the number's blind index and the code's salted hash
     are kept. A request for a number that belongs to no customer is recorded too (without a
-    customer or a code), so that it counts against the same rate limit and answers the same
-    way: the portal never tells who is a customer."""
+    customer or a code), and counted against the number's rate limit alike
+    (contacts.services.take_sms_slot), so that it answers the same way: the portal never tells
+    who is a customer."""
 
     phone_bidx = models.CharField(_("mobile number (blind index)"), max_length=32, editable=False)
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
@@ -20,7 +21,7 @@ class LoginCode(models.Model):
     class Meta:
         verbose_name = _("sign-in code")
         verbose_name_plural = _("sign-in codes")
-        # The rate limit reads one number's requests of the last hour.
+        # Each request ends the earlier codes of its number.
         indexes = [models.Index(fields=["phone_bidx", "created_at"])]
 
     def __str__(self):

@@ -35,7 +35,7 @@ from .models import LoginCode
 CODE_MINUTES = 5
 CODE_TTL = timedelta(minutes=CODE_MINUTES)
 MAX_TRIES = 5
-KEEP_CODES = timedelta(days=1)  # the rate limit needs the last hour; older requests are deleted
+KEEP_CODES = timedelta(days=1)  # requests older than this are deleted
 PORTAL_USERNAME = "portal"
 PORTAL_DISPLAY_NAME = "自助服务 (self-service)"
 
@@ -119,21 +119,21 @@ def _holder(phone: str) -> Customer | None:
 
 def request_code(phone: str) -> LoginCode:
     """Send a sign-in code to PHONE if it is a customer's mobile number. The caller answers the
-    same way whether it is or not: a request for any number is recorded and rate-limited per
-    number (KEFU_SMS_MAX_PER_HOUR, KEFU_SMS_MIN_INTERVAL_SECONDS, as codes sent by agents), and
-    the same work is done (the code is hashed) whether or not a message goes out."""
+    same way whether it is or not: a request for any number is recorded and counted against the
+    number's limit (contacts.services.take_sms_slot: KEFU_SMS_MAX_PER_HOUR, KEFU_SMS_MIN_INTERVAL_SECONDS,
+    shared with codes sent by agents), and the same work is done (the code is hashed) whether
+    or not a message goes out."""
     try:
         phone = mobile_number(phone or "")
     except ValueError as exc:
         raise ValidationFailed(_("Enter your mobile number."), fields={"phone": str(exc)}) from None
     hashes = crypto.lookup_hashes(phone, "phone")
     with transaction.atomic():
+        # First: parallel requests for one number wait here, each counted after the other.
+        contacts.take_sms_slot(phone, too_many=_(
+            "%(n)s codes were requested for this number in the last hour. Please try again later."))
         now = timezone.now()
         LoginCode.objects.filter(created_at__lt=now - KEEP_CODES).delete()
-        recent = list(LoginCode.objects.filter(phone_bidx__in=hashes, created_at__gte=now - timedelta(hours=1))
-                      .values_list("created_at", flat=True))
-        contacts.check_sms_rate(recent, now=now, too_many=_(
-            "%(n)s codes were requested for this number in the last hour. Please try again later."))
         customer = _holder(phone)
         code = f"{secrets.randbelow(10**6):06d}"
         # Earlier codes for this number stop working: only the newest one counts.
