@@ -46,12 +46,12 @@ def test_field_level_validation(as_agent, field, value, reason):
 
 def test_identity_reveal_needs_permission_and_is_audited(api_client, agent, handler, supervisor):
     c = api_client(agent).post("/customers", _body(7)).json()
-    assert api_client(handler).get(f"/customers/{c['id']}/identity?reason=just+curious").status_code == 403
+    assert api_client(handler).get(f"/customers/{c['id']}/identity?reason_code=complaint").status_code == 403
     assert api_client(agent).get(f"/customers/{c['id']}/identity").status_code == 422  # no verified caller, no reason
-    r = api_client(supervisor).get(f"/customers/{c['id']}/identity?reason=complaint+investigation")
+    r = api_client(supervisor).get(f"/customers/{c['id']}/identity?reason_code=complaint&reason=GD2026112200000123")
     assert r.status_code == 200 and r.json()["id_number"] == resident_id(7)
     entry = AuditEntry.objects.get(action="read_identity")
-    assert (entry.actor, entry.object_id, entry.reason) == (supervisor, str(c["id"]), "complaint investigation")
+    assert (entry.actor, entry.object_id, entry.reason) == (supervisor, str(c["id"]), "[complaint] GD2026112200000123")
     assert "id_number" in entry.fields
 
 

@@ -81,7 +81,7 @@ def test_identity_needs_the_identity_scope(make_user, customer, client):
     _t, with_identity = ApiToken.issue(coordinator, scopes=["read", "identity"])
     headers = lambda raw: {"Authorization": f"Bearer {raw}"}  # noqa: E731
     assert client.get(f"/api/v1/customers/{customer.pk}/identity", headers=headers(without)).status_code == 403
-    assert client.get(f"/api/v1/customers/{customer.pk}/identity?reason=dispute+review", headers=headers(with_identity)).status_code == 200
+    assert client.get(f"/api/v1/customers/{customer.pk}/identity?reason_code=complaint&reason=dispute+review", headers=headers(with_identity)).status_code == 200
 
 
 def test_superuser_tokens_cannot_be_narrowed(db):

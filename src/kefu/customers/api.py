@@ -14,6 +14,7 @@ from .schemas import (
     CustomerOut,
     CustomerPatch,
     IdentityOut,
+    RevealReasonOut,
     SubscriptionFilters,
     SubscriptionIn,
     SubscriptionOut,
@@ -48,12 +49,19 @@ def update_customer(request, customer_id: Id, payload: CustomerPatch):
     return services.update_customer(request.user, customer_id, version=version, changes=changes)
 
 
+@router.get("/reveal-reasons", response={200: list[RevealReasonOut], **ERRORS})
+def list_reveal_reasons(request):
+    """The reasons to choose from (`reason_code`) when revealing identity data."""
+    return services.reveal_reasons()
+
+
 @router.get("/{int:customer_id}/identity", response={200: IdentityOut, **ERRORS})
-def reveal_identity(request, customer_id: Id, contact_id: Id | None = None, reason: Text = ""):
-    """Unmasked real-name data. Needs the view_identity permission and either `contact_id` of
-    the contact in progress on which the caller's identity was verified, or a `reason`
-    (at least 4 characters). Every call is audited."""
-    return services.reveal_identity(request.user, customer_id, contact_id=contact_id, reason=reason)
+def reveal_identity(request, customer_id: Id, contact_id: Id | None = None, reason_code: Text = "", reason: Text = ""):
+    """Unmasked real-name data, e-mail address and service numbers. Needs the view_identity
+    permission and either `contact_id` of the contact in progress on which the caller's
+    identity was verified, or a `reason_code` of GET /customers/reveal-reasons (plus `reason`,
+    in your own words, where the code needs one: other). Every call is audited with the code."""
+    return services.reveal_identity(request.user, customer_id, contact_id=contact_id, reason_code=reason_code, reason=reason)
 
 
 @accounts.get("", response={200: list[AccountOut], **ERRORS})

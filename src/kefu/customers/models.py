@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.core.fields import BlindIndexField, EncryptedFieldsMixin, EncryptedTextField, KeyIdField
-from kefu.core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from kefu.core.masking import (
+    mask_address,
+    mask_email,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_service_number,
+)
 from kefu.core.models import VersionedModel
 
 
@@ -84,6 +91,11 @@ class Customer(EncryptedFieldsMixin, VersionedModel):
         return mask_id_number(self.id_number)
 
     @property
+    def masked_email(self) -> str:
+        # Often the mobile number itself (15096338319@139.com).
+        return mask_email(self.email)
+
+    @property
     def masked_address(self) -> str:
         # A street address without its region still shows where: the file's own district.
         shown = mask_address(self.address)
@@ -120,6 +132,11 @@ class Account(VersionedModel):
 
     def __str__(self):
         return self.account_no
+
+    @property
+    def masked_name(self) -> str:
+        # Usually the holder's own name (张三, 张三的家庭账户): masked as the customer's is.
+        return self.name if self.customer.type == Customer.Type.ENTERPRISE else mask_name(self.name)
 
 
 class Subscription(VersionedModel):
@@ -160,6 +177,33 @@ class Subscription(VersionedModel):
         ]
 
     def __str__(self):
-        return self.service_number
+        # Shown in lists, links and logs: masked, as a mobile or fixed-line number is the customer's phone.
+        return self.masked_service_number
+
+    @property
+    def masked_service_number(self) -> str:
+        return mask_service_number(self.service_number)
+
+
+class RevealReason(models.Model):
+    """Why someone unmasks a customer's identity data (customers.services.reveal_identity): a
+    list administrators keep, so that every reveal is audited with a stable code and can be
+    counted by reason. Codes never change once used; retire a reason by deactivating it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    needs_text = models.BooleanField(_("needs an explanation"), default=False,
+                                     help_text=_("The person revealing must also say why in their own words."))
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("identity reveal reason")
+        verbose_name_plural = _("identity reveal reasons")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return f"{self.code} ({self.name})"
 
 

@@ -75,7 +75,7 @@ class CustomerOut(Schema):
     phone_masked: str = Field(alias="masked_phone")
     alt_phone_masked: str = Field(alias="masked_alt_phone")
     address_masked: str = Field(alias="masked_address")
-    email: str
+    email_masked: str = Field(alias="masked_email")
     province: str
     city: str
     district: str
@@ -91,6 +91,13 @@ class CustomerOut(Schema):
         return bool(obj.service_password_hash)
 
 
+class RevealedNumber(Schema):
+    id: int
+    service_number: str
+    product: str
+    status: str
+
+
 class IdentityOut(Schema):
     id: int
     customer_no: str
@@ -100,6 +107,15 @@ class IdentityOut(Schema):
     phone: str
     alt_phone: str
     address: str
+    email: str
+    subscriptions: list[RevealedNumber] = Field(alias="revealed_subscriptions", description="the service numbers, unmasked")
+
+
+class RevealReasonOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    needs_text: bool = Field(description="`reason` (free text) is required with this code")
 
 
 class CustomerFilters(PageParams):
@@ -122,7 +138,7 @@ class AccountOut(Schema):
     id: int
     account_no: str
     customer_id: int
-    name: str
+    name_masked: str = Field(alias="masked_name")
     billing: str
     status: str
     version: int
@@ -150,8 +166,11 @@ class SubscriptionPatch(InputSchema):
 
 
 class SubscriptionOut(Schema):
+    """The service number masked (a mobile or fixed-line number is the customer's phone);
+    GET /customers/{id}/identity reveals it."""
+
     id: int
-    service_number: str
+    service_number_masked: str = Field(alias="masked_service_number")
     customer_id: int
     account_id: int | None
     product: str

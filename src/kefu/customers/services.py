@@ -12,9 +12,12 @@ from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, get_or_404, lock_version, page_of, require, unique_write
 
 from . import validators
-from .models import Account, Customer, Subscription
+from .models import Account, Customer, RevealReason, Subscription
 
-IDENTITY_FIELDS = ("name", "id_type", "id_number", "phone", "alt_phone", "address")
+# What a reveal shows (and its audit entry lists): the real-name identity, and the contact data
+# that would give the phone number away (an e-mail address is often the mobile number, and so is a
+# mobile subscription's service number).
+IDENTITY_FIELDS = ("name", "id_type", "id_number", "phone", "alt_phone", "address", "email", "service_number")
 CUSTOMER_FIELDS = {"type", "name", "id_type", "id_number", "phone", "alt_phone", "email", "address",
                    "province", "city", "district", "segment", "status"}
 
@@ -148,27 +151,54 @@ def by_identity_number(term: str) -> Q:
 
 
 MIN_REASON_LENGTH = 4
+VERIFIED_CALLER = "caller_verified"
+"""The reason recorded for a reveal on a contact whose caller passed verification."""
 
 
-def reveal_identity(user, customer_id: int, *, contact_id: int | None = None, reason: str = "") -> Customer:
-    """The unmasked real-name data. Needs customers.view_identity and either a passed identity
-    verification on the contact in progress with this customer, or a stated reason. Every
-    reveal is audited with the one or the other."""
+def reveal_reasons():
+    """The reasons one may choose from to unmask identity data (administrators keep the list)."""
+    return RevealReason.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def reveal_reason(code: str, text: str = "", *, verified_on: int | None = None, via: str = "") -> str:
+    """The audit entry's reason for a reveal: the stable code in brackets, then what was said
+    ("[complaint] GD2026…"), so that reveals are reportable by reason. CODE must be an active
+    reason of the list, and TEXT of a few characters is needed where the reason says so; a
+    reveal on a verified contact (VERIFIED_ON) may leave CODE out. VIA names the place (admin)."""
+    code, text = (code or "").strip(), (text or "").strip()
+    if verified_on is None or code not in ("", VERIFIED_CALLER):
+        _check_reason(code, text)
+    said = "; ".join(filter(None, [_("verified on contact %(id)s") % {"id": verified_on} if verified_on is not None else "", text]))
+    said = f"{via}: {said}" if via and said else via or said
+    return f"[{code or VERIFIED_CALLER}] {said}".rstrip()
+
+
+def _check_reason(code: str, text: str) -> None:
+    reason = reveal_reasons().filter(code=code).first() if code else None
+    if reason is None:
+        codes = ", ".join(reveal_reasons().values_list("code", flat=True))
+        raise ValidationFailed(_("Choose why you need the unmasked data, or verify the caller first."),
+                               fields={"reason_code": _("one of: %(codes)s; or pass contact_id of a verified contact") % {"codes": codes}})
+    if reason.needs_text and len(text) < MIN_REASON_LENGTH:
+        raise ValidationFailed(_("Say why you need the unmasked data."),
+                               fields={"reason": _("at least %(n)s characters with this reason") % {"n": MIN_REASON_LENGTH}})
+
+
+def reveal_identity(user, customer_id: int, *, contact_id: int | None = None, reason_code: str = "", reason: str = "") -> Customer:
+    """The unmasked real-name data, e-mail and service numbers. Needs customers.view_identity
+    and either a passed identity verification on the contact in progress with this customer,
+    or a reason from the list (reveal_reason). Every reveal is audited with the one or the
+    other; the customer comes back with `revealed_subscriptions` (those in USER's scope)."""
     from kefu.contacts.services import current_verification
 
     require(user, "customers.view_identity")
     customer = get_customer_quietly(user, customer_id)
-    reason = (reason or "").strip()
-    if contact_id is not None:
-        verification = current_verification(user, contact_id, customer.pk)
-        if verification is None:
-            raise ValidationFailed(_("The caller's identity is not verified on this contact."),
-                                   fields={"contact_id": _("needs a passed identity verification on a contact in progress with this customer")})
-        reason = _verified_on(contact_id, reason)
-    elif len(reason) < MIN_REASON_LENGTH:
-        raise ValidationFailed(_("State why you need the unmasked data, or verify the caller first."),
-                               fields={"reason": _("at least %(n)s characters, or pass contact_id of a verified contact") % {"n": MIN_REASON_LENGTH}})
-    audit.record(user, "read_identity", customer, fields=IDENTITY_FIELDS, reason=reason)
+    if contact_id is not None and current_verification(user, contact_id, customer.pk) is None:
+        raise ValidationFailed(_("The caller's identity is not verified on this contact."),
+                               fields={"contact_id": _("needs a passed identity verification on a contact in progress with this customer")})
+    why = reveal_reason(reason_code, reason, verified_on=contact_id)
+    audit.record(user, "read_identity", customer, fields=IDENTITY_FIELDS, reason=why)
+    customer.revealed_subscriptions = list(scopes.restrict(user, customer.subscriptions.order_by("id")))
     return customer
 
 
@@ -182,19 +212,14 @@ def identity_on_contact(user, customer: Customer, contact_id: int) -> tuple[bool
         return False, None
     if not user.has_perm("customers.view_identity"):
         return True, None
-    audit.record(user, "read_identity", customer, fields=IDENTITY_FIELDS, reason=_verified_on(contact_id))
+    audit.record(user, "read_identity", customer, fields=IDENTITY_FIELDS, reason=reveal_reason("", verified_on=contact_id))
     return True, customer
-
-
-def _verified_on(contact_id, reason="") -> str:
-    verified = _("verified on contact %(id)s") % {"id": contact_id}
-    return f"{verified}; {reason}" if reason else verified
 
 
 def list_accounts(user, customer_id: int):
     get_customer_quietly(user, customer_id)
     require(user, "customers.view_account")
-    return Account.objects.filter(customer_id=customer_id).order_by("id")
+    return Account.objects.filter(customer_id=customer_id).select_related("customer").order_by("id")
 
 
 @transaction.atomic

@@ -66,7 +66,7 @@ class NewOrder(forms.Form):
     def __init__(self, *args, categories=(), subscriptions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category_id"].choices = _any((c.pk, str(c)) for c in categories)
-        self.fields["subscription_id"].choices = _any((s.pk, f"{s.service_number} · {s.get_product_display()}") for s in subscriptions)
+        self.fields["subscription_id"].choices = _any((s.pk, f"{s.masked_service_number} · {s.get_product_display()}") for s in subscriptions)
 
 
 class EndContact(forms.Form):
