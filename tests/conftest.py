@@ -30,6 +30,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 TEST_FIELD_KEYS = "t1:" + "A" * 43  # 32 zero bytes: tests only
+TEST_AUDIT_KEYS = "ta1:" + "B" * 43  # tests only
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +39,7 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A fixed key ring, whatever the developer's data directory holds.
     settings.KEFU_FIELD_KEYS = TEST_FIELD_KEYS
+    settings.KEFU_AUDIT_KEYS = TEST_AUDIT_KEYS
     # Assertions read English; zh-Hans (the default) has tests of its own.
     settings.LANGUAGE_CODE = "en"
 

@@ -304,6 +304,14 @@ KEFU_PRIVACY_PURGE_SECONDS = env_int("KEFU_PRIVACY_PURGE_SECONDS", 86400)
 # `kefu keys init` writes in the data directory for a local installation.
 KEFU_FIELD_KEYS = os.environ.get("KEFU_FIELD_KEYS", "")
 KEFU_FIELD_KEY_FILE = Path(os.environ.get("KEFU_FIELD_KEY_FILE") or DATA_DIR / "field-keys")
+# Audit chain keys (kefu.audit.keys, decision 0020): `id:key,…` like the field keys, the first
+# current, none ever retired; else this file, generated on first use when missing.
+KEFU_AUDIT_KEYS = os.environ.get("KEFU_AUDIT_KEYS", "")
+KEFU_AUDIT_KEY_FILE = Path(os.environ.get("KEFU_AUDIT_KEY_FILE") or DATA_DIR / "audit-keys")
+# Where `kefu worker` appends the signed chain head (one JSON line; "" = only the log line),
+# and how often.
+KEFU_AUDIT_ANCHOR_FILE = os.environ.get("KEFU_AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.jsonl"))
+KEFU_AUDIT_ANCHOR_SECONDS = env_int("KEFU_AUDIT_ANCHOR_SECONDS", 3600)
 # The province this installation serves, for users without a region of their own (data scopes).
 KEFU_REGION = os.environ.get("KEFU_REGION", "")
 

@@ -1,5 +1,6 @@
-"""The audit log is a hash chain: `kefu audit verify` names the first entry that was changed,
-removed or inserted, and passes an untouched log."""
+"""The audit log is a hash chain: `kefu audit verify` names each entry that was changed,
+removed or inserted, and passes an untouched log. Tampering in the ways issue 12 describes:
+test_tamper.py; the audit keys: test_keys.py."""
 
 from io import StringIO
 
@@ -44,7 +45,7 @@ def test_a_changed_entry_is_named(entries):
 def test_a_removed_entry_is_named(entries):
     AuditEntry.objects.filter(pk=entries[1].pk)._raw_delete(AuditEntry.objects.db)
     code, text = _verify()
-    assert code == 1 and f"entry {entries[1].seq} " in text and "missing" in text
+    assert code == 1 and f"entry {entries[1].seq}: missing" in text
 
 
 def test_a_removed_tail_is_noticed(entries):
@@ -53,7 +54,7 @@ def test_a_removed_tail_is_noticed(entries):
     assert code == 1 and "removed" in text
 
 
-def test_a_forged_entry_with_a_recomputed_hash_still_breaks_the_next_link(entries):
+def test_a_forged_entry_with_a_recomputed_hash_is_named_and_breaks_the_next_link(entries):
     from kefu.audit import chain
 
     forged = AuditEntry.objects.get(pk=entries[1].pk)
@@ -61,7 +62,8 @@ def test_a_forged_entry_with_a_recomputed_hash_still_breaks_the_next_link(entrie
     forged.hash = chain.entry_hash(**{n: getattr(forged, n) for n in chain.CONTENT})
     AuditEntry.objects.filter(pk=forged.pk).update(reason=forged.reason, hash=forged.hash)
     code, text = _verify()
-    assert code == 1 and f"entry {entries[2].seq} " in text and "does not follow" in text
+    assert code == 1 and f"entry {entries[1].seq} (id {entries[1].pk}): its content was changed" in text
+    assert f"entry {entries[2].seq} (id {entries[2].pk}): it does not follow" in text
 
 
 def test_entries_stay_append_only(entries):
@@ -81,3 +83,15 @@ def test_auditors_search_the_log(entries, api_client, auditor, agent, customer):
     assert api.get(f"/audit?actor={agent.pk}&sort=seq").json()["results"][0]["seq"] == 1
     assert api.get("/audit?sort=sideways").status_code == 422
     assert api_client(agent).get("/audit").status_code == 403  # agents do not read the log
+
+
+def test_a_head_moved_back_over_entries_still_there_is_noticed(entries):
+    ChainHead.objects.filter(pk=1).update(seq=entries[-3].seq, hash=entries[-3].hash)
+    code, text = _verify()
+    assert code == 1 and f"entries {entries[-2].seq}–{entries[-1].seq}: beyond the chain head" in text
+
+
+def test_entries_written_while_verify_walks_are_not_breaks(entries, agent, customer):
+    walk = services.verify_chain()  # has read the head
+    services.record(agent, "read", customer)
+    assert list(walk.breaks()) == [] and walk.checked == len(entries)

@@ -25,10 +25,13 @@ class AuditEntry(models.Model):
     fields = models.JSONField(_("fields"), default=list, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     origin = models.CharField(_("origin"), max_length=100, blank=True, help_text=_("Client address or process"))
-    # The hash chain (audit/chain.py): position, the previous entry's hash, this entry's hash.
+    # The hash chain (audit/chain.py): position, the previous entry's hash, this entry's hash,
+    # and the audit key it is an HMAC under ("": plain SHA-256, written before decision 0020).
+    # A plain CharField, not core's KeyIdField: `kefu keys rotate` must never re-sign entries.
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True, null=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
+    key_id = models.CharField(_("audit key"), max_length=16, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -49,10 +52,16 @@ class AuditEntry(models.Model):
 
 
 class ChainHead(models.Model):
-    """The last link of the audit chain. Its row lock orders the writers of audit entries."""
+    """The last link of the audit chain. Its row lock orders the writers of audit entries.
+
+    The seal pins the entries chained before the chain was keyed (1..legacy_seq): an HMAC over
+    their count and the last one's hash, written once and never again (audit/chain.py)."""
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    legacy_seq = models.PositiveBigIntegerField(_("unkeyed entries"), default=0, editable=False)
+    seal_key_id = models.CharField(_("seal key"), max_length=16, blank=True, default="", editable=False)
+    seal = models.CharField(_("seal"), max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("audit chain head")
