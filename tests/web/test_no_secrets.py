@@ -12,6 +12,7 @@ PATTERNS = {
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     "API token": re.compile(r"kefu_[A-Za-z0-9_-]{40,}"),
     "field key ring": re.compile(r"KEFU_FIELD_KEYS=[A-Za-z0-9_-]+:[A-Za-z0-9_-]{43}"),
+    "audit key ring": re.compile(r"KEFU_AUDIT_KEYS=[A-Za-z0-9_-]+:[A-Za-z0-9_-]{43}"),
     "secret key setting": re.compile(r"KEFU_SECRET_KEY=\S{20,}"),
 }
 
@@ -25,7 +26,7 @@ def _tracked():
 
 def test_no_secret_files_or_values_are_tracked():
     tracked = _tracked()
-    assert not [p for p in tracked if p.startswith("var/") or Path(p).name in {"secret_key", "field-keys", ".env"}]
+    assert not [p for p in tracked if p.startswith("var/") or Path(p).name in {"secret_key", "field-keys", "audit-keys", ".env"}]
     found = []
     for path in tracked:
         file = ROOT / path

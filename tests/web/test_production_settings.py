@@ -25,7 +25,8 @@ def production_env() -> dict:
             name, value = line.split("=", 1)
             env[name] = value
     env["KEFU_SECRET_KEY"] = secrets.token_urlsafe(50)
-    env["KEFU_FIELD_KEYS"] = "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    for name, key_id in (("KEFU_FIELD_KEYS", "k1"), ("KEFU_AUDIT_KEYS", "a1")):
+        env[name] = f"{key_id}:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
     return env
 
 
@@ -35,7 +36,8 @@ def deploy_check(env: dict, tmp_path) -> subprocess.CompletedProcess:
                           env={**base, **env, "KEFU_DATA_DIR": str(tmp_path)}, timeout=120)
 
 
-@pytest.mark.parametrize("name", ["KEFU_SECRET_KEY", "KEFU_ALLOWED_HOSTS", "KEFU_HTTPS", "DATABASE_URL", "KEFU_FIELD_KEYS"])
+@pytest.mark.parametrize("name", ["KEFU_SECRET_KEY", "KEFU_ALLOWED_HOSTS", "KEFU_HTTPS", "DATABASE_URL", "KEFU_FIELD_KEYS",
+                                  "KEFU_AUDIT_KEYS", "KEFU_AUDIT_ANCHOR_FILE"])
 def test_the_block_sets(name):
     assert name in production_env()
 
