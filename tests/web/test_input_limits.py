@@ -192,3 +192,18 @@ def test_parallel_subscriptions_with_one_number_get_one_201_and_422s(supervisor,
     print(f"\n{rounds * parallel} racing registrations of one number: "
           f"{sum(s == 201 for s, _ in answers)} created, {sum(s == 422 for s, _ in answers)} refused, "
           f"{sum(s >= 500 for s, _ in answers)} errors")
+
+
+def test_the_admin_form_refuses_the_same_moments(customer, agent):
+    # The contacts admin edits these fields: the model's validators apply the API's rule there.
+    from django.core.exceptions import ValidationError
+
+    from kefu.contacts.models import Contact
+
+    contact = Contact(channel="hotline", customer=customer, agent=agent, started_at=timezone.now())
+    contact.full_clean()
+    for moment in ("9999-12-31T23:00:00+00:00", "1999-01-01T00:00:00+08:00"):
+        contact.started_at = contact.ended_at = timezone.datetime.fromisoformat(moment)
+        with pytest.raises(ValidationError) as refused:
+            contact.full_clean()
+        assert set(refused.value.message_dict) == {"started_at", "ended_at"}

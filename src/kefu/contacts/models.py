@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.core.fields import BlindIndexField, EncryptedFieldsMixin, EncryptedTextField, KeyIdField
 from kefu.core.models import VersionedModel
+from kefu.core.validators import past_moment
 
 
 class Channel(models.TextChoices):
@@ -38,8 +39,8 @@ class Contact(EncryptedFieldsMixin, VersionedModel):
 
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, db_index=True)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INBOUND)
-    started_at = models.DateTimeField(_("started at"), db_index=True)
-    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), db_index=True, validators=[past_moment])
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, validators=[past_moment])
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
     caller = EncryptedTextField(_("caller number or address"), max_chars=100, blank=True)

@@ -1,7 +1,7 @@
 """API plumbing shared by the apps' routers: pagination, the error body schema, and the checks
 every input passes before it reaches a service (nothing a database column cannot hold)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
 from .services import page_of
+from .validators import why_not_past
 
 
 class Page[T](BaseModel):
@@ -39,24 +40,14 @@ BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 422 naming the field instead of overflowing in the database driver (500)."""
 
 
-PAST_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
-CLOCK_SKEW = timedelta(minutes=10)
-"""A moment that records something that happened (a call started, an incident detected) lies
-after PAST_SINCE and no later than now, give or take a client's clock running this fast. Every
-moment an input stores is of that kind; one far in the future (9999-12-31T23:00Z) could not
-even be shown in +08:00, and every page listing it would fail."""
-
-
 def happened(value: datetime | None) -> datetime | None:
-    """VALUE, if it can be the time of something that has happened; else ValueError (422)."""
+    """VALUE, if it can be the time of something that has happened (after 2000, not in the
+    future: kefu.core.validators); else ValueError (422)."""
     if value is None:
         return None
     storable(value)
-    moment = timezone.make_aware(value) if timezone.is_naive(value) else value
-    if moment < PAST_SINCE:
-        raise ValueError(_("must not be before %(year)s") % {"year": PAST_SINCE.year})
-    if moment > timezone.now() + CLOCK_SKEW:
-        raise ValueError(_("must not be in the future"))
+    if reason := why_not_past(value):
+        raise ValueError(reason)
     return value
 
 
