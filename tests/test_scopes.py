@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from kefu import scopes
 from kefu.contacts import services as contacts
 from kefu.contacts.models import Contact
-from kefu.core.errors import Forbidden, NotFound
+from kefu.core.errors import Forbidden, NotFound, ServiceError
 from kefu.customers import services as customers
 from kefu.customers.models import Customer
 from kefu.orders import services as orders
@@ -75,7 +75,7 @@ def _single(action, user, row):
     elif action == "view_customer":
         customers.get_customer(user, row["customer"].pk)
     elif action == "reveal_identity":
-        customers.reveal_identity(user, row["customer"].pk, reason="matrix test")
+        customers.reveal_identity(user, row["customer"].pk, reason_code="complaint", reason="matrix test")
     elif action == "view_contact":
         contacts.get_contact(user, row["contact"].pk)
 
@@ -180,3 +180,61 @@ def test_the_system_and_superusers_see_everything(world):
     assert scopes.condition(None, WorkOrder) is None
     root = User.objects.get(username="root")
     assert scopes.scope_of(root) == ALL
+
+
+NONE = 987_654_321
+
+
+def _refusal(fn, *args, **kw):
+    """The error FN raises, as a dict (message and fields)."""
+    with pytest.raises(ServiceError) as caught:
+        fn(*args, **kw)
+    return type(caught.value).__name__, caught.value.as_dict()
+
+
+def test_one_read_by_id_answers_out_of_scope_as_missing(world, make_user):
+    rows, place = world
+    user = _user(make_user, roles.AGENT, OWN)
+    place(user)
+    mine, other = rows["own"]["order"], rows["other"]["order"]
+    assert scopes.get(user, WorkOrder, mine.pk) == mine
+    assert scopes.get(user, WorkOrder.objects.select_related("customer"), mine.pk, lock=True) == mine
+    out = _refusal(scopes.get, user, WorkOrder, other.pk)
+    missing = _refusal(scopes.get, user, WorkOrder, NONE)
+    assert out[0] == "NotFound" and str(out) == str(missing).replace(str(NONE), str(other.pk))
+    assert scopes.find(user, WorkOrder, other.pk) is None
+    assert scopes.find(user, WorkOrder.objects.all(), mine.pk) == mine
+    customers_ = [r["customer"].pk for r in rows.values()] + [NONE]
+    assert set(scopes.visible(user, Customer, customers_).values_list("pk", flat=True)) == {rows["own"]["customer"].pk}
+    assert scopes.get(None, WorkOrder, other.pk) == other  # the system (workers) sees every row
+
+
+def test_incident_response_names_only_customers_in_scope(world, make_user):
+    from kefu.security import services as security
+
+    rows, place = world
+    user = _user(make_user, roles.SUPERVISOR, OWN)
+    place(user)
+    admin = User.objects.create_superuser("root2", password="pw")
+    incident = security.report(admin, title="leak", level="general")
+    security.add_affected(admin, incident.pk, customer_ids=[rows["other"]["customer"].pk], data_involved="name")
+    other = rows["other"]["customer"].pk
+    for step, kw in [(security.add_affected, {"data_involved": "name"}), (security.notify_customers, {"channel": "sms"})]:
+        out = _refusal(step, user, incident.pk, customer_ids=[other], **kw)
+        missing = _refusal(step, user, incident.pk, customer_ids=[NONE], **kw)
+        assert out[0] == "ValidationFailed" and str(out) == str(missing).replace(str(NONE), str(other))
+    assert incident.steps.count() == 2 and not incident.affected.filter(notified_at__isnull=False).exists()
+    security.add_affected(user, incident.pk, customer_ids=[rows["own"]["customer"].pk], data_involved="name")
+    assert security.notify_customers(user, incident.pk, channel="sms", customer_ids=[rows["own"]["customer"].pk]).steps.count() == 4
+
+
+def test_someone_elses_notification_is_not_found_like_none(world, make_user):
+    from kefu.sla import services as sla
+    from kefu.sla.models import Notification
+
+    rows, _place = world
+    user, other = _user(make_user, roles.AGENT, OWN), _user(make_user, roles.AGENT, OWN)
+    theirs = Notification.objects.create(recipient=other, message="x", created_at=rows["own"]["order"].created_at)
+    out, missing = _refusal(sla.mark_read, user, theirs.pk), _refusal(sla.mark_read, user, NONE)
+    assert str(out) == str(missing).replace(str(NONE), str(theirs.pk))  # once: "Notification -1 …"
+    assert Notification.objects.get(pk=theirs.pk).read_at is None

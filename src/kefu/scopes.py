@@ -6,6 +6,11 @@ includes the narrower ones. Every read of customer data in the services, the adm
 exports passes through `restrict`, so this module is the one place the rules live. A row out
 of scope is answered as if it did not exist (404), so that its existence does not leak either.
 
+Every id a caller hands a service is read through `get` (one row, or NotFound), `find` (one row
+or None, for an id named in a form field) or `visible` (the rows among many ids): the same
+answer, with the same message, whether the row is absent or out of scope. System callers
+(USER None: workers, migrations) see everything.
+
 A user's scope is `User.data_scope` when set, else the widest `staff.data_scope_*`
 permission their roles grant (roles.py), else `own`. The region is `User.region`, else
 KEFU_REGION; an installation that sets neither serves one region, and `region` covers it all.
@@ -16,6 +21,8 @@ from functools import cache
 from django.conf import settings
 from django.db.models import Q
 
+from kefu.core.services import find as _find
+from kefu.core.services import get_or_404
 from kefu.staff.models import DataScope
 
 # Widest first: the first permission held decides.
@@ -124,6 +131,30 @@ def restrict(user, qs):
     """QS narrowed to USER's data scope."""
     q = condition(user, qs.model)
     return qs if q is None else qs.filter(q)
+
+
+def _rows(model_or_qs):
+    return model_or_qs._default_manager.all() if isinstance(model_or_qs, type) else model_or_qs.all()
+
+
+def get(user, model_or_qs, pk, *, lock=False):
+    """Row PK of MODEL_OR_QS (a model, or a queryset with its relations joined) as USER may
+    see it, locked FOR UPDATE if LOCK; else NotFound. Read it before any check of its state or
+    of who may act on it, so that no answer tells an object out of scope from a missing one."""
+    qs = _rows(model_or_qs)
+    return get_or_404(qs.model, pk, lock=lock, queryset=restrict(user, qs))
+
+
+def find(user, model_or_qs, pk):
+    """Row PK as USER may see it, or None alike when it is absent or out of scope: for an id
+    named in an input field, which the caller refuses with a ValidationFailed naming it."""
+    return _find(restrict(user, _rows(model_or_qs)), pk=pk)
+
+
+def visible(user, model_or_qs, ids):
+    """The rows among IDS that USER may see (a queryset): the others are to be answered as
+    ids that do not exist."""
+    return restrict(user, _rows(model_or_qs)).filter(pk__in=ids)
 
 
 class ScopedAdminMixin:

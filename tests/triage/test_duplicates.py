@@ -24,9 +24,9 @@ def test_same_customer_same_service_similar_text(agent, customer, subscription):
     first = _order(agent, customer, subscription, "宽带断网了", "家里宽带从昨天开始一直断网，连不上")
     other_problem = _order(agent, customer, subscription, "话费乱扣费", "这个月话费多扣了20元")
     second = _order(agent, customer, subscription, "宽带又断网", "宽带昨天开始断网，一直连不上网")
-    found = duplicates_of(second)
+    found = duplicates_of(second, user=agent)
     assert [o.pk for o, _s in found] == [first.pk]
-    assert other_problem.pk not in [o.pk for o, _s in duplicates_of(first)]
+    assert other_problem.pk not in [o.pk for o, _s in duplicates_of(first, user=agent)]
     assert found[0][1] >= 0.4
 
 
@@ -40,7 +40,7 @@ def test_other_service_other_customer_finished_or_old_orders_are_not_duplicates(
     WorkOrder.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(hours=settings.KEFU_DUPLICATE_WINDOW_HOURS + 1))
     done = _order(agent, customer, subscription, "宽带断网了", "一直连不上")
     WorkOrder.objects.filter(pk=done.pk).update(status="closed")
-    assert likely_duplicates(customer_id=customer.pk, subscription_id=subscription.pk, title="宽带断网了", description="一直连不上") == []
+    assert likely_duplicates(user=agent, customer_id=customer.pk, subscription_id=subscription.pk, title="宽带断网了", description="一直连不上") == []
 
 
 def test_merged_pairs_are_not_suggested_again(agent, customer, subscription):
@@ -48,14 +48,14 @@ def test_merged_pairs_are_not_suggested_again(agent, customer, subscription):
     second = _order(agent, customer, subscription, "宽带断网了", "还是连不上")
     third = _order(agent, customer, subscription, "宽带断网了", "一直连不上网")
     services.merge(agent, second.pk, into_id=first.pk, reason="same outage")
-    assert second.pk not in [o.pk for o, _s in duplicates_of(third)]  # merged: finished
-    assert [o.pk for o, _s in duplicates_of(first)] == [third.pk]
+    assert second.pk not in [o.pk for o, _s in duplicates_of(third, user=agent)]  # merged: finished
+    assert [o.pk for o, _s in duplicates_of(first, user=agent)] == [third.pk]
 
 
 def test_the_window_can_be_switched_off(agent, customer, subscription, settings):
     _order(agent, customer, subscription, "宽带断网了", "一直连不上")
     settings.KEFU_DUPLICATE_WINDOW_HOURS = 0
-    assert likely_duplicates(customer_id=customer.pk, subscription_id=subscription.pk, title="宽带断网了") == []
+    assert likely_duplicates(user=agent, customer_id=customer.pk, subscription_id=subscription.pk, title="宽带断网了") == []
 
 
 def test_suggest_api_lists_duplicates_before_the_order_exists(agent, customer, subscription, api_client):

@@ -18,7 +18,8 @@ def find(qs, **lookup):
 
 
 def get_or_404(model, pk, *, lock=False, queryset=None):
-    """The row, from QUERYSET if given (e.g. with its relations joined), or a NotFound."""
+    """The row, from QUERYSET if given (e.g. with its relations joined), or a NotFound. Rows
+    in a data scope (customers, contacts, orders…) are read through kefu.scopes.get instead."""
     qs = queryset if queryset is not None else model.objects
     obj = find(qs.select_for_update() if lock else qs, pk=pk)
     if obj is None:

@@ -16,7 +16,7 @@ from kefu import scopes
 from kefu.contacts.models import ContactOrder
 from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
-from kefu.core.services import find, get_or_404, lock_version, require
+from kefu.core.services import find, lock_version, require
 from kefu.sla import services as sla
 from kefu.staff import services as staff
 from kefu.triage import repeats
@@ -47,7 +47,7 @@ def order_queryset():
 
 def get_order(user, order_id: int) -> WorkOrder:
     require(user, "orders.view_workorder")
-    return get_or_404(WorkOrder, order_id, queryset=scopes.restrict(user, order_queryset()))
+    return scopes.get(user, order_queryset(), order_id)
 
 
 def search_orders(user, *, status=None, kind=None, category=None, severity=None, channel=None,
@@ -129,10 +129,10 @@ def customer_history(user, customer_id: int, *, limit=20) -> dict:
 
 
 def likely_duplicates(user, order_id: int) -> list[tuple]:
-    """[(order, similarity)]: see kefu.triage.duplicates."""
+    """[(order, similarity)] among the orders in USER's scope: see kefu.triage.duplicates."""
     from kefu.triage.duplicates import duplicates_of
 
-    return duplicates_of(get_order(user, order_id))
+    return duplicates_of(get_order(user, order_id), user=user)
 
 
 def sla_state(order) -> list[dict]:
@@ -170,12 +170,12 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     severity = severity or "general"
     from kefu.customers.models import Customer
 
-    customer = find(scopes.restrict(actor, Customer.objects), pk=customer_id)
+    customer = scopes.find(actor, Customer, customer_id)
     if customer is None:
         raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
     order = WorkOrder(kind=kind, title=title, description=description, channel=channel,
                       severity=severity, customer=customer, owner=actor, flagged=flagged)
-    _set_references(order, category_id=category_id, subscription_id=subscription_id, parent_id=parent_id)
+    _set_references(order, actor, category_id=category_id, subscription_id=subscription_id, parent_id=parent_id)
     earlier = repeats.earlier_complaint(order)
     if earlier is not None:
         # 重复投诉: counted, and one step more severe than the complaint it repeats.
@@ -185,7 +185,7 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     order.save()
     assign_number(order, "number", order_number(order.pk, order.created_at))
     if contact_id is not None:
-        _link_contact(order, contact_id, ContactOrder.Role.RAISED)
+        _link_contact(order, actor, contact_id, ContactOrder.Role.RAISED)
     data = {"number": order.number, "kind": kind, "severity": order.severity, "channel": channel, "category": category_id}
     if earlier is not None:
         OrderLink.objects.create(source=order, target=earlier, type=OrderLink.Type.REPEAT, created_by=actor)
@@ -215,7 +215,7 @@ def update_order(actor, order_id: int, *, version: int, changes: dict) -> WorkOr
             setattr(order, field, value)
     if REFERENCE_FIELDS & changes.keys() or "kind" in changes:
         # A new kind can invalidate the category, so references are checked again.
-        _set_references(order, **{k: changes.get(k, getattr(order, k)) for k in REFERENCE_FIELDS})
+        _set_references(order, actor, **{k: changes.get(k, getattr(order, k)) for k in REFERENCE_FIELDS})
     diff = {f: [before[f], getattr(order, f)] for f in changes if before[f] != getattr(order, f)}
     if not diff:
         return order
@@ -225,9 +225,16 @@ def update_order(actor, order_id: int, *, version: int, changes: dict) -> WorkOr
     return order
 
 
-def _set_references(order, *, category_id, subscription_id, parent_id):
+def _set_references(order, actor, *, category_id, subscription_id, parent_id):
+    """Check and set the order's category, subscription and parent. A subscription or parent
+    the actor names is read in their scope (out of it: "no … with this id", as for none); one
+    the order has already is kept as it is, whoever set it."""
     from kefu.customers.models import Subscription
 
+    def named(model, pk, current):
+        return find(model.objects, pk=pk) if pk == current else scopes.find(actor, model, pk)
+
+    current_subscription, current_parent = order.subscription_id, order.parent_id
     errors = {}
     order.category = None
     if category_id is not None:
@@ -242,7 +249,7 @@ def _set_references(order, *, category_id, subscription_id, parent_id):
             order.category = cat
     order.subscription = None
     if subscription_id is not None:
-        sub = find(Subscription.objects, pk=subscription_id)
+        sub = named(Subscription, subscription_id, current_subscription)
         if sub is None:
             errors["subscription_id"] = _("no subscription with this id")
         elif sub.customer_id != order.customer_id:
@@ -252,7 +259,7 @@ def _set_references(order, *, category_id, subscription_id, parent_id):
     order.province = order.subscription.province if order.subscription is not None else order.customer.province
     order.parent = None
     if parent_id is not None:
-        parent = find(WorkOrder.objects, pk=parent_id)  # a parent out of the actor's scope may still be named
+        parent = named(WorkOrder, parent_id, current_parent)
         if parent is None:
             errors["parent_id"] = _("no work order with this id")
         elif order.pk is not None and (parent.pk == order.pk or _is_descendant(parent, order.pk)):
@@ -272,10 +279,10 @@ def _is_descendant(order, ancestor_id) -> bool:
     return False
 
 
-def _link_contact(order, contact_id, role):
+def _link_contact(order, actor, contact_id, role):
     from kefu.contacts.models import Contact
 
-    contact = find(Contact.objects, pk=contact_id)
+    contact = scopes.find(actor, Contact, contact_id)
     if contact is None:
         raise ValidationFailed(_("Unknown contact."), fields={"contact_id": _("no contact with this id")})
     if contact.customer_id is not None and contact.customer_id != order.customer_id:
@@ -318,9 +325,10 @@ def assign_many(actor, moves: list[dict]) -> list:
     from kefu.staff.models import Department, User
 
     ids = sorted(m["order_id"] for m in moves)
-    # Customer and subscription come along: the SLA policy may be chosen again below.
-    locked = {o.pk: o for o in WorkOrder.objects.select_for_update(of=("self",)).select_related("customer", "subscription")
-              .filter(pk__in=ids).order_by("pk")}
+    # Customer and subscription come along: the SLA policy may be chosen again below. Orders
+    # out of the actor's scope are skipped like those that do not exist.
+    locked = {o.pk: o for o in scopes.visible(actor, WorkOrder.objects.select_for_update(of=("self",))
+                                              .select_related("customer", "subscription"), ids).order_by("pk")}
     departments = Department.objects.in_bulk({m["department_id"] for m in moves})
     handlers = User.objects.in_bulk({m["handler_id"] for m in moves if m.get("handler_id")})
     system_owners = staff.system_user_ids({o.owner_id for o in locked.values()})
@@ -578,9 +586,9 @@ def merge(actor, order_id, *, into_id, reason, note=""):
     lost: the duplicate keeps its history (and shows in the other's), its contacts follow, the
     two are linked, and the order that stays takes the higher severity."""
     # Both rows locked in id order, so two opposite merges cannot deadlock.
-    list(WorkOrder.objects.select_for_update().filter(pk__in=[order_id, into_id]).order_by("pk").values_list("pk"))
+    list(scopes.visible(actor, WorkOrder.objects.select_for_update(), [order_id, into_id]).order_by("pk").values_list("pk"))
     order = _begin(actor, order_id, "merge", reason=reason)
-    into = find(scopes.restrict(actor, WorkOrder.objects), pk=into_id)
+    into = scopes.find(actor, WorkOrder, into_id)
     problem = (_("no work order with this id") if into is None
                else _("is the same order") if into.pk == order.pk
                else _("belongs to another customer") if into.customer_id != order.customer_id
@@ -689,7 +697,7 @@ def auto_confirm_due(*, now=None, batch_size=500) -> int:
 # --- the machinery -------------------------------------------------------------------------
 
 def _locked(order_id, actor=None) -> WorkOrder:
-    return get_or_404(WorkOrder, order_id, lock=True, queryset=scopes.restrict(actor, WorkOrder.objects))
+    return scopes.get(actor, WorkOrder, order_id, lock=True)
 
 
 def _refusal(order, user, action):

@@ -79,7 +79,7 @@ def requests(user, *, status=None, kind=None, customer=None, overdue=None):
 
 def get_request(user, request_id) -> PrivacyRequest:
     require(user, VIEW)
-    return get_or_404(PrivacyRequest, request_id, queryset=scopes.restrict(user, PrivacyRequest.objects.select_related("customer")))
+    return scopes.get(user, PrivacyRequest.objects.select_related("customer"), request_id)
 
 
 # --- the request's life --------------------------------------------------------------------

@@ -186,7 +186,8 @@ class RouteIn(InputSchema):
 @router.post("/route", response={200: dict, **ERRORS})
 def route_many(request, payload: RouteIn):
     """Classify, dispatch and assign a batch of waiting orders in one transaction (e.g. a
-    backlog after an outage). Orders no longer waiting are skipped."""
+    backlog after an outage). Ids of orders no longer waiting, out of your data scope or not
+    existing are skipped alike: only the orders assigned are listed."""
     done = services.route_many(request.user, payload.order_ids, classify=payload.classify)
     return {"assigned": [{"id": o.pk, "department_id": o.department_id, "handler_id": o.handler_id} for o in done]}
 

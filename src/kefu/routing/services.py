@@ -19,6 +19,7 @@ from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu import scopes
 from kefu.audit import services as audit
 from kefu.core import recent
 from kefu.core.errors import Conflict, ValidationFailed
@@ -56,7 +57,7 @@ def dispatch(actor, order_id, *, note=""):
     that records the rule and the choice. ACTOR None: the system (intake by_system)."""
     if actor is not None:
         require(actor, "orders.dispatch_workorder")
-    order = get_or_404(WorkOrder, order_id, queryset=WorkOrder.objects.select_related("customer", "subscription"))
+    order = scopes.get(actor, WorkOrder.objects.select_related("customer", "subscription"), order_id)
     rule = route(order)
     if rule is None:
         raise ValidationFailed(_("No dispatch rule matches this order; add a catch-all rule."),
@@ -181,13 +182,14 @@ def auto_assign(actor, order_id, *, note="", exclude=()):
 
 
 def _assign_queued(actor, order_id, *, note="", exclude=()):
-    """Inside a transaction: the assigned order, or None if it stays queued."""
-    department_id = WorkOrder.objects.filter(pk=order_id).values_list("department_id", flat=True).first()
+    """Inside a transaction: the assigned order, or None if it stays queued. The order is read
+    first (in the actor's scope: out of it, 404 before any word on its state) for the
+    department whose lock comes before the order's."""
+    department_id = scopes.get(actor, WorkOrder.objects.only("department_id"), order_id).department_id
     if department_id is None:
-        get_or_404(WorkOrder, order_id)  # a 404 for an unknown id
         raise ValidationFailed(_("The order has no department yet: dispatch it first."), fields={"department_id": _("is empty")})
     department = _lock_department(department_id)
-    order = get_or_404(WorkOrder, order_id, lock=True)
+    order = scopes.get(actor, WorkOrder, order_id, lock=True)
     if order.handler_id is not None or order.status not in QUEUED or order.department_id != department.pk:
         raise Conflict(_("The order is not waiting in a department queue."), state=order.status)
     handler_id, choice = _pick(department, order, exclude=exclude)
@@ -202,7 +204,7 @@ def drain(department_id=None, *, limit=500, actor=None) -> int:
     """Hand queued orders (most severe, then oldest, first) to people with room, in each
     department that assigns automatically: one transaction and one read of the candidates per
     department. Run by `kefu worker`, and when someone becomes available. ACTOR, when a
-    person asks for it, must be a supervisor."""
+    person asks for it, must be a supervisor, and only the orders in their scope move."""
     if actor is not None:
         require(actor, "orders.manage_any_workorder")
     departments = Department.objects.filter(is_active=True).exclude(assignment=MANUAL)
@@ -213,7 +215,7 @@ def drain(department_id=None, *, limit=500, actor=None) -> int:
         with transaction.atomic():
             department = _lock_department(dept_id)
             # Read under the lock: a parallel drain has finished, and its picks are visible.
-            queue = list(WorkOrder.objects.filter(department_id=dept_id, handler__isnull=True, status__in=QUEUED)
+            queue = list(scopes.restrict(actor, WorkOrder.objects.filter(department_id=dept_id, handler__isnull=True, status__in=QUEUED))
                          .order_by(SEVERITY_FIRST, "created_at", "id")[:limit])
             done += len(_assign_planned(actor, department, queue, {}))
     return done
@@ -239,11 +241,12 @@ def route_many(actor, order_ids, *, classify=True) -> list:
     """Classify, dispatch and assign a batch of registered orders waiting for a desk or a
     person (accepted, or queued without a handler): the triage rules may raise severity and
     flag, the classifier fills an empty category when confident, the dispatch rules choose
-    the desk and its strategy the person. One transaction; returns the orders assigned."""
+    the desk and its strategy the person. One transaction; returns the orders assigned. Ids
+    that do not exist, are out of the actor's scope or no longer wait are skipped alike."""
     from kefu.triage import services as triage
 
     require(actor, "orders.dispatch_workorder")
-    batch = list(WorkOrder.objects.filter(pk__in=order_ids, handler__isnull=True, status__in=QUEUED)
+    batch = list(scopes.visible(actor, WorkOrder.objects.filter(handler__isnull=True, status__in=QUEUED), order_ids)
                  .select_related("customer", "subscription").order_by("pk"))
     raises, by_department, rules = {}, {}, {}
     for order in batch:

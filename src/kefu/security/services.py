@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu import scopes
 from kefu.core.errors import InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import get_or_404, require
@@ -85,12 +86,13 @@ def contain(actor, incident_id, *, note):
 
 @transaction.atomic
 def add_affected(actor, incident_id, *, customer_ids, data_involved):
-    """Customers whose data is involved; adding one twice changes nothing."""
+    """Customers whose data is involved; adding one twice changes nothing. Customers out of
+    the actor's data scope are unknown to them, as ids that do not exist."""
     from kefu.customers.models import Customer
 
     incident = _open(actor, incident_id)
     _required(data_involved, "data_involved")
-    found = set(Customer.objects.filter(pk__in=customer_ids).values_list("pk", flat=True))
+    found = set(scopes.visible(actor, Customer, customer_ids).values_list("pk", flat=True))
     if unknown := set(customer_ids) - found:
         raise ValidationFailed(_("Unknown customers."), fields={"customer_ids": _("no customer with id %(ids)s") % {"ids": sorted(unknown)}})
     known = set(incident.affected.values_list("customer_id", flat=True))
@@ -101,12 +103,21 @@ def add_affected(actor, incident_id, *, customer_ids, data_involved):
 
 @transaction.atomic
 def notify_customers(actor, incident_id, *, channel, note="", customer_ids=None):
-    """Record that the affected customers (all not yet told, or those named) were told."""
+    """Record that the affected customers (all not yet told, or those named) were told. A
+    named customer the incident does not involve is refused, and so is one out of the actor's
+    data scope, alike: nothing is recorded."""
+    from kefu.customers.models import Customer
+
     incident = _open(actor, incident_id)
     _required(channel, "channel")
     pending = incident.affected.filter(notified_at__isnull=True)
     if customer_ids is not None:
-        pending = pending.filter(customer_id__in=customer_ids)
+        involved = set(incident.affected.filter(customer__in=scopes.visible(actor, Customer, customer_ids))
+                       .values_list("customer_id", flat=True))
+        if unknown := set(customer_ids) - involved:
+            raise ValidationFailed(_("Unknown customers."), fields={
+                "customer_ids": _("no customer of this incident with id %(ids)s") % {"ids": sorted(unknown)}})
+        pending = pending.filter(customer_id__in=involved)
     n = pending.update(notified_at=timezone.now(), channel=channel, note=note[:500])
     return _save(incident, actor, "notify_customers", note, {"notified": n, "channel": channel})
 

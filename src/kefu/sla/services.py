@@ -365,9 +365,8 @@ def mark_read(user, notification_id):
 
     from .models import Notification
 
-    note = get_or_404(Notification, notification_id)
-    if note.recipient_id != user.pk:  # someone else's inbox looks like nothing at all
-        get_or_404(Notification, -1)
+    # Someone else's inbox looks like nothing at all: the same 404 as an id that does not exist.
+    note = get_or_404(Notification, notification_id, queryset=Notification.objects.filter(recipient=user))
     if note.read_at is None:
         note.read_at = timezone.now()
         note.save(update_fields=["read_at"])

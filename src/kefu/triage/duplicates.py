@@ -27,12 +27,13 @@ def similarity(a: frozenset, b: frozenset) -> float:
     return len(a & b) / len(a | b)
 
 
-def likely_duplicates(*, customer_id, subscription_id, title, description="", around=None, exclude_id=None) -> list[tuple]:
+def likely_duplicates(*, user, customer_id, subscription_id, title, description="", around=None, exclude_id=None) -> list[tuple]:
     """[(order, similarity)] best first: the customer's unfinished orders about the same
-    subscription created within the window around AROUND (default now). Uses the
-    (customer, created_at) index."""
+    subscription created within the window around AROUND (default now), those in USER's data
+    scope only (None: all, for the system). Uses the (customer, created_at) index."""
     from django.utils import timezone
 
+    from kefu import scopes
     from kefu.orders.models import TERMINAL_STATUSES, OrderLink, WorkOrder
 
     hours = settings.KEFU_DUPLICATE_WINDOW_HOURS
@@ -40,7 +41,8 @@ def likely_duplicates(*, customer_id, subscription_id, title, description="", ar
         return []
     around = around or timezone.now()
     window = timedelta(hours=hours)
-    qs = (WorkOrder.objects.filter(customer_id=customer_id, created_at__gte=around - window, created_at__lte=around + window)
+    qs = (scopes.restrict(user, WorkOrder.objects.filter(customer_id=customer_id, created_at__gte=around - window,
+                                                         created_at__lte=around + window))
           .exclude(status__in=TERMINAL_STATUSES).select_related("subscription"))
     qs = qs.filter(subscription_id=subscription_id) if subscription_id else qs.filter(subscription__isnull=True)
     if exclude_id is not None:
@@ -54,6 +56,6 @@ def likely_duplicates(*, customer_id, subscription_id, title, description="", ar
     return sorted([(o, s) for o, s in scored if s >= floor], key=lambda pair: (-pair[1], -pair[0].pk))
 
 
-def duplicates_of(order) -> list[tuple]:
-    return likely_duplicates(customer_id=order.customer_id, subscription_id=order.subscription_id, title=order.title,
+def duplicates_of(order, *, user) -> list[tuple]:
+    return likely_duplicates(user=user, customer_id=order.customer_id, subscription_id=order.subscription_id, title=order.title,
                              description=order.description, around=order.created_at, exclude_id=order.pk)

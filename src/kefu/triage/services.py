@@ -87,23 +87,25 @@ def suggest(title: str, description: str = "", *, kind=None, severity=None, expl
 
 def suggestion_for(user, *, title, description="", customer_id=None, subscription_id=None) -> dict:
     """What an agent sees while typing an order: the suggestion and, once the customer is known,
-    the orders this one would likely duplicate."""
+    the orders this one would likely duplicate, among those in USER's scope (a customer out of
+    it has none, as an unknown customer has none)."""
     from kefu.core.services import require
 
     require(user, "orders.view_workorder")
     out = suggest(title, description)
     if customer_id is not None:
-        out["duplicates"] = duplicate_summaries(customer_id=customer_id, subscription_id=subscription_id,
+        out["duplicates"] = duplicate_summaries(user, customer_id=customer_id, subscription_id=subscription_id,
                                                 title=title, description=description)
     return out
 
 
-def duplicate_summaries(**order_text) -> list[dict]:
-    """Likely duplicates of an order not yet registered, for the agent to see before saving."""
+def duplicate_summaries(user, **order_text) -> list[dict]:
+    """Likely duplicates of an order not yet registered, in USER's scope, for the agent to see
+    before saving."""
     from .duplicates import likely_duplicates
 
     return [{"id": o.pk, "number": o.number, "title": o.title, "status": o.status, "created_at": o.created_at.isoformat(),
-             "similarity": s} for o, s in likely_duplicates(**order_text)]
+             "similarity": s} for o, s in likely_duplicates(user=user, **order_text)]
 
 
 def suggested_category(suggestion: dict, kind: str):
