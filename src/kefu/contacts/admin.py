@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core import crypto
 from kefu.core.admin import ReadOnlyAdmin
 from kefu.core.masking import mask_phone
+from kefu.customers.admin import RevealAdminMixin
 from kefu.scopes import ScopedAdminMixin
 from kefu.staff import roles
 
@@ -19,16 +20,19 @@ class VerificationInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ContactAdmin(ScopedAdminMixin, RevealAdminMixin, admin.ModelAdmin):
     list_display = ["started_at", "channel", "direction", "agent", "customer", "outcome"]
     list_filter = ["channel", "direction", "outcome"]
     date_hierarchy = "started_at"
     raw_id_fields = ["customer", "agent"]
     inlines = [VerificationInline]
+    # The caller's number is a phone number: shown as the customer's identity is, with a reason
+    # from the list (?reveal_reason=CODE), audited.
+    revealed_fields = ["caller"]
 
     def get_exclude(self, request, obj=None):
-        # The caller's number is contact data: only for those who may see it unmasked.
-        return [] if request.user.has_perm("customers.view_identity") else ["caller"]
+        hidden = list(super().get_exclude(request, obj) or [])
+        return hidden if request.user.has_perm("customers.view_identity") else [*hidden, "caller"]
 
 
 @admin.register(SmsMessage)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kefu import scopes
 from kefu.core import crypto
 from kefu.core.errors import Conflict, RateLimited, ValidationFailed
-from kefu.core.services import find, get_or_404, lock_version, require
+from kefu.core.services import find, lock_version, require
 
 from . import sms, throttle
 from .models import Contact, ContactOrder, IdentityVerification, Throttle
@@ -26,13 +26,13 @@ CONTACT_FIELDS = {"summary", "outcome", "ended_at", "customer_id"}
 
 
 def _contact(actor, contact_id, *, lock=False) -> Contact:
-    return get_or_404(Contact, contact_id, lock=lock, queryset=scopes.restrict(actor, Contact.objects))
+    return scopes.get(actor, Contact, contact_id, lock=lock)
 
 
 def _check_customer(actor, customer_id):
     from kefu.customers.models import Customer
 
-    if customer_id is not None and not scopes.restrict(actor, Customer.objects).filter(pk=customer_id).exists():
+    if customer_id is not None and scopes.find(actor, Customer, customer_id) is None:
         raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
 
 
