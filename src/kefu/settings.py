@@ -258,6 +258,18 @@ KEFU_EMBEDDED_WORKER = env_bool("KEFU_EMBEDDED_WORKER", True)
 # How often `kefu worker` runs the SLA escalation scan and the auto-confirmation, in seconds.
 KEFU_SLA_SCAN_SECONDS = env_int("KEFU_SLA_SCAN_SECONDS", 30)
 KEFU_AUTOCONFIRM_SECONDS = env_int("KEFU_AUTOCONFIRM_SECONDS", 300)
+# Clocks the SLA scan handles per transaction: a crash or a stop loses at most one batch's work,
+# which the next scan does again.
+KEFU_SLA_SCAN_BATCH = env_int("KEFU_SLA_SCAN_BATCH", 500)
+# A worker records that it is alive every sixth of this many seconds; a task whose worker has
+# been silent this long is taken back and run again (decision 0019).
+KEFU_WORKER_LEASE_SECONDS = env_int("KEFU_WORKER_LEASE_SECONDS", 60)
+if KEFU_WORKER_LEASE_SECONDS < 3:
+    raise ValueError("KEFU_WORKER_LEASE_SECONDS must be at least 3 (seconds)")
+# /healthz answers 503 when the last finished SLA scan, or the oldest due escalation check, is
+# older than this.
+KEFU_HEALTH_SCAN_STALE_SECONDS = env_int("KEFU_HEALTH_SCAN_STALE_SECONDS",
+                                         max(5 * KEFU_SLA_SCAN_SECONDS, 2 * KEFU_WORKER_LEASE_SECONDS))
 # A complaint by the same customer about the same service within this many days is a repeat
 # complaint (重复投诉): linked, counted and raised one severity step. 0 turns it off.
 KEFU_REPEAT_COMPLAINT_DAYS = env_int("KEFU_REPEAT_COMPLAINT_DAYS", 30)

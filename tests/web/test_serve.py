@@ -51,4 +51,4 @@ def test_workers_do_not_share_a_connection(agent, order):
         assert statuses == [200] * 60
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(30)

@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from kefu.orders import services
 from kefu.sla.models import Escalation, OrderClock
 from kefu.sla.tasks import scan_sla
-from kefu.web.management.commands.worker import enqueue_if_idle
+from kefu.web.worker import enqueue_if_idle
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -3,7 +3,9 @@
 
 Several workers may scan at once: on PostgreSQL each claims its batch with
 SELECT … FOR UPDATE SKIP LOCKED; on SQLite writers are serialised anyway. The unique
-(clock, step) pair is the last word on "once".
+(clock, step) pair is the last word on "once". Each batch is one transaction, so a worker that
+dies mid-batch leaves nothing of that batch behind, and a scan run again after a crash skips the
+steps already recorded: every due step is done, and done once (tests/web/test_worker_faults.py).
 """
 
 import logging
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 from .models import Escalation, EscalationStep, Notification, OrderClock
 
 log = logging.getLogger("kefu.sla")
-BATCH = 500
+BATCH = 500  # the default limit; scan_sla passes KEFU_SLA_SCAN_BATCH
 
 
 def due_clocks(now, limit=BATCH):
@@ -24,6 +26,13 @@ def due_clocks(now, limit=BATCH):
     return (OrderClock.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("order", "order__department", "order__handler", "order__owner")
             .filter(next_check_at__lte=now).order_by("next_check_at")[:limit])
+
+
+def oldest_due_check(now):
+    """When the longest-waiting due check fell due (None if none is due): how late the scans run,
+    whatever happened to the workers. The first entry of the partial index."""
+    return (OrderClock.objects.filter(next_check_at__lte=now).order_by("next_check_at")
+            .values_list("next_check_at", flat=True).first())
 
 
 def scan(now=None, *, limit=BATCH) -> int:

@@ -33,15 +33,25 @@ PAGE_SIZE = 50
 
 @never_cache
 def healthz(request):
+    """The database and the background work (kefu.web.worker.health): 503 when the database
+    fails or the SLA scan is stale, so a monitor notices a stopped worker too."""
+    from .worker import health
+
+    background = None
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         db = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
         db = f"error: {exc.__class__.__name__}"
-    status = 200 if db == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "error", "database": db,
-                         "database_vendor": connection.vendor, "version": kefu.__version__}, status=status)
+    if db == "ok":
+        try:
+            background = health()
+        except Exception as exc:  # noqa: BLE001 - e.g. a migration not applied yet
+            background = {"state": f"error: {exc.__class__.__name__}"}
+    healthy = db == "ok" and background["state"] in {"ok", "starting", "no worker seen"}
+    return JsonResponse({"status": "ok" if healthy else "error", "database": db, "database_vendor": connection.vendor,
+                         "version": kefu.__version__, "background": background}, status=200 if healthy else 503)
 
 
 @login_required
