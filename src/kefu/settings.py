@@ -312,6 +312,9 @@ KEFU_RETENTION_CONTACT_DAYS = env_int("KEFU_RETENTION_CONTACT_DAYS", 1095)
 KEFU_RETENTION_VERIFICATION_DAYS = env_int("KEFU_RETENTION_VERIFICATION_DAYS", 365)
 # How often `kefu worker` runs the retention purge, in seconds.
 KEFU_PRIVACY_PURGE_SECONDS = env_int("KEFU_PRIVACY_PURGE_SECONDS", 86400)
+# Finished background task results are kept this many days (checked every this many seconds).
+KEFU_TASK_RESULTS_DAYS = env_int("KEFU_TASK_RESULTS_DAYS", 7)
+KEFU_TASK_RESULTS_PRUNE_SECONDS = env_int("KEFU_TASK_RESULTS_PRUNE_SECONDS", 86400)
 # Field encryption keys (kefu.core.crypto): `id:key,…`, the first current; else the file that
 # `kefu keys init` writes in the data directory for a local installation.
 KEFU_FIELD_KEYS = os.environ.get("KEFU_FIELD_KEYS", "")

@@ -86,3 +86,31 @@ def test_a_worker_that_never_finished_a_scan_gets_a_grace_period(client, db, set
     status, body = _health(client)
     assert (status, body["background"]["state"]) == expected
     assert body["background"]["scan_age_seconds"] is None
+
+
+def test_finished_task_results_older_than_a_week_are_pruned(db, settings):
+    from datetime import timedelta
+
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from kefu.sla.tasks import scan_sla
+    from kefu.web.tasks import prune_task_results
+
+    settings.KEFU_TASK_RESULTS_DAYS = 7
+    old, recent, waiting = (scan_sla.enqueue() for _ in range(3))
+    now = timezone.now()
+    DBTaskResult.objects.filter(pk=old.id).update(status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=8))
+    DBTaskResult.objects.filter(pk=recent.id).update(status=TaskResultStatus.FAILED, finished_at=now - timedelta(days=6))
+    assert prune_task_results.call() == 1
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} == {recent.id, waiting.id}
+
+
+def test_the_worker_schedules_the_audit_anchor_and_the_pruning():
+    from kefu.audit.tasks import anchor_chain
+    from kefu.web.tasks import prune_task_results
+    from kefu.web.worker import PERIODIC
+
+    scheduled = {task for task, _every in PERIODIC}
+    assert {anchor_chain, prune_task_results} <= scheduled

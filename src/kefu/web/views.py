@@ -49,7 +49,7 @@ def healthz(request):
             background = health()
         except Exception as exc:  # noqa: BLE001 - e.g. a migration not applied yet
             background = {"state": f"error: {exc.__class__.__name__}"}
-    healthy = db == "ok" and background["state"] in {"ok", "starting", "no worker seen"}
+    healthy = db == "ok" and background.get("healthy", False)
     return JsonResponse({"status": "ok" if healthy else "error", "database": db, "database_vendor": connection.vendor,
                          "version": kefu.__version__, "background": background}, status=200 if healthy else 503)
 

@@ -31,17 +31,20 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
+from kefu.audit.tasks import anchor_chain
 from kefu.privacy.tasks import purge_personal_data
 from kefu.routing.tasks import drain_queues
 from kefu.sla import escalation
 from kefu.sla import tasks as sla_tasks
 
 from .models import PeriodicRun, WorkerBeat
+from .tasks import prune_task_results
 
 log = logging.getLogger("kefu.worker")
 
 PERIODIC = [(sla_tasks.scan_sla, "KEFU_SLA_SCAN_SECONDS"), (sla_tasks.auto_confirm, "KEFU_AUTOCONFIRM_SECONDS"),
-            (drain_queues, "KEFU_ROUTING_DRAIN_SECONDS"), (purge_personal_data, "KEFU_PRIVACY_PURGE_SECONDS")]
+            (drain_queues, "KEFU_ROUTING_DRAIN_SECONDS"), (purge_personal_data, "KEFU_PRIVACY_PURGE_SECONDS"),
+            (anchor_chain, "KEFU_AUDIT_ANCHOR_SECONDS"), (prune_task_results, "KEFU_TASK_RESULTS_PRUNE_SECONDS")]
 PERIODIC_PATHS = {task.module_path for task, _ in PERIODIC}
 # A task taken back from this many lost workers is failed instead of queued once more.
 MAX_ATTEMPTS = 3
@@ -255,7 +258,7 @@ def health(now=None) -> dict:
         state = "ok"
     else:
         state = "starting" if workers["first"] else "no worker seen"
-    return {"state": state, "workers": workers["live"], "scan_age_seconds": scan_age, "escalations_late_seconds": late,
+    return {"state": state, "healthy": state != "stale", "workers": workers["live"], "scan_age_seconds": scan_age, "escalations_late_seconds": late,
             "stale_after_seconds": threshold,
             "tasks": {task.name: _run(runs.get(task.module_path)) for task, _ in PERIODIC}}
 
