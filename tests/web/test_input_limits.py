@@ -158,7 +158,7 @@ def test_only_bodies_need_a_content_type(client, token, order):
 # --- unique constraints under racing requests ---------------------------------------------------
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_subscriptions_with_one_number_get_one_201_and_422s(supervisor, customer):
     _t, token = ApiToken.issue(supervisor)
     number = mobile(99_000_001)
