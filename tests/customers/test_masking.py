@@ -85,6 +85,8 @@ def test_reveal_needs_a_reason_from_the_list_or_a_verified_caller(api_client, co
     assert _refused_on(_reveal(api, customer, reason_code="curiosity", reason="just looking")) == {"reason_code"}
     assert _refused_on(_reveal(api, customer, reason_code="other")) == {"reason"}  # "other" must be explained
     assert _refused_on(_reveal(api, customer, reason_code="other", reason="ab")) == {"reason"}
+    # "The caller was verified" is shown by the contact it passed on, not claimed.
+    assert _refused_on(_reveal(api, customer, reason_code="caller_verified")) == {"contact_id"}
     assert _entries(customer, "read_identity") == []
     r = _reveal(api, customer, reason_code="regulator", reason="case 2026-118")
     assert r.status_code == 200 and r.json()["phone"] == customer.phone

@@ -166,6 +166,10 @@ def reveal_reason(code: str, text: str = "", *, verified_on: int | None = None, 
     reason of the list, and TEXT of a few characters is needed where the reason says so; a
     reveal on a verified contact (VERIFIED_ON) may leave CODE out. VIA names the place (admin)."""
     code, text = (code or "").strip(), (text or "").strip()
+    if code == VERIFIED_CALLER and verified_on is None:
+        # Claimed, not shown: the verification itself must be named (the contact it passed on).
+        raise ValidationFailed(_("The caller's identity is not verified on this contact."),
+                               fields={"contact_id": _("needs a passed identity verification on a contact in progress with this customer")})
     if verified_on is None or code not in ("", VERIFIED_CALLER):
         _check_reason(code, text)
     said = "; ".join(filter(None, [_("verified on contact %(id)s") % {"id": verified_on} if verified_on is not None else "", text]))
