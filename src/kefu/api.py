@@ -3,6 +3,7 @@
 import json
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -69,18 +70,69 @@ def service_error(request, exc: ServiceError):
     return _error(request, exc.status, exc.as_dict())
 
 
+# Pydantic's common refusals in the caller's language, by error type; %(…)s come from its ctx.
+# Other types keep pydantic's English text (rare: the schemas use these constraints).
+PYDANTIC_MESSAGES = {
+    "missing": gettext_lazy("required"),
+    "extra_forbidden": gettext_lazy("unknown field"),
+    "string_too_long": ngettext_lazy("at most %(max_length)s character", "at most %(max_length)s characters",
+                                     "max_length"),
+    "string_too_short": ngettext_lazy("at least %(min_length)s character", "at least %(min_length)s characters",
+                                      "min_length"),
+    "too_long": ngettext_lazy("at most %(max_length)s item", "at most %(max_length)s items", "max_length"),
+    "too_short": ngettext_lazy("at least %(min_length)s item", "at least %(min_length)s items", "min_length"),
+    "string_type": gettext_lazy("must be text"),
+    "string_pattern_mismatch": gettext_lazy("must match the pattern %(pattern)s"),
+    "int_parsing": gettext_lazy("must be a whole number"),
+    "int_type": gettext_lazy("must be a whole number"),
+    "int_from_float": gettext_lazy("must be a whole number"),
+    "float_parsing": gettext_lazy("must be a number"),
+    "float_type": gettext_lazy("must be a number"),
+    "decimal_parsing": gettext_lazy("must be a number"),
+    "bool_parsing": gettext_lazy("must be true or false"),
+    "bool_type": gettext_lazy("must be true or false"),
+    "greater_than": gettext_lazy("must be greater than %(gt)s"),
+    "greater_than_equal": gettext_lazy("must be at least %(ge)s"),
+    "less_than": gettext_lazy("must be less than %(lt)s"),
+    "less_than_equal": gettext_lazy("must be at most %(le)s"),
+    "literal_error": gettext_lazy("must be one of %(expected)s"),
+    "enum": gettext_lazy("must be one of %(expected)s"),
+    "date_parsing": gettext_lazy("must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": gettext_lazy("must be a date (YYYY-MM-DD)"),
+    "date_type": gettext_lazy("must be a date (YYYY-MM-DD)"),
+    "datetime_parsing": gettext_lazy("must be a moment (ISO 8601, e.g. 2026-11-22T09:30:00+08:00)"),
+    "datetime_from_date_parsing": gettext_lazy("must be a moment (ISO 8601, e.g. 2026-11-22T09:30:00+08:00)"),
+    "datetime_type": gettext_lazy("must be a moment (ISO 8601, e.g. 2026-11-22T09:30:00+08:00)"),
+    "list_type": gettext_lazy("must be a list"),
+    "dict_type": gettext_lazy("must be an object"),
+    "model_type": gettext_lazy("must be an object"),
+    "model_attributes_type": gettext_lazy("must be an object"),
+    "json_invalid": gettext_lazy("is not valid JSON"),
+}
+
+
+def _pydantic_message(err: dict) -> str:
+    """One refusal of pydantic's as the caller reads it: Kefu's own validators' messages as
+    raised (already translated), the common types translated with their limits filled in."""
+    message = err.get("msg", "")
+    if err.get("type") == "value_error" and message.startswith("Value error, "):
+        return message[len("Value error, "):]
+    template = PYDANTIC_MESSAGES.get(err.get("type", ""))
+    if template is None:
+        return message
+    try:
+        return template % {k: v if isinstance(v, int) else str(v) for k, v in (err.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return message
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc: NinjaValidationError):
     fields = []
     for err in exc.errors:
         # loc is like ("body", "payload", "phone") or ("query", "page"): keep the field path.
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload", "filters", "params")]
-        message = err.get("msg", "")
-        if message.startswith("Value error, "):
-            message = message[len("Value error, "):]
-        if err.get("type") == "extra_forbidden":
-            message = _("unknown field")
-        fields.append({"field": ".".join(loc) or "body", "message": message})
+        fields.append({"field": ".".join(loc) or "body", "message": _pydantic_message(err)})
     return _error(request, 422, {"code": "validation_failed", "message": _("The input is invalid."), "fields": fields})
 
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KEFU_DATA_DIR") or Path.cwd() / "var").resolve()
@@ -64,8 +63,8 @@ INSTALLED_APPS = [
     "kefu.security",
     "kefu.privacy",
     "kefu.knowledge",
-    "django_tasks_db",
-    "axes",  # failed logins and lockout
+    "kefu.web.apps.TasksConfig",  # django_tasks_db under a translated name
+    "kefu.web.apps.AxesConfig",  # axes (failed logins and lockout) under a translated name
     "kefu.demo",
     "kefu.web",
     "kefu.portal",
@@ -210,7 +209,8 @@ if env_bool("KEFU_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = os.environ.get("KEFU_LANGUAGE", "zh-hans")
-LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# Each language in its own name (English / 简体中文), on staff pages and the portal alike.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("KEFU_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
@@ -230,6 +230,10 @@ LOGGING = {
     "formatters": {"masked": {"()": "kefu.core.masking.MaskingFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "masked"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KEFU_LOG_LEVEL", "INFO")},
+    # django.tasks logs every task's start and end at INFO, the periodic ones every few seconds:
+    # only at KEFU_LOG_LEVEL=DEBUG. kefu.worker logs each run itself (routine periodic runs at
+    # DEBUG, others at INFO, slow ones at WARNING); failures still show here, at ERROR.
+    "loggers": {"django.tasks": {"level": "DEBUG" if os.environ.get("KEFU_LOG_LEVEL", "").upper() == "DEBUG" else "WARNING"}},
 }
 
 # Background tasks wait in the database and `kefu worker` runs them: no extra server needed.

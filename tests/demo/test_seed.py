@@ -262,3 +262,72 @@ def test_open_orders_carry_their_sla_clocks(seeded):
     waiting = open_orders.filter(status="waiting_customer").first()
     if waiting is not None:
         assert OrderClock.objects.filter(order=waiting, state="paused").exists()
+
+
+# --- the demo as `kefu demo` loads it: a centre on the day it is shown -----------------------
+
+DEMO_NOW = dt.datetime(2026, 3, 31, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Tuesday morning
+DEMO_USERS = [u for u, *_rest in org.DEMO_USERS]
+
+
+def _demo_shares(now):
+    """What a new user sees on the board and in the inbox at NOW, from the real clocks."""
+    from kefu.orders.models import OPEN_STATUSES
+    from kefu.sla.models import Notification, OrderClock
+
+    open_orders = WorkOrder.objects.filter(status__in=OPEN_STATUSES)
+    running = OrderClock.objects.filter(state="running", order__in=open_orders)
+    late = running.filter(due_at__lt=now)
+    breached = set(late.values_list("order_id", flat=True))
+    at_risk = set(running.filter(warn_at__lte=now).values_list("order_id", flat=True)) - breached
+    oldest = late.order_by("due_at").values_list("due_at", flat=True).first()
+    per_customer = Counter(WorkOrder.objects.values_list("customer_id", flat=True))
+    orders_of = [per_customer[pk] for pk in Customer.objects.order_by("pk").values_list("pk", flat=True)]
+    first_contact = WorkOrder.objects.filter(kind__in=["consultation", "praise"])
+    scores = list(Feedback.objects.exclude(score=None).values_list("score", flat=True))
+    return {
+        "open": open_orders.count(),
+        "late or at risk": len(breached | at_risk) / open_orders.count(),
+        "oldest overdue": now - oldest if oldest else dt.timedelta(),
+        "consultations and praise open": first_contact.filter(status__in=OPEN_STATUSES).count() / first_contact.count(),
+        "customers with 0-2 orders": sum(n <= 2 for n in orders_of) / len(orders_of),
+        "most orders of a customer": max(orders_of),
+        "orders of the first customer": orders_of[0],
+        "unread notifications": max(Notification.objects.filter(recipient__username=u, read_at=None).count()
+                                    for u in DEMO_USERS),
+        "satisfaction": sum(scores) / len(scores),
+        "reopened": WorkOrder.objects.filter(reopen_count__gt=0).count() / WorkOrder.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_a_fresh_demo_looks_like_a_well_run_centre_on_the_day():
+    from kefu.demo.management.commands.demo import CUSTOMERS, ORDERS
+    from kefu.sla import escalation
+
+    generate(customers=CUSTOMERS, orders=ORDERS, seed=1, now=DEMO_NOW, clocks=True)
+    shares = _demo_shares(DEMO_NOW)
+    assert shares["open"] >= 20
+    assert 0.05 <= shares["late or at risk"] <= 0.25, shares  # a young backlog, mostly on time
+    assert shares["oldest overdue"] <= dt.timedelta(days=3), shares
+    assert shares["consultations and praise open"] < 0.02, shares  # answered at first contact
+    assert shares["customers with 0-2 orders"] >= 0.75 and shares["most orders of a customer"] >= 6, shares
+    assert 2 <= shares["orders of the first customer"] <= 8, shares  # the README's customer 1
+    assert shares["unread notifications"] <= 10, shares  # yesterday's escalations were read
+    assert 7.5 <= shares["satisfaction"] <= 9 and 0.03 <= shares["reopened"] <= 0.12, shares
+    # The worker started right after `kefu demo` finds no check due: no flood of old escalations.
+    assert escalation.oldest_due_check(DEMO_NOW) is None
+    assert escalation.scan(DEMO_NOW) == 0
+    assert not OrderEvent.objects.filter(at__gt=DEMO_NOW).exists()
+    assert not Contact.objects.filter(ended_at__gt=DEMO_NOW).exists()
+
+
+def test_seeded_orders_are_found_by_the_words_of_their_titles(seeded):
+    # The seed writes with raw inserts, around the services that keep the word index.
+    from kefu.orders.models import OrderWord, WorkOrder
+    from kefu.orders.services import with_words
+
+    assert OrderWord.objects.values("order_id").distinct().count() == WorkOrder.objects.count()
+    order = WorkOrder.objects.order_by("id").first()
+    assert order in with_words(WorkOrder.objects.all(), order.title)
+    assert order in with_words(WorkOrder.objects.all(), order.number.lower())

@@ -193,3 +193,30 @@ def test_codes_sent_by_staff_and_requested_here_share_the_number_s_limit(client,
     assert staff.post(f"/contacts/{contact['id']}/sms-code").status_code == 201
     r = client.post("/portal/login/", {"phone": customer.phone})  # the same number, at once: too soon
     assert r.status_code == 429 and SmsMessage.objects.count() == 1
+
+
+def _full_width(digits: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) for ch in digits)
+
+
+@pytest.mark.parametrize("typed", [_full_width, lambda p: f"+86 {p[:3]}-{p[3:7]}-{p[7:]}", lambda p: f"＋８６　{_full_width(p)}"])
+def test_a_number_and_a_code_typed_in_full_width_digits_sign_in(client, customer, typed):
+    r = client.post("/portal/login/", {"phone": typed(customer.phone)})
+    assert r.status_code == 302 and r["Location"] == "/portal/login/code/", r.content[:500]
+    r = client.post("/portal/login/code/", {"code": _full_width(outbox_code(customer.phone))})
+    assert r.status_code == 302 and r["Location"] == "/portal/", r.content[:500]
+
+
+def test_the_portal_user_is_named_in_chinese_only(db):
+    # Its name shows in every self-service order's history.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from kefu.portal import services
+    from kefu.staff.models import User
+
+    assert services.portal_user().display_name == "自助服务"
+    User.objects.filter(username="portal").update(display_name="自助服务 (self-service)")  # as earlier versions named it
+    import_module("kefu.portal.migrations.0002_portal_user_chinese_name").rename(apps, None)
+    assert User.objects.get(username="portal").display_name == "自助服务"

@@ -191,7 +191,7 @@ def test_intake_classifies_flags_and_routes(agent, customer, team, departments):
     assert (o.status, o.department_id, o.flagged, o.severity) == (Status.ASSIGNED, complaints.pk, True, "major")
     assert o.kind == "complaint"
     create = o.events.get(action="create")
-    assert "Threat to appeal to the regulator" in create.data["triage"]["rules"]
+    assert "扬言向监管部门申诉" in create.data["triage"]["rules"]
     assert [e.action for e in o.events.order_by("id")][:4] == ["create", "sla_policy", "accept", "assign"]
     plain = routing.intake(agent, title="宽带断网了", description="家里宽带从昨天开始连不上", customer_id=customer.pk,
                            channel="hotline", kind="fault")

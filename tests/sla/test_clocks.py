@@ -250,3 +250,41 @@ def test_the_owner_reads_what_others_told_the_customer_in_words(now, agent, supe
     services.reject(supervisor, order.pk, reason="不属于受理范围")
     message = agent.notifications.get(order=order).message
     assert message == f"{order.number}: Reject by {supervisor}."  # the action's label, not its code
+
+
+def test_the_update_clock_stops_when_the_order_is_resolved_and_stays_stopped(now, agent, handler, customer, subscription):
+    """"Update to the customer while open" has no purpose once the order is resolved: the
+    resolution is the last update, and nothing after it (a word to the customer, the
+    confirmation) starts the clock again; reopening does."""
+    order = _started(agent, handler, customer, subscription)
+    assert _clock(order, "update").state == "running"
+    now.set(now.value + timedelta(hours=1))
+    services.resolve(handler, order.pk, resolution="已退费")
+    assert not OrderClock.objects.filter(order=order, metric="update", state__in=["running", "paused"]).exists()
+    services.add_comment(agent, order.pk, note="已短信告知客户退费到账时间", visibility="customer")
+    now.set(now.value + timedelta(days=4))
+    services.auto_confirm_due()
+    assert WorkOrder.objects.get(pk=order.pk).status == "confirmed"
+    assert not OrderClock.objects.filter(order=order, metric="update", state__in=["running", "paused"]).exists()
+    assert WorkOrder.objects.get(pk=order.pk).sla_due_at == _clock(order, "closure").due_at  # only closure runs
+    services.reopen(agent, order.pk, reason="客户不认可")
+    assert _clock(order, "update").state == "running" and _clock(order, "update").round == 1
+
+
+def test_the_migration_cancels_update_clocks_left_running_on_resolved_orders(now, agent, handler, customer, subscription):
+    """Orders resolved before the fix kept an update clock running (and escalating)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("kefu.sla.migrations.0007_stop_update_clocks_after_resolution")
+    order = _started(agent, handler, customer, subscription)
+    services.resolve(handler, order.pk, resolution="已退费")
+    left = _clock(order, "update")  # as earlier versions left it: started again at the resolution
+    OrderClock.objects.filter(pk=left.pk).update(state="running", stopped_at=None, next_check_at=left.due_at)
+    WorkOrder.objects.filter(pk=order.pk).update(sla_due_at=left.due_at)
+    open_order = _started(agent, handler, customer, subscription)
+    migration.forwards(apps, None)
+    assert _clock(order, "update").state == "cancelled" and _clock(order, "update").next_check_at is None
+    assert WorkOrder.objects.get(pk=order.pk).sla_due_at == _clock(order, "closure").due_at
+    assert _clock(open_order, "update").state == "running"

@@ -43,3 +43,37 @@ def test_window_zero_turns_it_off(agent, customer, subscription, settings):
     settings.KEFU_REPEAT_COMPLAINT_DAYS = 0
     _complaint(agent, customer, subscription)
     assert _complaint(agent, customer, subscription).repeat_count == 0
+
+
+def _category(code):
+    from kefu.orders.models import Category
+
+    return Category.objects.get(code=code)
+
+
+def test_with_a_service_named_the_event_says_it_was_the_same_service(agent, customer, subscription):
+    _complaint(agent, customer, subscription)
+    second = _complaint(agent, customer, subscription)
+    assert second.events.get(action="create").data["repeat_because"] == {"same": "service", "subscription_id": subscription.pk}
+
+
+def test_without_a_service_an_unrelated_complaint_is_no_repeat(agent, customer, subscription):
+    """The README's example: a billing complaint naming no service is not a repeat of the
+    customer's installation complaint, and keeps the severity asked for."""
+    installation = _complaint(agent, customer, subscription, category_id=_category("cmp-service-efficiency").pk)
+    billing = services.create_order(agent, kind="complaint", title="本月话费多扣20元", customer_id=customer.pk, channel="hotline")
+    assert (billing.repeat_count, billing.severity) == (0, "general")
+    assert not OrderLink.objects.filter(source=billing, target=installation).exists()
+    assert "repeat_of" not in billing.events.get(action="create").data
+
+
+def test_without_a_service_the_same_category_family_is_a_repeat(agent, customer, subscription):
+    earlier = _complaint(agent, customer, subscription, category_id=_category("cmp-billing-wrong").pk)
+    _complaint(agent, customer, category_id=_category("cmp-quality-signal").pk)  # another family: not this one
+    again = _complaint(agent, customer, category_id=_category("cmp-billing-high").pk)
+    assert (again.repeat_count, again.severity) == (1, "urgent")
+    assert OrderLink.objects.filter(source=again, target=earlier, type="repeat").exists()
+    family = _category("cmp-billing")
+    assert again.events.get(action="create").data["repeat_because"] == {"same": "category_family", "category_id": family.pk,
+                                                                        "category": family.name}
+    assert _complaint(agent, customer, category_id=_category("cmp-communication").pk).repeat_count == 0

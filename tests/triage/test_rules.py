@@ -7,12 +7,12 @@ from kefu.triage.models import TriageRule
 
 
 @pytest.mark.parametrize("text,severity,flag,rule", [
-    ("话费乱扣，再不处理我就去工信部投诉", "major", True, "Threat to appeal to the regulator"),
-    ("已经打了12300", "major", True, "Threat to appeal to the regulator"),
-    ("我要找媒体曝光你们", "major", True, "Threat of media exposure"),
-    ("准备打315投诉", "major", True, "Threat of media exposure"),
-    ("我会请律师起诉", "major", True, "Threat of legal action"),
-    ("整栋楼都断网了", "urgent", False, "Mass incident"),
+    ("话费乱扣，再不处理我就去工信部投诉", "major", True, "扬言向监管部门申诉"),
+    ("已经打了12300", "major", True, "扬言向监管部门申诉"),
+    ("我要找媒体曝光你们", "major", True, "扬言媒体曝光"),
+    ("准备打315投诉", "major", True, "扬言媒体曝光"),
+    ("我会请律师起诉", "major", True, "扬言诉诸法律"),
+    ("整栋楼都断网了", "urgent", False, "群体性故障"),
 ])
 def test_seeded_rules_raise_severity_and_flag(db, text, severity, flag, rule):
     kind, sev, flagged, fired = rules.apply(list(TriageRule.objects.filter(is_active=True)), text, "complaint", "general")

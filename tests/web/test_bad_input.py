@@ -68,7 +68,7 @@ def test_ids_beyond_64_bits_in_queries_are_refused(api, db):
 
 @pytest.mark.parametrize("path", ["/customers", "/contacts", "/orders", "/subscriptions", "/audit"])
 def test_pages_beyond_any_table_are_refused(api, path, db):
-    assert "less than or equal" in _refused(api.get(path + "?" + urlencode({"page": 10**12})), "page")
+    assert "at most" in _refused(api.get(path + "?" + urlencode({"page": 10**12})), "page")
     r = api.get(path + "?" + urlencode({"page": 10**9}))  # the last page there is: empty, not an error
     assert r.status_code == 200 and r.json()["results"] == []
 

@@ -149,7 +149,7 @@ def test_json_and_merge_patches_are_taken(client, token, customer):
 def test_only_bodies_need_a_content_type(client, token, order):
     # No body: nothing to parse, so no 415; the operation itself says what it misses.
     r = client.generic("POST", f"/api/v1/orders/{order.pk}/accept", headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 422 and r.json()["fields"] == [{"field": "body", "message": "Field required"}]
+    assert r.status_code == 422 and r.json()["fields"] == [{"field": "body", "message": "required"}]
     r = client.generic("POST", f"/api/v1/orders/{order.pk}/accept", "{}", content_type="application/json",
                        headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200, r.content

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core import crypto
 from kefu.core.admin import ReadOnlyAdmin
@@ -49,7 +50,7 @@ class SmsOutboxAdmin(ReadOnlyAdmin):
     search_help_text = _("A whole mobile number.")
     ordering = ["-created_at", "-id"]
 
-    @admin.display(description=_("to"))
+    @admin.display(description=pgettext_lazy("sms recipient", "to"))
     def masked_to(self, obj):
         return mask_phone(obj.to)
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.fields import BlindIndexField, EncryptedFieldsMixin, EncryptedTextField, KeyIdField
 from kefu.core.models import VersionedModel
@@ -115,7 +116,7 @@ class SmsMessage(EncryptedFieldsMixin, models.Model):
         IDENTITY = "identity", _("Identity verification on a contact")
         PORTAL_LOGIN = "portal_login", _("Self-service sign-in")
 
-    to = EncryptedTextField(_("to"), max_chars=20)
+    to = EncryptedTextField(pgettext_lazy("sms recipient", "to"), max_chars=20)
     to_bidx = BlindIndexField(source="to", purpose="phone")
     key_id = KeyIdField()
     text = models.TextField(_("text"))

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from kefu import scopes
 from kefu.audit import services as audit
-from kefu.core import crypto
+from kefu.core import crypto, text
 from kefu.core.errors import Conflict, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, get_or_404, lock_version, page_of, require, unique_write
@@ -108,9 +108,11 @@ def _in_scope(user, model, pk, *, lock=False):
 def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=None, segment=None, province=None, city=None,
                      also_ids=()):
     """Exact lookups by phone, ID number or customer number use their indexes; q matches
-    any of those exactly (a phone number also as a subscription's service number), or the name
-    by prefix. ALSO_IDS: customers q finds whatever else it matches (the workbench's lookup
-    adds the customer of a work order number)."""
+    any of those exactly (a phone number also as a subscription's service number), a name by
+    prefix, or part of an enterprise's name. Every term is read as people type it
+    (kefu.core.text: full-width digits, +86, spaces, dashes, punctuation around a name).
+    ALSO_IDS: customers q finds whatever else it matches (the workbench's lookup adds the
+    customer of a work order number)."""
     require(user, "customers.view_customer")
     qs = scopes.restrict(user, Customer.objects.all())
     if phone:
@@ -118,31 +120,50 @@ def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=No
     if id_number:
         qs = qs.filter(_by_id_number(id_number))
     if customer_no:
-        qs = qs.filter(customer_no=customer_no)
+        qs = qs.filter(customer_no=text.lookup_term(customer_no).upper())
     for field, value in (("segment", segment), ("province", province), ("city", city)):
         if value:
             qs = qs.filter(**{field: value})
-    if q:
-        q = q.strip()
-        qs = qs.filter(Q(customer_no=q) | by_identity_number(q) | Q(name__startswith=q) | Q(pk__in=_holders(q) + list(also_ids)))
+    if q and (term := text.lookup_term(q)):
+        qs = qs.filter(Q(customer_no=term.upper()) | by_identity_number(term) | _by_name(term)
+                       | Q(pk__in=_holders(term) + list(also_ids)))
+    elif q and also_ids:
+        qs = qs.filter(pk__in=list(also_ids))
+    elif q:
+        qs = qs.none()
     return qs.order_by("-id")
 
 
+MIN_NAME_PART = 2
+"""The shortest part of an enterprise's name looked up inside it (one character matches too many)."""
+
+
+def _by_name(term: str) -> Q:
+    """A person by the start of the name (surname first); an enterprise also by a part of it
+    ("恒通" finds 广州恒通物流有限公司), as agents say a company's short name."""
+    by_prefix = Q(name__startswith=term)
+    if len(term) < MIN_NAME_PART:
+        return by_prefix
+    return by_prefix | Q(type=Customer.Type.ENTERPRISE, name__contains=term)
+
+
 def _holders(service_number: str) -> list[int]:
-    """The customers holding a service with this number. Read first, as ids, so that the OR
-    they join stays a combination of indexed lookups: an IN (subquery) inside the OR makes
-    PostgreSQL scan every customer instead."""
-    return list(Subscription.objects.filter(service_number=service_number.strip()).values_list("customer_id", flat=True)[:100])
+    """The customers holding a service with this number (as typed: text.phone_digits). Read
+    first, as ids, so that the OR they join stays a combination of indexed lookups: an IN
+    (subquery) inside the OR makes PostgreSQL scan every customer instead."""
+    numbers = {service_number.strip(), text.phone_digits(service_number)} - {""}
+    return list(Subscription.objects.filter(service_number__in=numbers).values_list("customer_id", flat=True)[:100])
 
 
 def _by_phone(number: str) -> Q:
-    """Phone and other phone are encrypted: match their blind indexes (kefu.core.crypto)."""
-    hashes = crypto.lookup_hashes(number, "phone")
+    """Phone and other phone are encrypted: match their blind indexes (kefu.core.crypto) of the
+    number as stored (text.phone_digits)."""
+    hashes = crypto.lookup_hashes(text.phone_digits(number), "phone")
     return Q(phone_bidx__in=hashes) | Q(alt_phone_bidx__in=hashes)
 
 
 def _by_id_number(id_number: str) -> Q:
-    return Q(id_number_bidx__in=crypto.lookup_hashes(id_number, "id_number"))
+    return Q(id_number_bidx__in=crypto.lookup_hashes(text.nfkc(id_number), "id_number"))
 
 
 def by_identity_number(term: str) -> Q:
@@ -291,7 +312,9 @@ def get_subscription(user, subscription_id: int) -> Subscription:
 def search_subscriptions(user, *, customer=None, service_number=None, product=None, status=None):
     require(user, "customers.view_subscription")
     qs = scopes.restrict(user, Subscription.objects.all())
-    for field, value in (("customer_id", customer), ("service_number", service_number), ("product", product), ("status", status)):
+    if service_number:
+        qs = qs.filter(service_number__in={service_number.strip(), text.phone_digits(service_number)})
+    for field, value in (("customer_id", customer), ("product", product), ("status", status)):
         if value:
             qs = qs.filter(**{field: value})
     return qs.order_by("-id")

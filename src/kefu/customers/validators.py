@@ -5,15 +5,19 @@ import re
 
 from django.utils.translation import gettext as _
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+from kefu.core.text import nfkc, phone_digits
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 # Fixed line: area code 0 + 2–3 digits, then a 7–8 digit number; separators allowed on input.
-LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
+LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$", re.ASCII)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 
 def _digits(value: str) -> str:
-    value = value.strip().replace(" ", "").replace("-", "")
+    """The number as stored (kefu.core.text.phone_digits: full-width digits, separators and the
+    country code as people type them); a fixed line's +86 / 0086 goes too."""
+    value = phone_digits(value)
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):
@@ -44,8 +48,8 @@ def resident_id_number(value: str) -> str:
     """An 18-character resident identity card number (GB 11643) with a valid checksum."""
     import datetime
 
-    v = value.strip().upper()
-    if len(v) != 18 or not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
+    v = re.sub(r"\s+", "", nfkc(value)).upper()
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", v):
         raise ValueError(_("must be 18 characters: 17 digits and a digit or X"))
     try:
         datetime.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
@@ -57,6 +61,6 @@ def resident_id_number(value: str) -> str:
 
 
 def service_password(value: str) -> str:
-    if not re.fullmatch(r"\d{6}", value or ""):
+    if not re.fullmatch(r"[0-9]{6}", value or ""):
         raise ValueError(_("must be exactly 6 digits"))
     return value

@@ -104,14 +104,14 @@ def ensure_routing(depts) -> None:
 
 # Ordered dispatch rules of the demo centre: name, criteria, department code (first match wins).
 DISPATCH_RULES = [
-    ("Flagged threats (regulator, media, court) → complaint coordination", {"flagged": True}, "complaints"),
-    ("Major complaints → complaint coordination", {"kind": "complaint", "severity": "major"}, "complaints"),
-    ("Billing complaints → billing", {"kind": "complaint", "category": "cmp-billing"}, "billing"),
-    ("Complaints → complaint coordination", {"kind": "complaint"}, "complaints"),
-    ("Major faults → network operations", {"kind": "fault", "severity": "major"}, "network-ops"),
-    ("Faults → tech support", {"kind": "fault"}, "tech-support"),
-    ("Business requests → sales", {"kind": "business"}, "sales"),
-    ("Everything else → front office", {}, "front-office"),
+    ("扬言申诉、曝光、起诉的工单 → 投诉处理中心", {"flagged": True}, "complaints"),
+    ("重大投诉 → 投诉处理中心", {"kind": "complaint", "severity": "major"}, "complaints"),
+    ("计费类投诉 → 计费账务中心", {"kind": "complaint", "category": "cmp-billing"}, "billing"),
+    ("其他投诉 → 投诉处理中心", {"kind": "complaint"}, "complaints"),
+    ("重大故障 → 网络运维中心", {"kind": "fault", "severity": "major"}, "network-ops"),
+    ("其他故障 → 技术支持中心", {"kind": "fault"}, "tech-support"),
+    ("业务办理 → 市场销售部", {"kind": "business"}, "sales"),
+    ("其余工单 → 客服中心一线", {}, "front-office"),
 ]
 
 

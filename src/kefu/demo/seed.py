@@ -12,7 +12,10 @@ handler, department, times, reopen count, satisfaction, version) are set the way
 would set them for that history.
 
 Every demo customer's service password is 123456: one hash is computed per run and shared.
-All generated times lie in the ~120 days before 00:00 of the anchor day (settings.TIME_ZONE).
+All generated times lie in the ~120 days before the horizon: 00:00 of the anchor day
+(settings.TIME_ZONE), or the moment given as `now` (`kefu demo`: the data is as of the moment it
+is loaded). Open orders are young, placed by their time limits (OPEN_BUDGET_HOURS), and the
+escalations their clocks would have fired before the horizon are written as history.
 """
 
 import bisect
@@ -30,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max, Prefetch
+from django.db.models import F, Max, Prefetch
 
 from kefu.contacts.models import Channel, Contact, ContactOrder, IdentityVerification
 from kefu.core import crypto
@@ -38,7 +41,16 @@ from kefu.customers.models import Account, Customer, Segment, Subscription
 from kefu.customers.services import customer_number
 from kefu.customers.validators import id_check_char
 from kefu.demo import org
-from kefu.orders.models import Category, Feedback, Kind, OrderEvent, Severity, Status, WorkOrder
+from kefu.orders.models import (
+    OPEN_STATUSES,
+    Category,
+    Feedback,
+    Kind,
+    OrderEvent,
+    Severity,
+    Status,
+    WorkOrder,
+)
 from kefu.orders.services import order_number
 from kefu.orders.states import TRANSITIONS
 from kefu.staff import roles
@@ -426,11 +438,51 @@ GAPS = {"accept": (1, 60), "assign": (5, 240), "assign_dept": (5, 240), "claim":
         "wait": (60, 2880), "resume": (120, 4320), "transfer": (30, 1440), "resolve": (60, 4320),
         "confirm_fb": (120, 3300), "confirm": (60, 2880), "feedback_low": (120, 2880), "dispute": (120, 2880),
         "reopen": (120, 3300), "reopen_closed": (1440, 14400), "close": (10, 1440), "reject": (10, 1440),
-        "cancel": (10, 2880)}
+        "cancel": (10, 2880), "reply": (1, 10)}
 DAY = dt.timedelta(days=1)
+# Hours an open order may be old before one of its clocks runs late, by (kind, severity): the
+# tightest running target of the default policies (sla/defaults.py) once the order has had its
+# first reply — resolution, investigation, feedback, or the interval between updates to the
+# customer — with working days counted short (N·24 − 6 h: a start late in the evening). NEW
+# orders have acceptance and first response still running: OPEN_NEW_BUDGET_HOURS. A well-run
+# centre's backlog is younger than these; tests/demo measures the clocks the demo really gets.
+OPEN_BUDGET_HOURS = {
+    (Kind.CONSULTATION, Severity.GENERAL): 2, (Kind.CONSULTATION, Severity.URGENT): 2,
+    (Kind.BUSINESS, Severity.GENERAL): 48, (Kind.BUSINESS, Severity.URGENT): 18,
+    (Kind.FAULT, Severity.GENERAL): 24, (Kind.FAULT, Severity.URGENT): 4, (Kind.FAULT, Severity.MAJOR): 1,
+    (Kind.COMPLAINT, Severity.GENERAL): 24, (Kind.COMPLAINT, Severity.URGENT): 24, (Kind.COMPLAINT, Severity.MAJOR): 4,
+    (Kind.SUGGESTION, Severity.GENERAL): 48, (Kind.PRAISE, Severity.GENERAL): 24,
+}
+OPEN_NEW_BUDGET_HOURS = {
+    (Kind.CONSULTATION, Severity.GENERAL): 0.25, (Kind.CONSULTATION, Severity.URGENT): 0.25,
+    (Kind.BUSINESS, Severity.GENERAL): 24, (Kind.BUSINESS, Severity.URGENT): 1,
+    (Kind.FAULT, Severity.GENERAL): 1, (Kind.FAULT, Severity.URGENT): 0.5, (Kind.FAULT, Severity.MAJOR): 0.25,
+    (Kind.COMPLAINT, Severity.GENERAL): 1, (Kind.COMPLAINT, Severity.URGENT): 1, (Kind.COMPLAINT, Severity.MAJOR): 1,
+    (Kind.SUGGESTION, Severity.GENERAL): 24, (Kind.PRAISE, Severity.GENERAL): 24,
+}
+# Share of the orders raised by frequent callers (the rest: any customer alike).
+FREQUENT_SHARE = 0.15
+# The run's first customer (the README's customer 1) raises this many orders spread over the
+# window, besides any it draws like everyone: a handful, as an ordinary customer.
+REGULAR_ORDERS = 4
+# Finished orders resolved within their budget; the rest took up to twice it.
+ON_TIME_SHARE = 0.85
+# Of the open orders older than their budget: the share still open and late (the rest were
+# finished in time, i.e. closed), and how late at most.
+LATE_SHARE = 0.2
+MAX_OVERDUE = dt.timedelta(days=2)
+# Of the open orders in the last fifth of their budget (at risk): the share still open.
+AT_RISK_SHARE = 0.3
+# Consultations and praise are answered at first contact but for this share.
+OPEN_FIRST_CONTACT_SHARE = 0.25
+# Staff read their notifications within the day: older ones are written as read.
+NOTIFICATIONS_READ_AFTER = dt.timedelta(hours=12)
 # A resolution nobody answers is auto-confirmed after 72 h: orders left resolved are younger.
 RESOLVED_WITHIN = dt.timedelta(hours=70)
 CUSTOMER_VISIBLE = {"resolve", "reject", "cancel", "reopen", "wait"}
+OPEN = frozenset(OPEN_STATUSES)
+FIRST_REPLIES = ["已联系客户，告知工单已受理及预计处理时间。", "已回复客户：问题已登记，正在安排处理。",
+                 "已短信告知客户工单编号和处理进度查询方式。"]
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -745,19 +797,25 @@ def _reset_sequences(models):
 class _Context:
     """Random source, time window, staff pools, categories, id counters and tables of one run."""
 
-    def __init__(self, seed, anchor):
+    def __init__(self, seed, anchor, now=None):
         self.rng, self.seed, self.anchor = Random(seed), seed, anchor
         self.tz = ZoneInfo(settings.TIME_ZONE)
-        # The data ends at 00:00 of the anchor day, so nothing lies in the future of "today".
-        # Times are naive wall-clock times in self.tz until they are written (see _db_converters).
-        self.horizon = dt.datetime.combine(anchor, dt.time())
-        self.window_start = self.horizon - dt.timedelta(days=WINDOW_DAYS)
+        # The data ends at the horizon: 00:00 of the anchor day, or NOW (kefu demo), so nothing
+        # lies in the future. Times are naive wall-clock times in self.tz until they are written
+        # (see _db_converters).
+        self.horizon = dt.datetime.combine(anchor, dt.time()) if now is None else (
+            now.astimezone(self.tz).replace(tzinfo=None, microsecond=0))
+        # 00:00 of the last day with data: the day before a midnight horizon, else the horizon's day.
+        self.last_day = dt.datetime.combine((self.horizon - dt.timedelta(seconds=1)).date(), dt.time())
+        self.window_start = self.last_day - dt.timedelta(days=WINDOW_DAYS - 1)
         self.hours = Weighted(list(enumerate(HOUR_WEIGHTS)))
         # The feedback rules of orders.services, read once (settings is a lazy object).
         self.threshold = threshold = settings.KEFU_SATISFIED_THRESHOLD
         self.review_low_scores = settings.KEFU_LOW_SCORE_ACTION == "review"
         self.auto_confirm = dt.timedelta(hours=settings.KEFU_AUTO_CONFIRM_HOURS)
         self.happy_scores = Weighted([(s, 1 + (s - threshold) * 2) for s in range(threshold, 11)])
+        # Customers who waited past the time limit still confirm, but score lower.
+        self.late_scores = Weighted([(s, 1 + max(0, 10 - s - 1)) for s in range(max(1, threshold - 3), 11)])
         self.ts, self.day = _db_converters(self.tz, self.horizon - 4000 * DAY, self.horizon)
         self.tables = {model: _Table(model, columns) for model, columns in COLUMNS.items()}
         self.key_id = crypto.ring().current.id
@@ -1004,7 +1062,15 @@ def _reach(rng, status, kind):
 
 
 def _plan(ctx, final, kind):
-    """The actions, in order, that take a new order to FINAL (a legal walk of TRANSITIONS)."""
+    """The actions, in order, that take a new order to FINAL (a legal walk of TRANSITIONS).
+    Orders with a first-response time limit get a reply to the customer first."""
+    steps = _walk(ctx, final, kind)
+    if steps and kind not in (Kind.SUGGESTION, Kind.PRAISE):
+        steps.insert(0, "reply")
+    return steps
+
+
+def _walk(ctx, final, kind):
     rng = ctx.rng
     if final in (S.NEW, S.ACCEPTED, S.ASSIGNED, S.WAITING_CUSTOMER):
         return _reach(rng, final, kind)
@@ -1035,8 +1101,36 @@ def _gap(ctx, action, kind) -> dt.timedelta:
     rng = ctx.rng
     if action == "auto_confirm":
         return ctx.auto_confirm + dt.timedelta(seconds=_randint(rng, 60, 3600))  # the job runs now and then
-    lo, hi = (10, 480) if action == "resolve" and kind == Kind.CONSULTATION else GAPS[action]
+    lo, hi = (5, 150) if action == "resolve" and kind == Kind.CONSULTATION else GAPS[action]
     return dt.timedelta(seconds=int(_skewed(rng, lo, hi) * 60))
+
+
+def _in_time(ctx, plan, gaps, budget):
+    """GAPS with the way to the first resolution shortened to fit the order's budget for all but
+    ON_TIME_SHARE of the orders (the late ones take up to twice it): finished work was mostly on
+    time, as the open backlog is."""
+    if "resolve" not in plan:
+        return gaps
+    rng, upto = ctx.rng, plan.index("resolve") + 1
+    want = budget * (0.1 + 0.8 * rng.random() if rng.random() < ON_TIME_SHARE else 1 + rng.random())
+    taken = sum(gaps[:upto], dt.timedelta())
+    if taken <= want:
+        return gaps
+    scale = want / taken
+    return [dt.timedelta(seconds=max(1, int(g.total_seconds() * scale))) for g in gaps[:upto]] + gaps[upto:]
+
+
+def _open_timeline(ctx, created, gaps):
+    """(created, event times) of an order still open: its history fits between CREATED and the
+    horizon (gaps shortened if need be, no moves by whole days), so its clocks are as young as it."""
+    total = sum(gaps, dt.timedelta())
+    room = (ctx.horizon - created) * 0.9
+    scale = min(1.0, room / total) if total else 1.0
+    times, at = [], created
+    for gap in gaps:
+        at += dt.timedelta(seconds=max(1, int(gap.total_seconds() * scale)))
+        times.append(at)
+    return created, times
 
 
 def _timeline(ctx, created, final, plan, gaps):
@@ -1108,14 +1202,16 @@ class _History:
     """Applies a plan to one order: appends events and keeps the order's fields in step,
     the way orders.services would."""
 
-    def __init__(self, ctx, order, route, values, resolutions):
+    def __init__(self, ctx, order, route, values, resolutions, budget):
         self.ctx, self.order, self.values, self.resolutions = ctx, order, values, resolutions
         self.dept, self.handler = route
         self.events = ctx.rows(OrderEvent)
         self.last_resolve = None
+        self.budget = budget  # how long the order may take before it is late (OPEN_BUDGET_HOURS)
+        self.late = False  # the last resolution came after the budget
         self.stamp = None  # the last event's time as stored
 
-    def event(self, action, at, actor, *, reason="", note="", data=None, disputes=None):
+    def event(self, action, at, actor, *, reason="", note="", data=None, disputes=None, visibility=None):
         order = self.order
         from_status = order.status
         if action in TRANSITIONS:
@@ -1126,11 +1222,13 @@ class _History:
         order.updated_at = self.stamp = self.ctx.ts(at)
         pk = self.ctx.take_id(OrderEvent)
         self.events.append((pk, order.pk, self.stamp, actor, action, "" if action == "create" else from_status,
-                            order.status, reason, note, "customer" if action in CUSTOMER_VISIBLE else "internal",
+                            order.status, reason, note,
+                            visibility or ("customer" if action in CUSTOMER_VISIBLE else "internal"),
                             json.dumps(data) if data else "{}", disputes))
         return pk
 
     def create(self, at):
+        self.created = at
         o = self.order
         self.event("create", at, o.owner_id, data={"number": o.number, "kind": o.kind, "severity": o.severity,
                                                     "channel": o.channel, "category": o.category_id})
@@ -1156,6 +1254,9 @@ class _History:
 
     def _dispatcher(self):
         return self.ctx.supervisor if self.ctx.rng.random() < 0.2 else self.order.owner_id
+
+    def _reply(self, at):  # the first response: a comment the customer reads
+        self.event("comment", at, self.order.owner_id, note=_choice(self.ctx.rng, FIRST_REPLIES), visibility="customer")
 
     def _accept(self, at):
         self.event("accept", at, self.order.owner_id)
@@ -1190,6 +1291,7 @@ class _History:
         o.resolution = _fill(self.resolutions.pop(0) if len(self.resolutions) > 1 else self.resolutions[0], self.values)
         o.needs_review = False
         self.last_resolve = self.event("resolve", at, o.handler_id, note=o.resolution)
+        self.late = at - self.created > self.budget
         o.resolved_at = self.stamp
 
     def _feedback(self, at, *, confirmed, score):
@@ -1205,7 +1307,8 @@ class _History:
         return comment, {"feedback": pk, "score": score, "confirmed": confirmed}
 
     def _confirm_fb(self, at):
-        comment, data = self._feedback(at, confirmed=True, score=self.ctx.happy_scores.pick(self.ctx.rng))
+        scores = self.ctx.late_scores if self.late else self.ctx.happy_scores
+        comment, data = self._feedback(at, confirmed=True, score=scores.pick(self.ctx.rng))
         self.order.needs_review = False
         self.event("confirm", at, self.order.owner_id, note=comment, data=data)
 
@@ -1263,16 +1366,24 @@ class _History:
         self.order.closed_at = self.stamp
 
 
+def _budget(kind, severity) -> dt.timedelta:
+    key = (kind, severity) if (kind, severity) in OPEN_BUDGET_HOURS else (kind, Severity.GENERAL)
+    return dt.timedelta(hours=OPEN_BUDGET_HOURS[key])
+
+
 class _OrderFactory:
     """Draws what an order is about, who takes it, and its texts."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, count):
         self.ctx = ctx
+        self.regular_every = max(1, count // REGULAR_ORDERS)
+        self.built = 0
         self.kinds = Weighted(KIND_WEIGHTS)
         self.by_age = [(days, Weighted(weights)) for days, weights in STATUS_BY_AGE]
         self.channels = Weighted(CHANNEL_WEIGHTS)
         self.complaint_channels = Weighted(CHANNEL_WEIGHTS + [(Channel.REGULATOR, 4)])
         self.severities = {k: Weighted(v) for k, v in SEVERITY_WEIGHTS.items()}
+        self.ranked = {}  # id(customer pool) -> the pool, frequent callers first
 
     def forced_statuses(self, count):
         """Each status once when there is room (None: by age), so small demos show them all."""
@@ -1285,17 +1396,57 @@ class _OrderFactory:
         Orders with a forced status are recent, where every status is at home."""
         ctx, rng = self.ctx, self.ctx.rng
         days_back = _randrange(rng, 3) if forced else _randrange(rng, WINDOW_DAYS)
-        created = ctx.daytime(ctx.horizon - (days_back + 1) * DAY)
+        created = ctx.daytime(ctx.last_day - days_back * DAY)
         if forced:
             return created, forced
         age = (ctx.horizon - created) / DAY
         return created, next(w for days, w in self.by_age if age < days or days == WINDOW_DAYS).pick(rng)
 
+    def young(self, created, final, kind, severity, forced):
+        """(created, final) of an order drawn as open: a well-run centre finishes most work within
+        its time limits, so an open order older than its budget (OPEN_BUDGET_HOURS) was mostly
+        closed by now, a few are late (at most MAX_OVERDUE), and some near the limit are at risk.
+        Consultations and praise are mostly answered at first contact."""
+        ctx, rng = self.ctx, self.ctx.rng
+        if not forced and kind in (Kind.CONSULTATION, Kind.PRAISE) and rng.random() >= OPEN_FIRST_CONTACT_SHARE:
+            return created, S.CLOSED
+        key = (kind, severity) if (kind, severity) in OPEN_BUDGET_HOURS else (kind, Severity.GENERAL)
+        budget = _budget(kind, severity)
+        while created > ctx.horizon - dt.timedelta(minutes=10):  # later today than the horizon
+            created -= min(DAY, max(budget, dt.timedelta(hours=1)))
+        if final == S.NEW:
+            new_budget = dt.timedelta(hours=OPEN_NEW_BUDGET_HOURS[key])
+            if forced or ctx.horizon - created <= new_budget:
+                budget = new_budget
+            else:
+                final = S.IN_PROGRESS  # accepted and started since
+        age = ctx.horizon - created
+        if forced:
+            return ctx.horizon - max(budget * (0.1 + 0.6 * rng.random()), dt.timedelta(minutes=10)), final
+        if age > budget:
+            if rng.random() >= LATE_SHARE:
+                return created, S.CLOSED
+            return ctx.horizon - budget - min(MAX_OVERDUE, budget) * rng.random(), final
+        if age > budget * 0.8 and rng.random() >= AT_RISK_SHARE:
+            return created, S.CLOSED
+        return created, final
+
     def customer(self, product):
+        """Most customers call rarely; a share of the orders comes from a few frequent callers,
+        ranked in a shuffled order so that they are not the first customers (the README's
+        example customer 1 looks like anyone)."""
         rng = self.ctx.rng
         pool = self.ctx.by_product.get(product) or self.ctx.customers
-        # A quarter of the orders come from a few frequent callers, as in any contact centre.
-        return pool[int(len(pool) * rng.random() ** 3)] if rng.random() < 0.25 else pool[_randrange(rng, len(pool))]
+        if rng.random() >= FREQUENT_SHARE:
+            return pool[_randrange(rng, len(pool))]
+        ranked = self.ranked.get(id(pool))
+        if ranked is None:
+            ranked = self.ranked[id(pool)] = sorted(pool, key=lambda c: _scramble(c.pk, 10**9 + 7))
+            first = self.ctx.customers[0]
+            if first in ranked:  # the README's example customer gets its handful in build()
+                ranked.remove(first)
+                ranked.append(first)
+        return ranked[int(len(ranked) * rng.random() ** 2)]
 
     def channel(self, kind, customer):
         rng = self.ctx.rng
@@ -1349,13 +1500,21 @@ class _OrderFactory:
         category = ctx.categories[kind].pick(rng) if kind in ctx.categories else None
         product = CATEGORY_PRODUCT.get(category.code if category else "", Product.MOBILE)
         customer = self.customer(product)
+        if self.built % self.regular_every == self.regular_every - 1:
+            customer = ctx.customers[0]
+        self.built += 1
         channel = self.channel(kind, customer)
         severity = self.severity(kind, channel, customer)
+        if final in OPEN:
+            created, final = self.young(created, final, kind, severity, forced)
         owner = self.owner(channel)
         route = _route(ctx, kind, category.code if category else "", owner)
         plan = _plan(ctx, final, kind)
-        gaps = [_gap(ctx, step, kind) for step in plan]
-        created, times = _timeline(ctx, created, final, plan, gaps)
+        gaps = _in_time(ctx, plan, [_gap(ctx, step, kind) for step in plan], _budget(kind, severity))
+        if final in OPEN:
+            created, times = _open_timeline(ctx, created, gaps)
+        else:
+            created, times = _timeline(ctx, created, final, plan, gaps)
         values = _Values(ctx, customer, created)
         title, description, resolutions = self.texts(kind, category, severity, channel, customer, values)
         pk = ctx.take_id(WorkOrder)
@@ -1363,7 +1522,7 @@ class _OrderFactory:
                        severity=severity, channel=channel, customer_id=customer.pk, title=title,
                        description=description, owner_id=owner, province=customer.province,
                        subscription_id=None if kind in (Kind.SUGGESTION, Kind.PRAISE) else customer.subs.get(product))
-        history = _History(ctx, order, route, values, resolutions)
+        history = _History(ctx, order, route, values, resolutions, _budget(kind, severity))
         history.create(created)
         for step, at in zip(plan, times, strict=True):
             history.apply(step, at)
@@ -1424,6 +1583,8 @@ def _answered_contact(ctx, factory):
     customer = ctx.customers[_randrange(rng, len(ctx.customers))]
     channel = factory.channel(Kind.CONSULTATION, customer)
     started = ctx.daytime(ctx.window_start + dt.timedelta(days=_randrange(rng, WINDOW_DAYS)))
+    if started > ctx.horizon - dt.timedelta(minutes=10):  # later today than the horizon
+        started -= DAY
     ended = started + dt.timedelta(seconds=_randint(rng, 60, 600))
     summary = _fill(_choice(rng, ANSWERED), _Values(ctx, customer, started))
     _contact(ctx, customer, channel, factory.owner(channel), started, ended, summary, Contact.Outcome.ANSWERED)
@@ -1432,7 +1593,7 @@ def _answered_contact(ctx, factory):
 # --- the run -------------------------------------------------------------------------------
 
 def _make_orders(ctx, count, extra_contacts):
-    factory = _OrderFactory(ctx)
+    factory = _OrderFactory(ctx, count)
     for n, forced in enumerate(factory.forced_statuses(count)):
         factory.build(forced)
         if n % CHUNK == CHUNK - 1:
@@ -1445,18 +1606,21 @@ def _make_orders(ctx, count, extra_contacts):
 
 
 def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None = None, stdout=None,
-             clocks: bool = False) -> dict:
+             clocks: bool = False, now: dt.datetime | None = None) -> dict:
     """Add CUSTOMERS customers and ORDERS work orders (plus ~20 % contacts answered without one).
 
-    Returns {label: rows created}. Same seed and anchor on an empty database: same data.
+    The data ends at NOW (an aware datetime; `kefu demo` passes the current moment) or, without
+    it, at 00:00 of ANCHOR (default today). Returns {label: rows created}. Same seed and anchor
+    on an empty database: same data.
     """
     if orders and not customers:
         raise ValueError("work orders need customers: pass customers >= 1")
-    anchor = anchor or dt.datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
+    tz = ZoneInfo(settings.TIME_ZONE)
+    anchor = now.astimezone(tz).date() if now is not None else anchor or dt.datetime.now(tz).date()
     began = time.monotonic()
     org.ensure_org()
     with transaction.atomic(), _big_cache():
-        ctx = _Context(seed, anchor)
+        ctx = _Context(seed, anchor, now)
         _make_customers(ctx, customers)
         _progress(stdout, f"customers written after {time.monotonic() - began:.1f} s")
         _make_orders(ctx, orders, orders // 5)
@@ -1464,10 +1628,17 @@ def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None =
         _reset_sequences(list(COLUMNS))
         if clocks:
             with_clocks = _open_order_clocks(ctx.first_order_id)
+            escalations = _escalation_history(ctx.horizon.replace(tzinfo=ctx.tz))
             _progress(stdout, f"SLA clocks of {with_clocks} open orders after {time.monotonic() - began:.1f} s")
+    # The raw inserts bypass the services that keep the orders' word index (search): index them.
+    from kefu.orders.services import reindex_words
+
+    reindex_words(from_id=ctx.first_order_id)
+    _progress(stdout, f"work orders indexed for search after {time.monotonic() - began:.1f} s")
     counts = {LABELS[model]: table.count for model, table in ctx.tables.items()}
     if clocks:
         counts["open orders with SLA clocks"] = with_clocks
+        counts["escalations"] = escalations
     return counts
 
 
@@ -1476,7 +1647,6 @@ def _open_order_clocks(first_id) -> int:
     so the demo shows running, paused and breached clocks exactly as live orders have them.
     (Closed ones are left without: thousands of finished clocks would only slow the seed.)"""
     from kefu.core.recent import batch
-    from kefu.orders.models import OPEN_STATUSES
     from kefu.sla.services import replay
 
     orders = WorkOrder.objects.filter(pk__gte=first_id, status__in=OPEN_STATUSES).select_related("customer", "subscription")
@@ -1486,6 +1656,32 @@ def _open_order_clocks(first_id) -> int:
             replay(order, order.events.all())
             n += 1
     return n
+
+
+def _escalation_history(horizon) -> int:
+    """Run the escalation scan at each moment a check fell due before the horizon, as the worker
+    would have then: warnings and breaches of the demo's clocks are history (events, escalations
+    and notifications at their own times), and the worker started after `kefu demo` finds no
+    backlog. Notifications older than NOTIFICATIONS_READ_AFTER were read by their recipients.
+    Returns the escalations written."""
+    import logging
+
+    from kefu.sla import escalation
+    from kefu.sla.models import Escalation, Notification
+
+    before = Escalation.objects.count()
+    logger = logging.getLogger("kefu.sla")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # hundreds of "escalated" lines would bury the logins
+    try:
+        while (moment := escalation.oldest_due_check(horizon)) is not None:
+            escalation.scan(moment, limit=10**6)
+    finally:
+        logger.setLevel(level)
+    read_before = horizon - NOTIFICATIONS_READ_AFTER
+    Notification.objects.filter(read_at=None, created_at__lt=read_before).update(
+        read_at=F("created_at") + dt.timedelta(minutes=5))
+    return Escalation.objects.count() - before
 
 
 def _progress(stdout, message):

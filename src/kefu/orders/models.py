@@ -148,6 +148,20 @@ class WorkOrder(VersionedModel):
         return self.number
 
 
+class OrderWord(models.Model):
+    """One word of an order's title or description, as the knowledge base and the classifier
+    segment Chinese (kefu.triage.classifier.tokenize): the search index (decision 0022). Kept
+    current by orders.services on every write of the title or the description."""
+
+    # The key (word, order) is the index a search reads; the order's own index serves rebuilds.
+    pk = models.CompositePrimaryKey("word", "order")
+    word = models.CharField(max_length=50)
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="words")
+
+    def __str__(self):
+        return self.word
+
+
 class OrderEvent(models.Model):
     """Append-only history of a work order: every creation, change and transition."""
 

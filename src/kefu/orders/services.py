@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kefu import scopes
 from kefu.contacts.models import ContactOrder
+from kefu.core import text
 from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, lock_version, require
@@ -28,6 +29,7 @@ from .models import (
     Feedback,
     OrderEvent,
     OrderLink,
+    OrderWord,
     Status,
     WorkOrder,
 )
@@ -71,7 +73,7 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
     if updated_to:
         qs = qs.filter(updated_at__lt=updated_to)
     if q:
-        qs = qs.filter(Q(number=q.strip()) | Q(title__icontains=q.strip()))
+        qs = with_words(qs, q)
     if breached is not None:
         late = sla.breached_order_ids()
         qs = qs.filter(pk__in=late) if breached else qs.exclude(pk__in=late)
@@ -84,10 +86,66 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
 
 
 def customer_of_number(user, number: str) -> int | None:
-    """The customer of the work order numbered NUMBER, if USER may see that order."""
+    """The customer of the work order numbered NUMBER (as typed: any case, full-width), if USER
+    may see that order."""
     if not user.has_perm("orders.view_workorder"):
         return None
-    return scopes.restrict(user, WorkOrder.objects).filter(number=(number or "").strip()).values_list("customer_id", flat=True).first()
+    number = text.lookup_term(number).upper()
+    return scopes.restrict(user, WorkOrder.objects).filter(number=number).values_list("customer_id", flat=True).first()
+
+
+# --- the word index (decision 0022) ----------------------------------------------------------
+
+MAX_SEARCH_WORDS = 10
+"""A query's words beyond these are ignored: each one is a join, and ten already pin an order down."""
+
+
+def words_of(number: str, title: str, description: str) -> set[str]:
+    """The words an order is found by: its number (lower-cased, as the tokenizer gives it) and
+    the words of its title and description, segmented as the knowledge base and the classifier
+    segment Chinese (kefu.triage.classifier.tokenize)."""
+    from kefu.triage.classifier import tokenize
+
+    return {word[:50] for word in tokenize(f"{number}\n{title}\n{description}")}
+
+
+def index_words(order) -> None:
+    """Rebuild ORDER's rows of the word index (after its number, title or description changed)."""
+    OrderWord.objects.filter(order_id=order.pk).delete()
+    OrderWord.objects.bulk_create([OrderWord(order_id=order.pk, word=w) for w in words_of(order.number, order.title, order.description)])
+
+
+def reindex_words(order_ids=None, *, from_id=None, batch_size=2000) -> int:
+    """Rebuild the word index of the orders ORDER_IDS (all orders when None; or those from id
+    FROM_ID on), BATCH_SIZE orders per transaction. For orders written around these services
+    (the demo seed's raw inserts, a migration from another system); returns how many orders
+    were indexed."""
+    qs = WorkOrder.objects.order_by("id")
+    if order_ids is not None:
+        qs = qs.filter(pk__in=list(order_ids))
+    done, after = 0, (from_id - 1 if from_id else 0)
+    while rows := list(qs.filter(pk__gt=after).values_list("id", "number", "title", "description")[:batch_size]):
+        with transaction.atomic():
+            ids = [row[0] for row in rows]
+            OrderWord.objects.filter(order_id__in=ids).delete()
+            OrderWord.objects.bulk_create([OrderWord(order_id=pk, word=w) for pk, number, title, description in rows
+                                           for w in words_of(number, title, description)], batch_size=5000)
+        done, after = done + len(rows), ids[-1]
+    return done
+
+
+def with_words(qs, q: str):
+    """The orders of QS holding every word of Q (as typed: full-width, any case, with or without
+    spaces or punctuation between the words; an order number is one of an order's words). One
+    indexed semi-join per word; Q without any word finds nothing."""
+    from kefu.triage.classifier import tokenize
+
+    words = list(dict.fromkeys(tokenize(text.lookup_term(q))))[:MAX_SEARCH_WORDS]
+    if not words:
+        return qs.none()
+    for word in words:
+        qs = qs.filter(pk__in=OrderWord.objects.filter(word=word).values("order_id"))
+    return qs
 
 
 def order_events(user, order_id: int):
@@ -176,7 +234,8 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     order = WorkOrder(kind=kind, title=title, description=description, channel=channel,
                       severity=severity, customer=customer, owner=actor, flagged=flagged)
     _set_references(order, actor, category_id=category_id, subscription_id=subscription_id, parent_id=parent_id)
-    earlier = repeats.earlier_complaint(order)
+    repeat = repeats.earlier_complaint(order)
+    earlier = repeat.earlier if repeat else None
     if earlier is not None:
         # 重复投诉: counted, and one step more severe than the complaint it repeats.
         order.repeat_count = earlier.repeat_count + 1
@@ -184,12 +243,14 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", ca
     order.number = temporary_number()
     order.save()
     assign_number(order, "number", order_number(order.pk, order.created_at))
+    index_words(order)
     if contact_id is not None:
         _link_contact(order, actor, contact_id, ContactOrder.Role.RAISED)
     data = {"number": order.number, "kind": kind, "severity": order.severity, "channel": channel, "category": category_id}
     if earlier is not None:
         OrderLink.objects.create(source=order, target=earlier, type=OrderLink.Type.REPEAT, created_by=actor)
-        data |= {"repeat_of": earlier.number, "repeat_count": order.repeat_count, "severity_asked": severity}
+        data |= {"repeat_of": earlier.number, "repeat_count": order.repeat_count, "severity_asked": severity,
+                 "repeat_because": repeat.because}
     if triage is not None:
         data["triage"] = triage
     if flagged:
@@ -221,6 +282,8 @@ def update_order(actor, order_id: int, *, version: int, changes: dict) -> WorkOr
         return order
     order.version += 1
     order.save()
+    if diff.keys() & {"title", "description"}:
+        index_words(order)
     _event(order, actor, "update", order.status, order.status, data={"changes": diff})
     return order
 
@@ -850,8 +913,8 @@ def queue(user, which: str, *, kind=None, severity=None, status=None, channel=No
     for field, value in (("kind", kind), ("severity", severity), ("status", status), ("channel", channel)):
         if value:
             qs = qs.filter(**{field: value})
-    if q := (q or "").strip():
-        qs = qs.filter(Q(number=q) | Q(title__icontains=q))
+    if q:
+        qs = with_words(qs, q)
     if sla:
         if sla not in SLA_STATES:
             raise ValidationFailed(_("Unknown SLA state."), fields={"sla": _("must be one of %(keys)s") % {"keys": ", ".join(SLA_STATES)}})

@@ -6,6 +6,7 @@ services.py applies these; the table is also what the API reports as "allowed ac
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Status
 
@@ -69,8 +70,8 @@ ACTION_LABELS = {
     "create": _("Registered"), "accept": _("Accept"), "assign": _("Assign"), "claim": _("Claim"),
     "release": _("Release"), "start": _("Start"), "wait": _("Wait for the customer"), "resume": _("Resume"),
     "answer": _("Customer's answer"),
-    "resolve": _("Resolve"), "transfer": _("Transfer"), "confirm": _("Confirm"), "close": _("Close"),
-    "reject": _("Reject"), "cancel": _("Cancel"), "reopen": _("Reopen"), "requeue": _("Back to the queue"),
+    "resolve": _("Resolve"), "transfer": _("Transfer"), "confirm": _("Confirm"), "close": pgettext_lazy("order action", "Close"),
+    "reject": _("Reject"), "cancel": pgettext_lazy("order action", "Cancel"), "reopen": _("Reopen"), "requeue": _("Back to the queue"),
     "escalate": _("Escalate"), "deescalate": _("De-escalate"), "merge": _("Merge into another order"),
     "handover": _("Hand over first contact"), "comment": _("Comment"), "update": _("Edited"), "link": _("Linked"),
     "merged_in": _("Duplicate merged in"), "feedback": _("Customer feedback"), "auto_confirm": _("Confirmed automatically"),

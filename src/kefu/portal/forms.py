@@ -1,8 +1,11 @@
 """Forms of the portal: they check the shape of the input; portal.services checks the rules."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.text import phone_digits
 from kefu.customers.validators import mobile_number
 from kefu.orders.models import Kind
 
@@ -22,7 +25,7 @@ class PortalForm(forms.Form):
 
 
 class PhoneForm(PortalForm):
-    phone = forms.CharField(label=_("Mobile number"), max_length=20,
+    phone = forms.CharField(label=_("Mobile number"), max_length=30,
                             widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
                             help_text=_("The mobile number you gave us, or the number of your mobile service."))
 
@@ -34,10 +37,17 @@ class PhoneForm(PortalForm):
 
 
 class CodeForm(PortalForm):
-    code = forms.CharField(label=_("Code from the SMS"), min_length=6, max_length=6,
-                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
-                                                         "pattern": "[0-9]{6}"}),
+    # No HTML pattern: a browser's [0-9] would refuse the full-width digits of a Chinese input method.
+    code = forms.CharField(label=_("Code from the SMS"), min_length=6, max_length=12,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
                            help_text=_("Six digits."))
+
+    def clean_code(self):
+        """The digits as sent (kefu.core.text.phone_digits: full-width digits, spaces)."""
+        code = phone_digits(self.cleaned_data["code"])
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise forms.ValidationError(_("Enter the six digits of the code."))
+        return code
 
 
 class NewRequestForm(PortalForm):

@@ -9,6 +9,7 @@ is the customer's own doing. Every read and action first checks that the order i
 signed-in customer's: anything else is answered as if it did not exist.
 """
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from kefu.contacts import services as contacts
 from kefu.contacts import sms
 from kefu.contacts.models import Channel, Contact, SmsMessage
-from kefu.core import crypto
+from kefu.core import crypto, text
 from kefu.core.errors import Conflict, NotFound, ValidationFailed
 from kefu.customers.models import Customer, Subscription
 from kefu.customers.validators import mobile_number
@@ -37,7 +38,7 @@ CODE_TTL = timedelta(minutes=CODE_MINUTES)
 MAX_TRIES = 5
 KEEP_CODES = timedelta(days=1)  # requests older than this are deleted
 PORTAL_USERNAME = "portal"
-PORTAL_DISPLAY_NAME = "自助服务 (self-service)"
+PORTAL_DISPLAY_NAME = "自助服务"
 
 # What a customer may ask for here (REQUIREMENTS.md §4), and which must name a service.
 KINDS = (Kind.COMPLAINT, Kind.FAULT, Kind.CONSULTATION, Kind.SUGGESTION)
@@ -149,7 +150,7 @@ def request_code(phone: str) -> LoginCode:
 def verify_code(login_id, code: str) -> Customer:
     """The customer, if CODE is the one sent for sign-in request LOGIN_ID, in time and within
     MAX_TRIES; else ValidationFailed. A code works once."""
-    code = (code or "").strip()
+    code = re.sub(r"\s+", "", text.nfkc(code))  # full-width digits from a Chinese input method
     with transaction.atomic():
         now = timezone.now()
         login = LoginCode.objects.select_for_update().filter(pk=login_id).first() if login_id else None

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .labels import metric_label
 from .models import Escalation, EscalationStep, Notification, OrderClock
 
 log = logging.getLogger("kefu.sla")
@@ -102,7 +103,7 @@ def _recipients(order, step):
 
 
 def _message(clock, step):
-    what = clock.get_metric_display()
+    what = metric_label(clock.metric, clock.round)  # one name per target: as the order page shows it
     if step.trigger == EscalationStep.Trigger.WARNING:
         return _("%(number)s: %(what)s is due at %(due)s.") % {
             "number": clock.order.number, "what": what, "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")}

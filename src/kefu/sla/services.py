@@ -107,6 +107,9 @@ CLOCK_ACTIONS = frozenset({"create", "accept", "resolve", "reject", "cancel", "w
 # Customer-visible events that are the customer's own words, not the provider's reply to them:
 # they stop no response clock.
 CUSTOMER_WORDS = frozenset({"answer"})
+# Words to the customer that end the order's open life: they answer the first response but
+# start no new update interval.
+FINAL_WORDS = frozenset({"resolve", "reject", "cancel"})
 
 
 def order_event(order, event) -> None:
@@ -155,13 +158,16 @@ def _react(order, event) -> None:
         _stop(order, [Metric.ACCEPTANCE], at)
     if (event.visibility == "customer" and action not in CUSTOMER_WORDS) or action in {"resolve", "reject", "cancel"}:
         _stop(order, [Metric.FIRST_RESPONSE], at)
-        _restart_updates(order, at)
+        if action not in FINAL_WORDS:
+            _restart_updates(order, at)
     if action == "wait":
         _pause(order, at)
     elif action in {"resume", "answer"}:
         _resume(order, at)
     elif action == "resolve":
-        _stop(order, [Metric.INVESTIGATION, Metric.RESOLUTION, Metric.FEEDBACK], at)
+        # The resolution is the last update while open: no update is due after it (a word to
+        # the customer or the confirmation starts no new interval; reopening does).
+        _stop(order, [Metric.INVESTIGATION, Metric.RESOLUTION, Metric.FEEDBACK, Metric.UPDATE], at)
     elif action == "reopen":
         _start(order, _current_policy(order), at, metrics=RESOLUTION_SIDE | {Metric.UPDATE}, round=order.reopen_count)
     elif action in {"close", "reject", "cancel", "merge"}:

@@ -43,8 +43,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import joblib
-import numpy as np
+
+class _OnFirstUse:
+    """A module imported on its first attribute: numpy (and with it joblib and scikit-learn)
+    takes longer to import than the rest of Django's start-up, and most processes that
+    import this module (every command, for tokenize) never classify a text."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        import importlib
+
+        value = getattr(importlib.import_module(self._name), attr)
+        setattr(self, attr, value)  # later reads skip __getattr__
+        return value
+
+
+np = _OnFirstUse("numpy")
+joblib = _OnFirstUse("joblib")
 
 # Bump when the file layout or anything that changes tokenize()'s output changes: a model
 # trained with other tokens silently loses most of its features.

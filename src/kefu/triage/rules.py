@@ -4,18 +4,19 @@ import re
 
 SEVERITY_RANK = {"general": 0, "urgent": 1, "major": 2}
 
-# Seeded by a data migration; then the operator's to edit in the admin.
+# Seeded by a data migration; then the operator's to edit in the admin. Named in Chinese: agents
+# read the names on the triage suggestion (0005 renamed the English names of earlier versions).
 DEFAULT_RULES = [
-    ("Threat to appeal to the regulator", r"工信部|12300|通信管理局|管局|申诉|消协|消费者协会|12315",
-     "", "major", True, "A customer who threatens to go to MIIT or the communications administration (越级投诉)."),
-    ("Threat of media exposure", r"媒体|曝光|记者|电视台|报社|微博|抖音|热搜|315晚会|(?<!\d)315(?!\d)",
-     "", "major", True, "Public-opinion risk: the customer threatens to go to the media."),
-    ("Threat of legal action", r"律师|起诉|法院|诉讼|仲裁|律师函|打官司",
-     "", "major", True, "The customer threatens to sue."),
-    ("Mass incident", r"整栋楼|整个小区|整条街|全村|大面积|集体|很多人都|邻居也",
-     "", "urgent", False, "Many customers affected: probably one outage."),
-    ("Urgent wording", r"紧急|十万火急|马上处理|立刻处理|急需|耽误.*(生意|工作)",
-     "", "urgent", False, "The customer says it cannot wait."),
+    ("扬言向监管部门申诉", r"工信部|12300|通信管理局|管局|申诉|消协|消费者协会|12315",
+     "", "major", True, "客户扬言向工信部或通信管理局申诉（越级投诉）。"),
+    ("扬言媒体曝光", r"媒体|曝光|记者|电视台|报社|微博|抖音|热搜|315晚会|(?<!\d)315(?!\d)",
+     "", "major", True, "舆情风险：客户扬言向媒体曝光。"),
+    ("扬言诉诸法律", r"律师|起诉|法院|诉讼|仲裁|律师函|打官司",
+     "", "major", True, "客户扬言起诉。"),
+    ("群体性故障", r"整栋楼|整个小区|整条街|全村|大面积|集体|很多人都|邻居也",
+     "", "urgent", False, "多名客户受影响：可能是同一起故障。"),
+    ("客户表示紧急", r"紧急|十万火急|马上处理|立刻处理|急需|耽误.*(生意|工作)",
+     "", "urgent", False, "客户表示等不了。"),
 ]
 
 

@@ -4,7 +4,9 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.contacts.models import Channel, Contact
 from kefu.orders.models import OPEN_STATUSES, Kind, Severity, Status
@@ -19,7 +21,7 @@ def _any(choices):
 
 
 class QueueFilters(forms.Form):
-    q = forms.CharField(label=_("Number or title"), required=False, max_length=100)
+    q = forms.CharField(label=_("Number or words"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), choices=_any(OPEN), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=_any(Kind.choices), required=False)
     severity = forms.ChoiceField(label=_("Severity"), choices=_any(Severity.choices), required=False)
@@ -31,10 +33,20 @@ class CustomerSearch(forms.Form):
     q = forms.CharField(label=_("Phone or service number, ID number, customer number, name or order number"), max_length=100)
 
 
+# The zones a Chinese operator's staff work in, first (then every other zone, by name).
+COMMON_ZONES = [("Asia/Shanghai", _("Beijing time")), ("Asia/Urumqi", _("Xinjiang time")),
+                ("Asia/Hong_Kong", _("Hong Kong")), ("Asia/Macau", _("Macao")), ("Asia/Taipei", _("Taipei"))]
+
+
+def _time_zone_choices():
+    common = [(zone, format_lazy(_("{name} ({zone})"), name=name, zone=zone)) for zone, name in COMMON_ZONES]
+    others = [(z, z) for z in sorted(zoneinfo.available_timezones() - {zone for zone, _name in COMMON_ZONES})]
+    return [("", _("Installation default")), (_("Common time zones"), common), (_("Other time zones"), others)]
+
+
 class Preferences(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=[("", _("Installation default"))] + list(settings.LANGUAGES), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone"), required=False,
-                                  choices=[("", _("Installation default"))] + [(z, z) for z in sorted(zoneinfo.available_timezones())])
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False, choices=_time_zone_choices())
 
 
 class SavedViewForm(forms.Form):
@@ -70,5 +82,5 @@ class NewOrder(forms.Form):
 
 
 class EndContact(forms.Form):
-    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea)
+    summary = forms.CharField(label=pgettext_lazy("resolution", "Summary"), required=False, widget=forms.Textarea)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[c for c in Contact.Outcome.choices if c[0] != "open"])

@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -63,10 +64,40 @@ def _page(request, qs) -> Page:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _fail(request, exc: ServiceError):
-    """A refused service call as a message naming each field and the reason."""
-    details = "; ".join(f"{field}: {reason}" for field, reason in (exc.fields or {}).items())
-    messages.error(request, f"{exc.message} {details}".strip())
+# The order page's and contact screen's inputs by the labels people read there, for refusals
+# that name a service's argument (into_id, note): the message names the label, never the code.
+FIELD_LABELS = {
+    "note": gettext_lazy("Note"), "reason": gettext_lazy("Reason"), "resolution": gettext_lazy("Resolution"),
+    "into_id": gettext_lazy("Merge into order (its internal id)"), "department_id": gettext_lazy("Department"),
+    "handler_id": gettext_lazy("Handler"), "new_owner_id": gettext_lazy("New first-contact owner"),
+    "answer": gettext_lazy("What the customer answered"), "channel": gettext_lazy("Channel"),
+    "visibility": gettext_lazy("Visible to"), "caller": gettext_lazy("Caller number or address"),
+    "customer_id": gettext_lazy("Customer"), "summary": pgettext_lazy("resolution", "Summary"),
+    "outcome": gettext_lazy("Outcome"), "title": gettext_lazy("Title"), "description": gettext_lazy("Description"),
+    "kind": gettext_lazy("Kind"), "severity": gettext_lazy("Severity"), "category_id": gettext_lazy("Category"),
+    "subscription_id": gettext_lazy("Service"),
+}
+
+
+def _fail(request, exc: ServiceError, form=None):
+    """A refused service call as a message: the reason, then each field by its label (the form's
+    own when there is one) and what is wrong with it; a field with no label is not named."""
+    def label(name):
+        field = form.fields.get(name) if form is not None else None
+        return (field.label if field is not None else None) or FIELD_LABELS.get(name)
+
+    details = [_("%(field)s: %(error)s") % {"field": label(name), "error": reason} if label(name) else str(reason)
+               for name, reason in (exc.fields or {}).items()]
+    messages.error(request, " ".join([str(exc.message), pgettext("list separator", "; ").join(details)]).strip())
+
+
+def _refused_input(request, form) -> None:
+    """A search form's refusals as messages, each naming the field by its label: the search
+    pages show no errors by their fields, and a refused filter must not pass for no filter."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error)
 
 
 def _reads(view):
@@ -114,11 +145,18 @@ def _to_contact(contact_id, **_kwargs):
 def queue(request, which="mine"):
     """My orders, my department's, or all open ones, nearest SLA due first."""
     filters = forms.QueueFilters(request.GET or None)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    refused = filters.is_bound and not filters.is_valid()
+    if refused and request.headers.get("HX-Request"):
+        # Rows swapped in by htmx would not carry the message: the whole page says what is wrong.
+        return HttpResponse(status=204, headers={"HX-Redirect": request.get_full_path()})
+    chosen = filters.cleaned_data if filters.is_bound and not refused else {}
     try:
         qs = orders.queue(request.user, which, **{k: v for k, v in chosen.items() if v})
     except ServiceError as exc:
         raise Http404(exc.message) from None
+    if refused:
+        _refused_input(request, filters)
+        qs = qs.none()
     page = _page(request, qs)
     context = {"section": "queue", "which": which, "filters": filters, "page": page,
                "saved": web.saved_views(request.user), "save_form": forms.SavedViewForm(),
@@ -219,6 +257,8 @@ def customer_lookup(request):
     results = None
     if form.is_valid():
         results = web.lookup_customers(request.user, form.cleaned_data["q"], limit=PAGE_SIZE)
+    elif form.is_bound:
+        _refused_input(request, form)
     return render(request, "web/customers.html", {"section": "customers", "form": form, "results": results,
                                                   "start": forms.StartContact()})
 
@@ -233,7 +273,7 @@ def preferences(request):
             messages.success(request, _("Preferences saved."))
             return redirect("web:preferences")
         except ServiceError as exc:
-            _fail(request, exc)
+            _fail(request, exc, form)
     return render(request, "web/preferences.html", {"form": form})
 
 
@@ -249,11 +289,13 @@ def contact_start(request):
                                             customer_id=form.cleaned_data["customer_id"])
             return redirect("web:contact", contact.pk)
         except ServiceError as exc:
-            _fail(request, exc)
+            _fail(request, exc, form)
     search = forms.CustomerSearch(request.GET or None)
     results = None
     if search.is_valid():
         results = web.lookup_customers(request.user, search.cleaned_data["q"])
+    elif search.is_bound:
+        _refused_input(request, search)
     return render(request, "web/contact_start.html", {"section": "contacts", "form": form, "search": search, "results": results})
 
 

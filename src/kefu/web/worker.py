@@ -48,6 +48,8 @@ PERIODIC = [(sla_tasks.scan_sla, "KEFU_SLA_SCAN_SECONDS"), (sla_tasks.auto_confi
 PERIODIC_PATHS = {task.module_path for task, _ in PERIODIC}
 # A task taken back from this many lost workers is failed instead of queued once more.
 MAX_ATTEMPTS = 3
+# A task running this long is logged at WARNING, whatever it is (routine runs are DEBUG lines).
+SLOW_TASK_SECONDS = 10.0
 # Beats of workers silent this long are deleted when a worker starts (the table stays small).
 FORGET_AFTER = timedelta(days=7)
 STOP_SIGNALS = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGQUIT", None)) if s is not None]
@@ -149,7 +151,9 @@ class Worker(db_worker.Worker):
         periodic = db_task_result.task_path in PERIODIC_PATHS
         if periodic:
             _record(db_task_result.task_path, last_started_at=timezone.now())
+        began = time.monotonic()
         super().run_task(db_task_result)
+        _log_run(db_task_result, time.monotonic() - began, periodic)
         if periodic:
             succeeded = db_task_result.status == TaskResultStatus.SUCCESSFUL
             _record(db_task_result.task_path, **{"last_success_at" if succeeded else "last_failure_at": db_task_result.finished_at})
@@ -164,6 +168,19 @@ class Worker(db_worker.Worker):
         log.warning("Received %s: finishing the task in hand, then stopping.", signal.strsignal(signum))
         self.running = False
         sla_tasks.stop_requested.set()
+
+
+def _log_run(result: DBTaskResult, seconds: float, periodic: bool) -> None:
+    """One line per run, at a level that says whether anyone need read it: a slow run at
+    WARNING, a routine periodic one (every 30 s) at DEBUG, any other at INFO. A failure is
+    also logged by django.tasks at ERROR with its traceback (settings.LOGGING)."""
+    if seconds >= SLOW_TASK_SECONDS:
+        level = logging.WARNING
+    elif periodic or result.status == TaskResultStatus.FAILED:
+        level = logging.DEBUG
+    else:
+        level = logging.INFO
+    log.log(level, "Task %s (%s) took %.1f s: %s", result.pk, result.task_path, seconds, result.status)
 
 
 class Heart(threading.Thread):

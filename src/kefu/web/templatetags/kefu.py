@@ -1,8 +1,10 @@
 from django import template
+from django.utils import timezone
 from django.utils.html import json_script
 
 from kefu.orders.services import sla_colour
 from kefu.orders.states import ACTION_LABELS
+from kefu.sla import labels as sla_labels
 
 from ..forms import SLA_LABELS
 
@@ -15,14 +17,55 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+@register.filter
+def metric_label(metric: str, round: int = 0) -> str:
+    """A time-limit target by its name (as the notifications name it), not its code."""
+    return sla_labels.metric_label(metric, round or 0)
+
+
 @register.inclusion_tag("web/_sla.html")
 def sla_badge(due, warn=None):
-    """A limit's state in words and colour, with the countdown kefu.js keeps live."""
+    """A limit's state in words and colour, with the countdown kefu.js keeps live (worded here
+    too, for the first paint and for browsers without scripts)."""
     colour = sla_colour(due, warn)
-    return {"due": due, "warn": warn, "colour": colour, "label": SLA_LABELS[colour]}
+    left = sla_labels.time_left_words((due - timezone.now()).total_seconds()) if due else ""
+    return {"due": due, "warn": warn, "colour": colour, "label": SLA_LABELS[colour], "left": left}
 
 
 @register.simple_tag
 def sla_labels_script():
-    """The state words for kefu.js, which recolours and relabels the badges as time passes."""
-    return json_script({k: str(v) for k, v in SLA_LABELS.items()}, "sla-labels")
+    """The state words and the countdown's units for kefu.js, which rewords the badges as time passes."""
+    return (json_script({k: str(v) for k, v in SLA_LABELS.items()}, "sla-labels")
+            + json_script(sla_labels.countdown_words(), "sla-words"))
+
+
+@register.filter
+def kind_label(code: str) -> str:
+    """An order kind by its name (投诉), not its code (complaint)."""
+    from kefu.orders.models import Kind
+
+    return _label(Kind, code)
+
+
+@register.filter
+def severity_label(code: str) -> str:
+    """A severity by its name (重大), not its code (major)."""
+    from kefu.orders.models import Severity
+
+    return _label(Severity, code)
+
+
+@register.filter
+def percent(share) -> str:
+    """A confidence or similarity (0–1) as people read it: 63%."""
+    try:
+        return f"{round(float(share) * 100)}%"
+    except (TypeError, ValueError):
+        return ""
+
+
+def _label(choices, code):
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return code

@@ -107,6 +107,11 @@ class Command(BaseCommand):
                 self.cfg.set("workers", workers)
                 self.cfg.set("accesslog", "-" if access_log else None)
                 self.cfg.set("proc_name", "kefu")
+                # gunicorn ≥ 25.1 opens a control socket at one path per user (~/.gunicorn/
+                # gunicorn.ctl): a second instance on the host takes it over and stopping either
+                # deletes it. Kefu is managed with signals (TERM, HUP, TTIN/TTOU), so none.
+                if "control_socket_disable" in self.cfg.settings:
+                    self.cfg.set("control_socket_disable", True)
                 if background:
                     self.cfg.set("on_starting", lambda server: background.start())
                     self.cfg.set("on_exit", lambda server: background.stop())

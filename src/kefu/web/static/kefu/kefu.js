@@ -1,10 +1,20 @@
 // Live SLA countdowns: every element with data-due (and data-warn) shows the time left and
-// takes the colour of its state. Scanning each second also covers rows HTMX swaps in.
+// takes the colour of its state. Scanning each second also covers rows HTMX swaps in. The words
+// (units, "left") come from the page (sla-words, from kefu.sla.labels), as the server words them:
+// at most two units, biggest first, no sign (the state word says overdue).
 (function () {
+  var words = null;
+  function unit(name, n) {
+    var forms = words[name] || ["%(n)s " + name, "%(n)s " + name + "s"];
+    return (n === 1 ? forms[0] : forms[1]).replace("%(n)s", String(n));
+  }
   function fmt(ms) {
-    var s = Math.round(Math.abs(ms) / 1000), d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
-    var text = (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m" + (d || h ? "" : " " + (s % 60) + "s");
-    return (ms < 0 ? "−" : "") + text;
+    var s = Math.floor(Math.abs(ms) / 1000), d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    var parts = d ? [unit("day", d)].concat(h ? [unit("hour", h)] : [])
+      : h ? [unit("hour", h)].concat(m ? [unit("minute", m)] : [])
+        : m ? [unit("minute", m)] : [unit("second", s)];
+    var span = parts.length === 2 ? (words.pair || "%(bigger)s %(smaller)s").replace("%(bigger)s", parts[0]).replace("%(smaller)s", parts[1]) : parts[0];
+    return ms < 0 ? span : (words.left || "%(time)s left").replace("%(time)s", span);
   }
   var labels = null;
   function tick() {
@@ -12,6 +22,8 @@
     if (labels === null) {
       var node = document.getElementById("sla-labels");
       labels = node ? JSON.parse(node.textContent) : {};
+      var wordsNode = document.getElementById("sla-words");
+      words = wordsNode ? JSON.parse(wordsNode.textContent) : {};
     }
     document.querySelectorAll("[data-due]").forEach(function (el) {
       var due = Date.parse(el.dataset.due), warn = el.dataset.warn ? Date.parse(el.dataset.warn) : due;
