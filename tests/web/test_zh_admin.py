@@ -24,7 +24,7 @@ def _catalog(path):
         return gettext.GNUTranslations(f)._catalog
 
 
-def test_kefu_catalogue_does_not_override_django_or_third_party_translations():
+def test_our_catalogue_does_not_override_django_or_third_party_translations():
     others = {}
     for root in OTHERS:
         for mo in root.glob("**/locale/zh_Hans/LC_MESSAGES/*.mo"):
