@@ -33,5 +33,16 @@ def test_board_counts_lists_and_chart_data(client, supervisor, agent, customer):
 
 def test_the_board_keeps_to_the_scope(make_user, agent, customer):
     orders.create_order(agent, kind="complaint", title="not theirs", customer_id=customer.pk, channel="hotline")
-    outsider = make_user("tech_support", "billing")
+    outsider = make_user("supervisor", "billing")
+    outsider.data_scope = "department"
+    outsider.save()
     assert orders.board(outsider)["open_total"] == 0
+
+
+def test_one_permission_opens_the_board_in_the_menu_and_by_address(client, make_user, agent, handler, supervisor, auditor):
+    # The menu used to hide the board from agents and handlers while its address still served it.
+    for user, allowed in [(agent, False), (handler, False), (supervisor, True), (auditor, True)]:
+        client.force_login(user)
+        assert client.get("/board/").status_code == (200 if allowed else 403), user.username
+        assert client.get("/board/data/").status_code == (200 if allowed else 403), user.username
+        assert ('href="/board/"' in client.get("/queue/mine/").content.decode()) is allowed, user.username

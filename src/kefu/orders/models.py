@@ -131,6 +131,7 @@ class WorkOrder(VersionedModel):
             ("answer_workorder", _("Can record the customer's answer to a question")),
             ("cancel_workorder", _("Can cancel work orders the customer withdraws")),
             ("manage_any_workorder", _("Can act on any work order regardless of handler or owner")),
+            ("view_board", _("Can open the supervisor board")),
         ]
         indexes = [
             models.Index(fields=["department", "status"]),

@@ -963,7 +963,7 @@ def board_charts(user, *, now=None, days=14) -> dict:
     from django.db.models import Avg, Count
     from django.db.models.functions import TruncDate
 
-    require(user, "orders.view_workorder")
+    require(user, "orders.view_board")
     now = now or timezone.now()
     open_orders = scopes.restrict(user, WorkOrder.objects.filter(status__in=OPEN_STATUSES))
     status_labels, channel_labels = dict(Status.choices), dict(WorkOrder._meta.get_field("channel").choices)
@@ -997,7 +997,7 @@ def board_lists(user, *, now=None) -> dict:
     partial index (order_open_due). Five queries."""
     from django.db.models import Count
 
-    require(user, "orders.view_workorder")
+    require(user, "orders.view_board")
     now = now or timezone.now()
     open_orders = scopes.restrict(user, WorkOrder.objects.filter(status__in=OPEN_STATUSES))
     today = _today_start(now)

@@ -73,7 +73,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "security.add_securityincident", "security.view_securityincident",
     ],
     SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + [
-        "orders.reject_workorder", "orders.manage_any_workorder",
+        "orders.reject_workorder", "orders.manage_any_workorder", "orders.view_board",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",
         "routing.add_dispatchrule", "routing.change_dispatchrule", "routing.delete_dispatchrule",
@@ -83,7 +83,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "security.view_securityincident", "security.add_securityincident", "security.change_securityincident",
         "privacy.add_privacyrequest", "privacy.change_privacyrequest", "privacy.handle_privacyrequest",
     ],
-    AUDITOR: _READ + _PRIVACY_RECORDS + ["staff.data_scope_all", "audit.view_auditentry", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
+    AUDITOR: _READ + _PRIVACY_RECORDS + ["staff.data_scope_all", "audit.view_auditentry", "orders.view_board", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
                       "security.view_securityincident"],
     ADMINISTRATOR: ["*"],
     # The portal's system user (cannot log in): registers the signed-in customer's requests,

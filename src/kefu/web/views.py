@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 import kefu
 from kefu.contacts import services as contacts
 from kefu.contacts.models import Channel
-from kefu.core.errors import NotFound, ServiceError
+from kefu.core.errors import Forbidden, NotFound, ServiceError
 from kefu.customers import services as customers
 from kefu.knowledge import services as kb
 from kefu.orders import services as orders
@@ -101,7 +102,8 @@ def _refused_input(request, form) -> None:
 
 
 def _reads(view):
-    """A page for a logged-in user: what is not in their scope (NotFound) answers 404."""
+    """A page for a logged-in user: what is not in their scope (NotFound) answers 404, what
+    their permissions do not allow (Forbidden) 403."""
     @login_required
     @wraps(view)
     def wrapped(request, **kwargs):
@@ -109,6 +111,8 @@ def _reads(view):
             return view(request, **kwargs)
         except NotFound:
             raise Http404 from None
+        except Forbidden:
+            raise PermissionDenied from None
     return wrapped
 
 
@@ -386,7 +390,7 @@ def suggest(request):
 
 # --- the supervisor board ----------------------------------------------------------------
 
-@login_required
+@_reads
 def board(request):
     """Counts and lists (refreshed in place through HTMX); the charts fetch board_data."""
     context = {"b": orders.board_lists(request.user)}
@@ -396,7 +400,7 @@ def board(request):
         "section": "board", "chart_labels": {"created": _("Registered"), "satisfaction": _("Average score")}})
 
 
-@login_required
+@_reads
 def board_data(request):
     """The chart series as JSON, for ECharts to redraw without reloading the page."""
     return JsonResponse(orders.board_charts(request.user), json_dumps_params={"ensure_ascii": False})
