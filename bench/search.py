@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/search.py [--orders 1000000] [--runs 20]
 
-Creates a throw-away database `kefu_bench_search_<pid>`, migrates it, fills it with SQL
+Creates a throw-away database (bench/throwaway.py), migrates it, fills it with SQL
 (generate_series: ORDERS work orders spread over a year, their titles and descriptions taken
 from the demo's templates, and their rows of the word index, segmented once per template with
 orders.services.words_of as the services do on every write), runs ANALYZE, then: prints
@@ -13,7 +13,6 @@ database is dropped at the end.
 """
 
 import argparse
-import base64
 import os
 import re
 import statistics
@@ -26,7 +25,10 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = "postgres://postgres@127.0.0.1:5432"
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from throwaway import throwaway  # noqa: E402  (bench/, next to this script)
+
 QUERIES = ["宽带 断网", "宽带断网", "光猫 重启", "话费，多扣", "携号转网 条件", "信号 差", "投诉 赔偿", "账单 流量"]
 
 
@@ -34,33 +36,20 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--orders", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=20)
-    p.add_argument("--keep", action="store_true", help="keep the database (its name is printed) to look at it afterwards")
     args = p.parse_args()
-    name = f"kefu_bench_search_{os.getpid()}"
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    env = os.environ | {"DATABASE_URL": f"{PG}/{name}",
-                        "KEFU_FIELD_KEYS": "b1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()}
-    try:
+    with throwaway("postgres", "search"):
         kefu = [sys.executable, "-m", "kefu.cli"]
-        subprocess.run(kefu + ["migrate", "-v0"], env=env, check=True, cwd=ROOT)
-        subprocess.run(kefu + ["demo", "--customers", "1", "--orders", "0"], env=env, check=True, cwd=ROOT,
+        subprocess.run(kefu + ["migrate", "-v0"], check=True, cwd=ROOT)
+        subprocess.run(kefu + ["demo", "--customers", "1", "--orders", "0"], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
-        os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
         import django
 
         django.setup()
         t = time.monotonic()
-        words = fill(f"{PG}/{name}", args.orders)
+        words = fill(os.environ["DATABASE_URL"], args.orders)
         print(f"filled {args.orders:,} work orders and {words:,} index rows in {time.monotonic() - t:.0f} s", flush=True)
         measure(args.runs)
-    finally:
-        if args.keep:
-            print(f"kept database {name}")
-        else:
-            with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def texts() -> list[tuple[str, str, list[str]]]:
