@@ -2,15 +2,14 @@
 
     .venv/bin/python bench/escalation.py [--orders 1000000] [--clocks-per-order 3] [--due 500]
 
-Creates a throw-away database `kefu_bench_esc_<pid>`, migrates it, fills it with SQL
+Creates a throw-away database (bench/throwaway.py), migrates it, fills it with SQL
 (generate_series: ORDERS open work orders, CLOCKS-PER-ORDER running clocks each, their next
-checks spread over the coming 30 days, and DUE of them already due), runs ANALYZE, then:
-prints EXPLAIN (ANALYZE, BUFFERS) of the worker's claiming query, times that query and a whole
+checks spread over the coming 30 days, and DUE of them already due), runs ANALYZE, then: prints
+EXPLAIN (ANALYZE, BUFFERS) of the worker's claiming query, times that query and a whole
 `escalation.scan()` pass (which handles the due clocks), and drops the database.
 """
 
 import argparse
-import base64
 import os
 import statistics
 import subprocess
@@ -21,7 +20,9 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = "postgres://postgres@127.0.0.1:5432"
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from throwaway import blanks, throwaway  # noqa: E402  (bench/, next to this script)
 
 
 def main():
@@ -30,24 +31,15 @@ def main():
     p.add_argument("--clocks-per-order", type=int, default=3)
     p.add_argument("--due", type=int, default=500)
     args = p.parse_args()
-    name = f"kefu_bench_esc_{os.getpid()}"
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    env = os.environ | {"DATABASE_URL": f"{PG}/{name}",
-                        "KEFU_FIELD_KEYS": "b1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()}
-    try:
+    with throwaway("postgres", "esc"):
         kefu = [sys.executable, "-m", "kefu.cli"]
-        subprocess.run(kefu + ["migrate", "-v0"], env=env, check=True, cwd=ROOT)
-        subprocess.run(kefu + ["demo", "--customers", "1", "--orders", "0"], env=env, check=True, cwd=ROOT,
+        subprocess.run(kefu + ["migrate", "-v0"], check=True, cwd=ROOT)
+        subprocess.run(kefu + ["demo", "--customers", "1", "--orders", "0"], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
         t = time.monotonic()
-        fill(f"{PG}/{name}", args.orders, args.clocks_per_order, args.due)
+        fill(os.environ["DATABASE_URL"], args.orders, args.clocks_per_order, args.due)
         print(f"filled {args.orders:,} open orders × {args.clocks_per_order} clocks in {time.monotonic() - t:.0f} s")
-        os.environ.update(env)
         measure(args.due)
-    finally:
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fill(url, orders, per_order, due):
@@ -57,11 +49,13 @@ def fill(url, orders, per_order, due):
         dept = c.execute("SELECT id FROM staff_department WHERE code = 'tech-support'").fetchone()[0]
         cal = c.execute("SELECT id FROM sla_calendar WHERE name = '24x7'").fetchone()[0]
         base = c.execute("SELECT coalesce(max(id), 0) FROM orders_workorder").fetchone()[0]
+        columns = ["id", "created_at", "updated_at", "version", "number", "kind", "severity", "channel", "status",
+                   "customer_id", "title", "owner_id", "department_id", "tier"]
+        others, zeros = blanks(c, "orders_workorder", columns)
         c.execute(f"""
-            INSERT INTO orders_workorder (id, created_at, updated_at, version, number, kind, severity, channel, status,
-                customer_id, title, description, resolution, owner_id, department_id, reopen_count, needs_review)
+            INSERT INTO orders_workorder ({", ".join(columns + others)})
             SELECT {base} + g, now() - interval '1 day', now(), 1, 'B' || ({base} + g), 'fault', 'general', 'hotline',
-                   'in_progress', {customer}, 'bench', '', '', {owner}, {dept}, 0, false
+                   'in_progress', {customer}, 'bench', {owner}, {dept}, 1 {"".join(", " + z for z in zeros)}
             FROM generate_series(1, {orders}) g""")
         c.execute("SELECT setval(pg_get_serial_sequence('orders_workorder', 'id'), (SELECT max(id) FROM orders_workorder))")
         metrics = ["acceptance", "first_response", "resolution", "feedback", "closure", "update"][:per_order]

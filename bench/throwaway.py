@@ -33,3 +33,15 @@ def throwaway(database: str, prefix: str):
                 connections.close_all()
                 with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
                     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def blanks(c, table, given) -> tuple[list[str], list[str]]:
+    """TABLE's columns other than GIVEN that need a value (NOT NULL without a default) and each
+    one's empty value ('' for text, 0 for numbers, false for flags, {} for JSON), for benchmarks
+    that fill tables with INSERT … SELECT: a column added later does not break them. C: a psycopg
+    connection."""
+    empty = {"text": "''", "character varying": "''", "boolean": "false", "jsonb": "'{}'"}
+    rows = c.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s "
+                     "AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'", [table]).fetchall()
+    rows = [(name, kind) for name, kind in rows if name not in given]
+    return [name for name, _kind in rows], [empty.get(kind, "0") for _name, kind in rows]

@@ -90,6 +90,11 @@ OPS = {
     "GET /api/v1/customers/{customer_id}/identity": Op(
         lambda w: {"customer_id": w.customer.pk, "contact_id": w.contact.pk},
         {"customer_id": "customer", "contact_id": "contact"}),
+    # unidentified callers (decision 0023)
+    "POST /api/v1/customers/callers": Op(lambda w: {"name": "王五", "phone": "13900001111", "contact_id": w.bare_contact.pk},
+                                         {"contact_id": "bare_contact"}),
+    "POST /api/v1/customers/{provisional_id}/match": Op(lambda w: {"provisional_id": w.caller.pk, "customer_id": w.customer.pk},
+                                                        {"provisional_id": "caller", "customer_id": "customer"}),
     "GET /api/v1/accounts": Op(lambda w: {"customer": w.customer.pk}, {"customer": "customer"}),
     "POST /api/v1/accounts": Op(lambda w: {"customer_id": w.customer.pk, "name": "walk"}, {"customer_id": "customer"}),
     "GET /api/v1/subscriptions": Op(lambda w: {"customer": w.customer.pk}, {"customer": "customer"}),
@@ -128,6 +133,8 @@ OPS = {
          "subscription_id": "subscription", "contact_id": "contact", "parent_id": "order2"},
         {"category_id": STAFF}),
     "GET /api/v1/orders/{order_id}": _order_op(_nothing),
+    # An order number or an id: the walk gives ids (the numbers are walked in tests/orders/test_refs.py).
+    "GET /api/v1/orders/by-number/{number}": Op(lambda w: {"number": w.order.pk}, {"number": "order"}),
     "PATCH /api/v1/orders/{order_id}": Op(
         lambda w: {"order_id": w.order.pk, "version": w.order.version, "title": "walk"},
         {"order_id": "order", "subscription_id": ("subscription", _nothing), "parent_id": ("order2", _nothing)},
@@ -153,7 +160,7 @@ OPS = {
     "POST /api/v1/orders/{order_id}/resume": _order_op(),
     "POST /api/v1/orders/{order_id}/answer": _order_op(lambda w: {"answer": "walk"}),
     "POST /api/v1/orders/{order_id}/resolve": _order_op(lambda w: {"resolution": "walk"}),
-    "POST /api/v1/orders/{order_id}/confirm": _order_op(),
+    "POST /api/v1/orders/{order_id}/confirm": _order_op(lambda w: {"channel": "hotline", "note": "walk"}),
     "POST /api/v1/orders/{order_id}/close": _order_op(),
     "POST /api/v1/orders/{order_id}/reject": _order_op(_reason),
     "POST /api/v1/orders/{order_id}/cancel": _order_op(_reason),
@@ -275,7 +282,8 @@ def _operations(client) -> dict:
 @pytest.fixture
 def world(db, make_user, departments):
     """Callers of each scope, each with their own customer (广东), subscription, account,
-    contacts (one with a passed identity check, one with no customer yet), two orders of the
+    contacts (one with a passed identity check, one with no customer yet, one of an unidentified
+    caller with their provisional file), two orders of the
     customer (one queued in their department, one new), a privacy request and a notification;
     and the same set outside every scope but `all` (北京, the billing department, someone
     else's), plus one open security incident involving every one of those customers."""
@@ -295,7 +303,9 @@ def world(db, make_user, departments):
         contact = contacts.open_contact(admin, channel="hotline", customer_id=c.pk)
         contacts.verify_identity(admin, contact.pk, method="id_number", secret=c.id_number)
         bare = contacts.open_contact(admin, channel="hotline")
-        Contact.objects.filter(pk__in=[contact.pk, bare.pk]).update(agent=person)
+        unidentified = contacts.open_contact(admin, channel="hotline")
+        caller = customers.register_caller(admin, name="李四", phone=mobile(k + 900), contact_id=unidentified.pk)
+        Contact.objects.filter(pk__in=[contact.pk, bare.pk, unidentified.pk]).update(agent=person)
         queued = orders.create_order(admin, kind="fault", title=TITLE, customer_id=c.pk, subscription_id=s.pk, channel="hotline")
         orders.accept(admin, queued.pk)
         new = orders.create_order(admin, kind="fault", title=TITLE, customer_id=c.pk, channel="hotline")
@@ -305,7 +315,8 @@ def world(db, make_user, departments):
         return SimpleNamespace(customer=Customer.objects.get(pk=c.pk), subscription=Subscription.objects.get(pk=s.pk),
                                account=a, contact=Contact.objects.get(pk=contact.pk), bare_contact=Contact.objects.get(pk=bare.pk),
                                order=WorkOrder.objects.get(pk=queued.pk), order2=WorkOrder.objects.get(pk=new.pk),
-                               privacy=PrivacyRequest.objects.get(pk=p.pk), notification=note)
+                               privacy=PrivacyRequest.objects.get(pk=p.pk), notification=note,
+                               caller=Customer.objects.get(pk=caller.pk))
 
     callers = []
     for role, dept, scope in USERS:

@@ -2,6 +2,7 @@
 
 import json
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from ninja import NinjaAPI
@@ -26,6 +27,7 @@ from kefu.sla.api import router as notifications_router
 from kefu.staff.api import router as staff_router
 from kefu.staff.models import ApiToken
 from kefu.triage.api import router as triage_router
+from kefu.web.errors import api_error
 
 
 class BearerToken(HttpBearer):
@@ -144,6 +146,12 @@ def auth_error(request, exc):
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
     return _error(request, exc.status_code, {"code": "error", "message": str(exc)})
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    """As a path no operation takes (kefu.web.errors): never which of missing or out of scope."""
+    return api_error(404)
 
 
 api.add_router("/customers", customers_router)

@@ -58,9 +58,11 @@ def test_call_verify_register_dispatch_resolve_and_board(page, live_server, demo
     suggestion.click()
     page.select_option("#id_kind", "complaint")
     page.get_by_role("button", name="Register the work order").click()
-    page.wait_for_url("**/orders/*/")
+    page.wait_for_url("**/contacts/*/")  # the call stays the agent's home
     order = WorkOrder.objects.get(title__startswith="本月话费多扣了20元")
     assert order.status in (Status.ASSIGNED, Status.ACCEPTED) and order.department is not None  # dispatched on arrival
+    page.locator(".messages").get_by_role("link", name=order.number).click()
+    page.wait_for_url(f"**/orders/{order.pk}/")
     expect(page.locator("h1")).to_contain_text(order.number)
 
     # The handler resolves it from the order page.

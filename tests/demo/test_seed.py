@@ -15,7 +15,7 @@ from kefu.customers import services as customer_services
 from kefu.customers import validators
 from kefu.customers.models import Account, Customer, Subscription
 from kefu.demo import org
-from kefu.demo.seed import generate
+from kefu.demo.seed import CUSTOMER_SUMMARIES, generate
 from kefu.orders import services
 from kefu.orders.models import Feedback, OrderEvent, Status, WorkOrder
 from kefu.orders.states import TRANSITIONS
@@ -182,7 +182,7 @@ def _dump():
                                                           "created_at", "service_password_hash")),
         list(Subscription.objects.order_by("id").values_list("id", "customer_id", "service_number", "plan", "status")),
         list(WorkOrder.objects.order_by("id").values_list("id", "number", "kind", "category_id", "status", "title",
-                                                           "description", "owner_id", "handler_id", "created_at",
+                                                           "description", "customer_summary", "owner_id", "handler_id", "created_at",
                                                            "updated_at", "satisfaction", "version")),
         list(OrderEvent.objects.order_by("id").values_list("id", "order_id", "at", "actor_id", "action", "to_status",
                                                             "reason", "note", "data", "disputes_id")),
@@ -331,3 +331,39 @@ def test_seeded_orders_are_found_by_the_words_of_their_titles(seeded):
     order = WorkOrder.objects.order_by("id").first()
     assert order in with_words(WorkOrder.objects.all(), order.title)
     assert order in with_words(WorkOrder.objects.all(), order.number.lower())
+
+
+def test_seeded_orders_carry_what_the_customer_reads(seeded):
+    """A polite line by kind and category; the customer's own words on self-service orders.
+    Never the staff's title or description."""
+    orders = list(WorkOrder.objects.select_related("category"))
+    assert all(o.customer_summary for o in orders)
+    for o in orders:
+        if o.channel == "self_service":
+            assert o.customer_summary == o.title
+        else:
+            assert o.customer_summary == CUSTOMER_SUMMARIES[o.kind].format(name=o.category.name if o.category else "")
+            assert o.description not in o.customer_summary
+    assert {o.channel for o in orders} >= {"self_service", "hotline"}
+
+
+def test_order_ids_and_numbers_follow_registration(seeded):
+    """As live: a later order has a higher id and number (GD<date><id>), so lists newest first by
+    id (the word search, decision 0022) are newest first by registration."""
+    rows = list(WorkOrder.objects.order_by("id").values_list("created_at", "number"))
+    assert len(rows) > 100
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+    assert [r[1] for r in rows] == sorted(r[1] for r in rows)
+
+
+def test_confirmations_are_the_customers_word_not_the_resolvers(seeded):
+    """As orders.services.confirm and record_feedback allow: a confirmation recorded by staff names
+    the channel it came by, and never is by the person who resolved the order."""
+    confirms = list(OrderEvent.objects.filter(action="confirm").order_by("order_id", "at", "id"))
+    assert confirms
+    resolves = {}
+    for e in OrderEvent.objects.filter(action="resolve").order_by("at", "id"):
+        resolves.setdefault(e.order_id, []).append(e)
+    for e in confirms:
+        resolver = [r for r in resolves[e.order_id] if (r.at, r.id) < (e.at, e.id)][-1].actor_id
+        assert e.actor_id != resolver and e.data.get("channel")

@@ -34,7 +34,7 @@ def _calls(departments, handler, supervisor):
         "answer": lambda a, o: services.record_answer(a, o, answer="the bill is attached"),
         "resolve": lambda a, o: services.resolve(a, o, resolution="refunded 20 yuan"),
         "transfer": lambda a, o: services.transfer(a, o, department_id=departments["complaints"].pk, reason="billing dispute"),
-        "confirm": lambda a, o: services.confirm(a, o),
+        "confirm": lambda a, o: services.confirm(a, o, channel="hotline", customer_confirmed=True),
         "close": lambda a, o: services.close(a, o),
         "reject": lambda a, o: services.reject(a, o, reason="duplicate"),
         "cancel": lambda a, o: services.cancel(a, o, reason="customer withdrew"),
@@ -58,7 +58,7 @@ def test_action_from_state(action, status, order, departments, handler, supervis
     holder = None if action == "claim" else supervisor
     WorkOrder.objects.filter(pk=order.pk).update(status=status, handler=holder)
     if action == "confirm" or action == "reopen":
-        services_resolved_event(order, supervisor)
+        services_resolved_event(order, handler)  # resolved by another: the supervisor only relays the confirmation
     before = WorkOrder.objects.get(pk=order.pk)
     events_before = OrderEvent.objects.filter(order=order).count()
     call = _calls(departments, handler, supervisor)[action]
@@ -147,7 +147,7 @@ def test_low_score_can_go_to_review_instead(order, agent, handler, supervisor, s
     assert (o.status, o.needs_review) == (Status.RESOLVED, True)
     # Orders under review are not auto-confirmed; a supervisor decides.
     assert services.auto_confirm_due(now=o.resolved_at + _hours(1000)) == 0
-    services.confirm(supervisor, order.pk)
+    services.confirm(supervisor, order.pk, channel="hotline", customer_confirmed=True)
     assert WorkOrder.objects.get(pk=order.pk).needs_review is False
 
 
@@ -187,7 +187,7 @@ def test_only_the_handler_works_the_order(order, agent, handler, handler2):
 
 def test_only_the_owner_or_a_supervisor_closes(order, agent, handler, supervisor, make_user):
     _to_resolved(order, agent, handler)
-    services.confirm(agent, order.pk)
+    services.confirm(agent, order.pk, channel="hotline", customer_confirmed=True)
     other_agent = make_user("agent")
     with pytest.raises(Forbidden):
         services.close(other_agent, order.pk)

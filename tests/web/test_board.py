@@ -46,3 +46,19 @@ def test_one_permission_opens_the_board_in_the_menu_and_by_address(client, make_
         assert client.get("/board/").status_code == (200 if allowed else 403), user.username
         assert client.get("/board/data/").status_code == (200 if allowed else 403), user.username
         assert ('href="/board/"' in client.get("/queue/mine/").content.decode()) is allowed, user.username
+
+
+def test_the_lists_mark_the_title_column_for_the_layout(client, supervisor, agent, customer):
+    # kefu.css gives td.title the room left (ellipsis, the whole title on hover) and scrolls
+    # .table-scroll sideways: the lists must keep that structure (tests/browser/test_board_layout.py).
+    title = '宽带每晚断线 "光猫" <重启无效>'
+    made = orders.create_order(agent, kind="complaint", title=title, customer_id=customer.pk, channel="hotline")
+    now = timezone.now()
+    WorkOrder.objects.filter(pk=made.pk).update(sla_due_at=now + timedelta(minutes=20), sla_warn_at=now - timedelta(minutes=1))
+    client.force_login(supervisor)
+    html = client.get("/board/", headers={"HX-Request": "true"}).content.decode()
+    at_risk = html[html.index('id="at-risk"'):]
+    assert '<div class="table-scroll"><table class="board-list">' in at_risk
+    assert '<th scope="col" class="title">' in at_risk
+    escaped = "宽带每晚断线 &quot;光猫&quot; &lt;重启无效&gt;"
+    assert f'<td class="title"><span title="{escaped}">{escaped}</span></td>' in at_risk

@@ -34,7 +34,7 @@ def test_a_new_order_from_the_contact_with_the_suggestion(client, agent, custome
     r = client.post(f"/contacts/{contact.pk}/order/", {"title": "宽带断网", "description": "从昨晚开始", "kind": "fault",
                                                       "severity": "urgent", "subscription_id": subscription.pk})
     order = WorkOrder.objects.get(title="宽带断网")
-    assert r.status_code == 302 and r["Location"] == f"/orders/{order.pk}/"
+    assert r.status_code == 302 and r["Location"] == f"/contacts/{contact.pk}/"  # back to the call
     assert (order.kind, order.severity, order.channel, order.owner) == ("fault", "urgent", "hotline", agent)
     assert order.contacts.filter(pk=contact.pk).exists()
     bad = client.post(f"/contacts/{contact.pk}/order/", {"title": ""})

@@ -62,7 +62,7 @@ def world(agent, handler, make_user, departments):
         sla.notify(handler, o, "新工单")
         sla.notify(agent, o, "工单已派出")
         secrets |= {phone, id_number, *(x for x in (alt, second, fixed) if x)}
-        ids |= {"customer_id": c.pk, "subscription_id": sub.pk, "contact_id": contact.pk, "order_id": o.pk}
+        ids |= {"customer_id": c.pk, "subscription_id": sub.pk, "contact_id": contact.pk, "order_id": o.pk, "number": o.number}
     ids["request_id"] = privacy.open_request(agent, customer_id=ids["customer_id"], kind="access", channel="hotline",
                                              details="客户要求查阅本人信息").pk
     ids["incident_id"] = security.report(admin, title="工单系统导出异常", level="general").pk

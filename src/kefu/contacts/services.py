@@ -1,5 +1,6 @@
 """Contacts (one interaction each) and identity verification (身份核实) on them."""
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu import scopes
-from kefu.core import crypto
+from kefu.core import crypto, text
 from kefu.core.errors import Conflict, RateLimited, ValidationFailed
 from kefu.core.services import find, lock_version, require
 
@@ -32,17 +33,88 @@ def _contact(actor, contact_id, *, lock=False) -> Contact:
 def _check_customer(actor, customer_id):
     from kefu.customers.models import Customer
 
-    if customer_id is not None and scopes.find(actor, Customer, customer_id) is None:
+    if customer_id is None:
+        return
+    customer = scopes.find(actor, Customer, customer_id)
+    if customer is None:
         raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
+    if customer.status == Customer.Status.MATCHED:
+        raise ValidationFailed(_("This unidentified caller's file was matched to a customer file; use that file."),
+                               fields={"customer_id": _("was matched to another customer file")})
+
+
+_NUMBER = re.compile(r"\+?\d+", re.ASCII)
+
+
+def normalise_caller(caller: str | None) -> str:
+    """The caller's number as the lookups compare numbers (kefu.customers.validators.phone_number,
+    else kefu.core.text.phone_digits: full-width digits, +86 / 86- prefixes, spaces, dashes);
+    an address that is no number (an e-mail address, a WeChat id) as typed, made half-width."""
+    from kefu.customers import validators
+
+    try:
+        return validators.phone_number(caller or "")
+    except ValueError:
+        number = text.phone_digits(caller)
+        return number if _NUMBER.fullmatch(number) else text.nfkc(caller)
+
+
+def caller_from_search(q: str | None) -> str:
+    """The caller's number to pre-fill when the agent looked the caller up by Q: Q as a stored
+    number if it is a mobile or fixed-line number, else '' (a name, an ID or customer number)."""
+    from kefu.customers import validators
+
+    try:
+        return validators.phone_number(q or "")
+    except ValueError:
+        return ""
 
 
 @transaction.atomic
 def open_contact(actor, *, channel, direction="inbound", customer_id=None, caller="", summary="", started_at=None) -> Contact:
-    """Record a contact as it begins. The agent is whoever records it."""
+    """Record a contact as it begins. The agent is whoever records it. The caller's number is
+    kept as the lookups compare it (normalise_caller)."""
     require(actor, "contacts.add_contact")
     _check_customer(actor, customer_id)
-    return Contact.objects.create(channel=channel, direction=direction, customer_id=customer_id, caller=caller,
+    return Contact.objects.create(channel=channel, direction=direction, customer_id=customer_id, caller=normalise_caller(caller),
                                   summary=summary, started_at=started_at or timezone.now(), agent=actor)
+
+
+def open_contact_of(user) -> Contact | None:
+    """The contact USER has in progress (taken by them, not ended), the newest if several: the
+    call their pages link back to."""
+    if not user.is_authenticated or not user.has_perm("contacts.view_contact"):
+        return None
+    return Contact.objects.filter(agent=user, ended_at__isnull=True).order_by("-started_at", "-id").first()
+
+
+def default_outcome(contact) -> str:
+    """What ending CONTACT records unless the agent says otherwise: a work order registered in
+    it (order created), else answered at first contact."""
+    raised = ContactOrder.objects.filter(contact=contact, role=ContactOrder.Role.RAISED).exists()
+    return Contact.Outcome.ORDER_CREATED if raised else Contact.Outcome.ANSWERED
+
+
+def orders_of_contact(user, contact) -> list:
+    """The work orders registered or touched in CONTACT that USER may see, oldest first, each
+    with its `contact_role` (raised, touched): the contact screen's orders of this call."""
+    from kefu.orders.models import WorkOrder
+
+    links = dict(ContactOrder.objects.filter(contact=contact).values_list("order_id", "role"))
+    rows = scopes.restrict(user, WorkOrder.objects.only("id", "number", "title", "status", "kind")).filter(pk__in=list(links))
+    found = sorted(rows, key=lambda o: o.pk)
+    for order in found:
+        order.contact_role = links[order.pk]
+    return found
+
+
+def contacts_of_order(user, order) -> list:
+    """The contacts ORDER was registered or followed in that USER may see, oldest first, with
+    their agents: the order page's 接触记录."""
+    if not user.has_perm("contacts.view_contact"):
+        return []
+    qs = scopes.restrict(user, Contact.objects.filter(contactorder__order=order).select_related("agent"))
+    return list(qs.order_by("started_at", "id")[:50])
 
 
 @transaction.atomic
@@ -105,6 +177,10 @@ def _verifiable(actor, contact_id) -> Contact:
     contact = _contact(actor, contact_id, lock=True)
     if contact.customer_id is None:
         raise ValidationFailed(_("Identify the customer first."), fields={"customer_id": _("the contact has no customer")})
+    if contact.customer.is_provisional:
+        # An unidentified caller's file holds only what the caller said: nothing to check it against.
+        raise ValidationFailed(_("An unidentified caller cannot be verified; match the caller to their customer file first."),
+                               fields={"customer_id": _("is an unidentified caller's file")})
     failed = contact.verifications.filter(result=IdentityVerification.Result.FAILED).count()
     if failed >= MAX_FAILED_VERIFICATIONS:
         raise Conflict(_("Too many failed verifications on this contact; verify on a new contact or in a store."))

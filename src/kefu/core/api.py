@@ -16,6 +16,8 @@ from .validators import why_not_past
 
 class Page[T](BaseModel):
     count: int
+    count_exact: bool = Field(True, description="false: there are more than `count` results, which is a lower bound "
+                                                "(a search by words counts up to 1,000; see GET /orders `q`)")
     page: int
     page_size: int
     results: list[T]
@@ -119,7 +121,7 @@ def versioned_changes(payload) -> tuple[int, dict]:
 
 def paginate(qs, params: PageParams) -> dict:
     count, rows = page_of(qs, params.page, params.page_size)
-    return page(count, rows, params)
+    return page(count, rows, params) | {"count_exact": getattr(qs, "count_exact", True)}  # kefu.orders.services.WordSearch
 
 
 def page(count: int, rows: list, params: PageParams) -> dict:

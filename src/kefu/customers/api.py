@@ -9,11 +9,13 @@ from . import services
 from .schemas import (
     AccountIn,
     AccountOut,
+    CallerIn,
     CustomerFilters,
     CustomerIn,
     CustomerOut,
     CustomerPatch,
     IdentityOut,
+    MatchIn,
     RevealReasonOut,
     SubscriptionFilters,
     SubscriptionIn,
@@ -36,6 +38,23 @@ def list_customers(request, filters: Query[CustomerFilters]):
 @router.post("", response={201: CustomerOut, **ERRORS})
 def create_customer(request, payload: CustomerIn):
     return Status(201, services.create_customer(request.user, **payload.dict()))
+
+
+@router.post("/callers", response={201: CustomerOut, **ERRORS})
+def register_caller(request, payload: CallerIn):
+    """An unidentified caller on contact `contact_id` (not a subscriber, or not verified): a
+    provisional file (status `provisional`) with the name and number they give, attached to the
+    contact, for which a consultation or complaint can be registered. Nothing is looked up by
+    the number."""
+    return Status(201, services.register_caller(request.user, **payload.dict()))
+
+
+@router.post("/{int:provisional_id}/match", response={200: CustomerOut, **ERRORS})
+def match_caller(request, provisional_id: Id, payload: MatchIn):
+    """The unidentified caller of provisional file `provisional_id` is customer `customer_id`:
+    their work orders and contacts move to that file and the provisional file is retired
+    (status `matched`). Returns the customer's file."""
+    return services.match_caller(request.user, provisional_id, payload.customer_id)
 
 
 @router.get("/{int:customer_id}", response={200: CustomerOut, **ERRORS})

@@ -40,6 +40,11 @@ class Customer(EncryptedFieldsMixin, VersionedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         INACTIVE = "inactive", _("Inactive")
+        # A caller who could not be identified (decision 0023): a file with the name and number
+        # they gave, holding their consultations and complaints until it is matched to a real
+        # file (customers.services.match_caller), which then retires it.
+        PROVISIONAL = "provisional", _("Unidentified caller")
+        MATCHED = "matched", _("Matched to a customer file")
 
     customer_no = models.CharField(_("customer number"), max_length=20, unique=True)
     type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.INDIVIDUAL)
@@ -59,7 +64,7 @@ class Customer(EncryptedFieldsMixin, VersionedModel):
     city = models.CharField(_("city"), max_length=30, db_index=True)
     district = models.CharField(_("district"), max_length=30, blank=True)
     segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices, default=Segment.ORDINARY, db_index=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     service_password_hash = models.CharField(_("service password"), max_length=200, blank=True)
 
     class Meta:
@@ -70,6 +75,11 @@ class Customer(EncryptedFieldsMixin, VersionedModel):
     def __str__(self):
         # Shown in lists, links and logs: masked.
         return f"{self.customer_no} {self.masked_name}"
+
+    @property
+    def is_provisional(self) -> bool:
+        """An unidentified caller's file, not a subscriber's (decision 0023)."""
+        return self.status == self.Status.PROVISIONAL
 
     # Identity as it leaves the database for anyone (REQUIREMENTS.md §9); the one place that
     # says how each field of a customer is masked: API, admin, pages, __str__.

@@ -62,6 +62,18 @@ class CustomerPatch(InputSchema):
         return validators.service_password(v) if v is not None else v
 
 
+class CallerIn(InputSchema):
+    """An unidentified caller (decision 0023): what they say their name is, their number."""
+
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(min_length=1, max_length=40, description="a mobile or fixed-line number, as typed")
+    contact_id: int = Field(description="the contact in progress with them, which has no customer yet")
+
+
+class MatchIn(InputSchema):
+    customer_id: int = Field(description="the customer file the unidentified caller turned out to have")
+
+
 class CustomerOut(Schema):
     """Identity and contact data masked; GET /customers/{id}/identity reveals it (audited). The
     model says how each field is masked (Customer.masked_*): each *_masked reads one."""

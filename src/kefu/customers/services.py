@@ -1,8 +1,10 @@
 """Customer file (客户档案) rules: validation, numbering, identity reads and their audit."""
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kefu import scopes
 from kefu.audit import services as audit
@@ -10,6 +12,7 @@ from kefu.core import crypto, text
 from kefu.core.errors import Conflict, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, get_or_404, lock_version, page_of, require, unique_write
+from kefu.orders.models import Kind
 
 from . import validators
 from .models import Account, Customer, RevealReason, Subscription
@@ -20,6 +23,12 @@ from .models import Account, Customer, RevealReason, Subscription
 IDENTITY_FIELDS = ("name", "id_type", "id_number", "phone", "alt_phone", "address", "email", "service_number")
 CUSTOMER_FIELDS = {"type", "name", "id_type", "id_number", "phone", "alt_phone", "email", "address",
                    "province", "city", "district", "segment", "status"}
+UNIDENTIFIED = {Customer.Status.PROVISIONAL, Customer.Status.MATCHED}
+"""The statuses of an unidentified caller's file (decision 0023): set by register_caller and
+match_caller only."""
+CALLER_KINDS = (Kind.CONSULTATION, Kind.COMPLAINT)
+"""What may be registered for an unidentified caller: a question answered or a complaint heard
+needs no account; anything that changes or repairs a subscriber's service does."""
 
 
 def clean_identity(id_type: str, id_number: str) -> str:
@@ -59,6 +68,11 @@ def update_customer(actor, customer_id: int, *, version: int, changes: dict) -> 
     unknown = set(changes) - CUSTOMER_FIELDS - {"service_password"}
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed here."), fields={f: _("cannot be changed") for f in unknown})
+    if "status" in changes and changes["status"] != customer.status and {changes["status"], customer.status} & UNIDENTIFIED:
+        # A caller's file becomes a subscriber's only by match_caller, which moves what it holds.
+        raise ValidationFailed(_("An unidentified caller's file is matched to a customer file, not changed by hand."),
+                               fields={"status": _("cannot be changed to or from %(statuses)s") % {
+                                   "statuses": ", ".join(str(Customer.Status(s).label) for s in sorted(UNIDENTIFIED))}})
     if "id_number" in changes or "id_type" in changes:
         changes["id_number"] = clean_identity(changes.get("id_type", customer.id_type), changes.get("id_number", customer.id_number))
     changed = []
@@ -112,9 +126,10 @@ def search_customers(user, *, q=None, phone=None, id_number=None, customer_no=No
     prefix, or part of an enterprise's name. Every term is read as people type it
     (kefu.core.text: full-width digits, +86, spaces, dashes, punctuation around a name).
     ALSO_IDS: customers q finds whatever else it matches (the workbench's lookup adds the
-    customer of a work order number)."""
+    customer of a work order number). Unidentified callers' files are found too (their status
+    says so); those already matched to a customer file are not: they hold nothing any more."""
     require(user, "customers.view_customer")
-    qs = scopes.restrict(user, Customer.objects.all())
+    qs = scopes.restrict(user, Customer.objects.exclude(status=Customer.Status.MATCHED))
     if phone:
         qs = qs.filter(_by_phone(phone) | Q(pk__in=_holders(phone)))
     if id_number:
@@ -298,8 +313,6 @@ def update_subscription(actor, subscription_id: int, *, version: int, changes: d
     if sub.status == Subscription.Status.TERMINATED:
         raise Conflict(_("A terminated subscription cannot be changed."))
     if changes.get("status") == Subscription.Status.TERMINATED and not changes.get("terminated_on"):
-        from django.utils import timezone
-
         changes["terminated_on"] = timezone.localdate()
     return _save_changes(actor, sub, changes, [])
 
@@ -318,3 +331,93 @@ def search_subscriptions(user, *, customer=None, service_number=None, product=No
         if value:
             qs = qs.filter(**{field: value})
     return qs.order_by("-id")
+
+
+# --- unidentified callers (decision 0023) ----------------------------------------------------
+
+@transaction.atomic
+def register_caller(actor, *, name: str, phone: str, contact_id: int) -> Customer:
+    """A provisional file for the caller of contact CONTACT_ID, who is not a subscriber or did
+    not pass verification: the name and number they gave, the agent's region, no identity
+    document. It is attached to the contact, so that a consultation or complaint can be
+    registered for it (CALLER_KINDS); match_caller moves it to the real file later. Nothing
+    is looked up by the number: whether it is a subscriber's stays unsaid, and no subscriber's
+    data is shown or linked."""
+    from kefu.contacts.models import Contact
+
+    require(actor, "customers.add_customer")
+    require(actor, "contacts.change_contact")
+    contact = scopes.get(actor, Contact, contact_id, lock=True)
+    errors = {}
+    name = text.lookup_term(name)
+    if not name:
+        errors["name"] = _("is required")
+    elif len(name) > Customer._meta.get_field("name").max_length:
+        errors["name"] = _("at most %(n)s characters") % {"n": Customer._meta.get_field("name").max_length}
+    try:
+        phone = validators.phone_number(phone or "")
+    except ValueError as exc:
+        errors["phone"] = str(exc)
+    if errors:
+        raise ValidationFailed(_("The input is invalid."), fields=errors)
+    if contact.customer_id is not None:
+        raise Conflict(_("The contact is already attached to a customer."))
+    region = scopes.region_of(actor)
+    customer = Customer(customer_no=temporary_number(), name=name, phone=phone, id_number="", province=region, city="",
+                        status=Customer.Status.PROVISIONAL)
+    customer.save()
+    assign_number(customer, "customer_no", customer_number(customer.pk))
+    audit.record(actor, "create", customer, fields=["name", "phone", "province", "status"], reason=f"caller on contact {contact.pk}")
+    contact.customer = customer
+    contact.version += 1
+    contact.save(update_fields=["customer", "version", "updated_at"])
+    return customer
+
+
+def check_order_customer(customer: Customer, kind: str) -> None:
+    """Refuse a work order of KIND for CUSTOMER that an unidentified caller's file cannot hold:
+    other kinds than CALLER_KINDS, or any order on a file already matched (it is retired)."""
+    if customer.status == Customer.Status.MATCHED:
+        raise ValidationFailed(_("This unidentified caller's file was matched to a customer file; use that file."),
+                               fields={"customer_id": _("was matched to another customer file")})
+    if customer.is_provisional and kind not in CALLER_KINDS:
+        raise ValidationFailed(_("An unidentified caller can register a consultation or a complaint only."),
+                               fields={"kind": _("must be one of: %(kinds)s") % {
+                                   "kinds": pgettext("list separator", "; ").join(str(Kind(k).label) for k in CALLER_KINDS)}})
+
+
+def order_kinds(customer: Customer) -> list | None:
+    """The kinds a work order for CUSTOMER may have, when not every kind: for the new-order form."""
+    return [(k.value, k.label) for k in CALLER_KINDS] if customer.is_provisional else None
+
+
+@transaction.atomic
+def match_caller(actor, provisional_id: int, customer_id: int) -> Customer:
+    """The unidentified caller of file PROVISIONAL_ID turned out to be customer CUSTOMER_ID:
+    their work orders (each with an event) and contacts move to that file, and the provisional
+    file is retired (status matched, no longer found by lookups). Both files are read in
+    ACTOR's scope; both are audited. Returns the customer's file."""
+    from kefu.contacts.models import Contact
+    from kefu.orders import services as orders
+
+    require(actor, "customers.change_customer")
+    require(actor, "orders.change_workorder")
+    provisional = scopes.get(actor, Customer, provisional_id, lock=True)
+    if not provisional.is_provisional:
+        raise Conflict(_("This file is not an unidentified caller's, or it was matched already."))
+    customer = scopes.find(actor, Customer, customer_id)
+    if customer is None:
+        raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
+    if customer.status in UNIDENTIFIED:
+        raise ValidationFailed(_("Match the caller to a customer file, not to another unidentified caller's."),
+                               fields={"customer_id": _("is not a customer file")})
+    moved = orders.move_to_customer(actor, provisional, customer)
+    contacts = Contact.objects.filter(customer=provisional).update(customer=customer, version=F("version") + 1,
+                                                                   updated_at=timezone.now())
+    provisional.status = Customer.Status.MATCHED
+    provisional.version += 1
+    provisional.save(update_fields=["status", "version", "updated_at"])
+    audit.record(actor, "update", provisional, fields=["status"], reason=f"matched to {customer.customer_no}")
+    audit.record(actor, "update", customer, fields=["orders", "contacts"],
+                 reason=f"caller {provisional.customer_no} matched: {len(moved)} orders, {contacts} contacts")
+    return customer

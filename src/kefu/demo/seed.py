@@ -19,6 +19,7 @@ escalations their clocks would have fired before the horizon are written as hist
 """
 
 import bisect
+import copy
 import datetime as dt
 import functools
 import itertools
@@ -389,6 +390,16 @@ KIND_VERBS = {"consultation": "咨询", "business": "申请办理", "fault": "�
 CHANNEL_OPENERS = {"hotline": "客户来电", "online_chat": "客户在线客服", "email": "客户来邮", "self_service": "客户通过APP自助",
                    "wechat": "客户通过微信公众号", "store": "客户到厅", "social_media": "客户在微博留言",
                    "letter": "客户来信", "account_manager": "客户经理代客户", "regulator": "通信管理局转办，客户"}
+# What the customer reads of an order (its customer-visible summary), by kind; {name}: the
+# category's name. Self-service orders carry the customer's own words (their title) instead.
+CUSTOMER_SUMMARIES = {
+    "consultation": "您咨询的{name}问题我们已记录，将尽快为您解答。",
+    "business": "您申请办理的{name}业务已受理，我们会尽快为您办理，办理结果将及时告知您。",
+    "fault": "您报修的{name}问题已受理，我们正在安排处理，请保持电话畅通。",
+    "complaint": "您反映的{name}问题已登记，我们会认真核实，并尽快给您答复。",
+    "suggestion": "感谢您的建议，我们已记录并转交相关部门研究。",
+    "praise": "感谢您的表扬，我们已转达给相关同事。",
+}
 ANSWERED = ["客户咨询{plan}的资费和包含流量，已解答。", "客户查询本月话费余额，已告知。", "客户询问营业厅营业时间，已告知。",
             "客户咨询携号转网条件，已说明在网满120天、无欠费等要求。", "客户查询宽带到期时间，已告知并提醒续费。",
             "客户咨询国际漫游开通方式，已指导在APP办理。", "客户要求重置服务密码，已告知需本人持身份证到营业厅办理。",
@@ -731,7 +742,7 @@ COLUMNS = {
               "customer_id", "caller", "summary", "outcome", "key_id"),
     IdentityVerification: ("id", "contact_id", "method", "result", "at", "agent_id", "code_hash", "expires_at"),
     WorkOrder: ("id", "created_at", "updated_at", "version", "number", "kind", "category_id", "severity", "channel",
-                "status", "customer_id", "subscription_id", "title", "description", "resolution", "owner_id",
+                "status", "customer_id", "subscription_id", "title", "description", "customer_summary", "resolution", "owner_id",
                 "handler_id", "department_id", "parent_id", "reopen_count", "satisfaction", "needs_review",
                 "accepted_at", "resolved_at", "closed_at", "repeat_count", "flagged", "tier", "province"),
     OrderEvent: ("id", "order_id", "at", "actor_id", "action", "from_status", "to_status", "reason", "note",
@@ -821,6 +832,8 @@ class _Context:
         self.key_id = crypto.ring().current.id
         self.ids = _next_ids(*COLUMNS)
         self.first_order_id = self.ids[WorkOrder]
+        self.places: list[int] | None = None  # see order_id
+        self.registered_at: list[dt.datetime] = []
         self.customers: list[CustomerInfo] = []
         self.by_product: dict[str, list[CustomerInfo]] = {p: [] for p in Product.values}
         self._load_staff()
@@ -830,6 +843,15 @@ class _Context:
         pk = self.ids[model]
         self.ids[model] = pk + 1
         return pk
+
+    def order_id(self, created) -> int:
+        """The id of the next work order built, registered at CREATED. Live, ids follow
+        registration (numbers GD<date><id> rise with their dates, and a search lists newest first
+        by id): with `places` (_registration_places) each order takes the id of its place among
+        all by registration time; without (the dry run that finds them), ids in build order."""
+        pk = self.take_id(WorkOrder)
+        self.registered_at.append(created)
+        return pk if self.places is None else self.first_order_id + self.places[pk - self.first_order_id]
 
     def rows(self, model) -> list:
         return self.tables[model].rows
@@ -1179,7 +1201,7 @@ class _Order:
     events' times, already converted for the database."""
 
     __slots__ = ("pk", "number", "kind", "category_id", "severity", "channel", "status", "customer_id",
-                 "subscription_id", "title", "description", "resolution", "owner_id", "handler_id", "department_id",
+                 "subscription_id", "title", "description", "customer_summary", "resolution", "owner_id", "handler_id", "department_id",
                  "reopen_count", "satisfaction", "needs_review", "accepted_at", "resolved_at", "closed_at",
                  "created_at", "updated_at", "version", "tier", "province")
 
@@ -1193,7 +1215,7 @@ class _Order:
     def row(self):
         return (self.pk, self.created_at, self.updated_at, self.version, self.number, self.kind,
                 self.category_id, self.severity, self.channel, self.status, self.customer_id, self.subscription_id,
-                self.title, self.description, self.resolution, self.owner_id, self.handler_id, self.department_id,
+                self.title, self.description, self.customer_summary, self.resolution, self.owner_id, self.handler_id, self.department_id,
                 None, self.reopen_count, self.satisfaction, self.needs_review, self.accepted_at,
                 self.resolved_at, self.closed_at, 0, False, self.tier, self.province)
 
@@ -1207,6 +1229,7 @@ class _History:
         self.dept, self.handler = route
         self.events = ctx.rows(OrderEvent)
         self.last_resolve = None
+        self.resolver = None
         self.budget = budget  # how long the order may take before it is late (OPEN_BUDGET_HOURS)
         self.late = False  # the last resolution came after the budget
         self.stamp = None  # the last event's time as stored
@@ -1291,6 +1314,7 @@ class _History:
         o.resolution = _fill(self.resolutions.pop(0) if len(self.resolutions) > 1 else self.resolutions[0], self.values)
         o.needs_review = False
         self.last_resolve = self.event("resolve", at, o.handler_id, note=o.resolution)
+        self.resolver = o.handler_id
         self.late = at - self.created > self.budget
         o.resolved_at = self.stamp
 
@@ -1298,23 +1322,34 @@ class _History:
         """A Feedback row as record_feedback writes it; returns (comment, event data)."""
         rng, threshold = self.ctx.rng, self.ctx.threshold
         satisfied = None if score is None else score >= threshold
-        comment = _choice(rng, HAPPY_COMMENTS if confirmed and satisfied else UNHAPPY_COMMENTS)
-        pk = self.ctx.take_id(Feedback)
+        comment = _choice(rng, HAPPY_COMMENTS if confirmed and satisfied is not False else UNHAPPY_COMMENTS)
+        pk, channel = self.ctx.take_id(Feedback), FEEDBACK_CHANNELS.pick(rng)
         self.ctx.rows(Feedback).append((pk, self.order.pk, self.last_resolve, confirmed, score, satisfied, comment,
-                                        FEEDBACK_CHANNELS.pick(rng), self.order.owner_id, self.ctx.ts(at)))
+                                        channel, self._relayer(), self.ctx.ts(at)))
         if score is not None:
             self.order.satisfaction = score
-        return comment, {"feedback": pk, "score": score, "confirmed": confirmed}
+        return comment, {"feedback": pk, "score": score, "confirmed": confirmed, "channel": channel}
+
+    def _relayer(self):
+        """Who records the customer's answer to a resolution: the first-contact owner, or when the
+        owner resolved it themselves, a colleague on the follow-up call (回访): the person who
+        resolved an order never confirms it for the customer (orders.services.confirm)."""
+        resolver, owner = self.resolver, self.order.owner_id
+        if owner != resolver:
+            return owner
+        colleagues = [u for u in self.ctx.owners if u != resolver]
+        return colleagues[self.order.pk % len(colleagues)]
 
     def _confirm_fb(self, at):
         scores = self.ctx.late_scores if self.late else self.ctx.happy_scores
         comment, data = self._feedback(at, confirmed=True, score=scores.pick(self.ctx.rng))
         self.order.needs_review = False
-        self.event("confirm", at, self.order.owner_id, note=comment, data=data)
+        self.event("confirm", at, self._relayer(), note=comment, data=data)
 
-    def _confirm(self, at):
+    def _confirm(self, at):  # relayed by the owner, as orders.services.confirm records it: no score
+        comment, data = self._feedback(at, confirmed=True, score=None)
         self.order.needs_review = False
-        self.event("confirm", at, self.order.owner_id)
+        self.event("confirm", at, self._relayer(), note=comment, data=data | {"relayed": True})
 
     def _auto_confirm(self, at):
         hours = int(self.ctx.auto_confirm.total_seconds() // 3600)
@@ -1326,7 +1361,7 @@ class _History:
     def _feedback_low(self, at):  # KEFU_LOW_SCORE_ACTION=review: flagged, status unchanged
         comment, data = self._feedback(at, confirmed=True, score=self._low_score())
         self.order.needs_review = True
-        self.event("feedback", at, self.order.owner_id, note=comment, data=data | {"review": True})
+        self.event("feedback", at, self._relayer(), note=comment, data=data | {"review": True})
 
     def _dispute(self, at):
         """The customer's answer reopens the order: disputed, or (reopen mode) scored too low."""
@@ -1517,10 +1552,12 @@ class _OrderFactory:
             created, times = _timeline(ctx, created, final, plan, gaps)
         values = _Values(ctx, customer, created)
         title, description, resolutions = self.texts(kind, category, severity, channel, customer, values)
-        pk = ctx.take_id(WorkOrder)
+        pk = ctx.order_id(created)
         order = _Order(pk=pk, number=order_number(pk, created.replace(tzinfo=ctx.tz)), kind=kind, category_id=category.pk if category else None,
                        severity=severity, channel=channel, customer_id=customer.pk, title=title,
                        description=description, owner_id=owner, province=customer.province,
+                       customer_summary=title if channel == Channel.SELF_SERVICE
+                       else CUSTOMER_SUMMARIES[kind].format(name=category.name if category else ""),
                        subscription_id=None if kind in (Kind.SUGGESTION, Kind.PRAISE) else customer.subs.get(product))
         history = _History(ctx, order, route, values, resolutions, _budget(kind, severity))
         history.create(created)
@@ -1592,7 +1629,26 @@ def _answered_contact(ctx, factory):
 
 # --- the run -------------------------------------------------------------------------------
 
+def _registration_places(ctx, count) -> list[int]:
+    """Each order's place (0, 1, …) among the COUNT orders by registration time, in build order:
+    the same draws made on a copy of CTX that writes nothing (the build sets an order's
+    registration time only after drawing its status, its timeline and its texts)."""
+    dry = copy.deepcopy(ctx)
+    dry.flush = lambda: [table.rows.clear() for table in dry.tables.values()]
+    factory = _OrderFactory(dry, count)
+    for n, forced in enumerate(factory.forced_statuses(count)):
+        factory.build(forced)
+        if n % CHUNK == CHUNK - 1:
+            dry.flush()
+    by_time = sorted(range(count), key=lambda i: (dry.registered_at[i], i))
+    places = [0] * count
+    for place, i in enumerate(by_time):
+        places[i] = place
+    return places
+
+
 def _make_orders(ctx, count, extra_contacts):
+    ctx.places = _registration_places(ctx, count)
     factory = _OrderFactory(ctx, count)
     for n, forced in enumerate(factory.forced_statuses(count)):
         factory.build(forced)

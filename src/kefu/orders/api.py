@@ -12,6 +12,7 @@ from .schemas import (
     AssignIn,
     CategoryOut,
     CommentIn,
+    ConfirmIn,
     DuplicateOut,
     EventOut,
     FeedbackIn,
@@ -56,6 +57,7 @@ def _detail(request, order):
 def list_orders(request, filters: Query[OrderFilters]):
     f = filters.dict(exclude={"page", "page_size"})
     page = paginate(services.search_orders(request.user, **f), filters)
+    services.note_resolvers(page["results"])  # who may confirm: one query for the page
     page["results"] = [_out(request, o) for o in page["results"]]
     return page
 
@@ -70,6 +72,13 @@ def create_order(request, payload: OrderIn):
 @router.get("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
 def get_order(request, order_id: Id):
     return _detail(request, services.get_order(request.user, order_id))
+
+
+@router.get("/by-number/{number}", response={200: OrderDetailOut, **ERRORS})
+def get_order_by_number(request, number: Text):
+    """One order by its number as people type it (GD20261122000123; any case, full-width
+    characters); an id is accepted too. 404 when there is none or it is out of your scope."""
+    return _detail(request, services.get_order(request.user, number))
 
 
 @router.patch("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
@@ -134,7 +143,8 @@ def duplicates(request, order_id: Id):
 
 @router.post("/{int:order_id}/merge", response={200: OrderDetailOut, **ERRORS})
 def merge(request, order_id: Id, payload: MergeIn):
-    """Merge this order (a duplicate) into `into_id`; both histories are kept. Returns the merged order."""
+    """Merge this order (a duplicate) into `into` (its number or id; `into_id` still works); both
+    histories are kept. Returns the merged order."""
     return _detail(request, services.merge(request.user, order_id, **payload.dict()))
 
 
@@ -181,8 +191,10 @@ def resolve(request, order_id: Id, payload: ResolveIn):
 
 
 @router.post("/{int:order_id}/confirm", response={200: OrderDetailOut, **ERRORS})
-def confirm(request, order_id: Id, payload: NoteIn):
-    return _detail(request, services.confirm(request.user, order_id, **payload.dict()))
+def confirm(request, order_id: Id, payload: ConfirmIn):
+    """Record the customer's confirmation that the problem is solved, as relayed from them: the
+    channel they said it on and their words. Calling this states that the customer confirmed."""
+    return _detail(request, services.confirm(request.user, order_id, customer_confirmed=True, **payload.dict()))
 
 
 @router.post("/{int:order_id}/close", response={200: OrderDetailOut, **ERRORS})
@@ -236,7 +248,8 @@ def list_feedback(request, order_id: Id):
 
 @router.post("/{int:order_id}/links", response={201: LinkOut, **ERRORS})
 def link(request, order_id: Id, payload: LinkIn):
-    return Status(201, services.link(request.user, order_id, payload.target_id, type=payload.type))
+    """Link this order to `target` (its number or id; `target_id` still works)."""
+    return Status(201, services.link(request.user, order_id, **payload.dict()))
 
 
 @categories.get("/categories", response={200: list[CategoryOut], **ERRORS})

@@ -35,6 +35,9 @@ class Status(models.TextChoices):
     MERGED = "merged", _("Merged into another order")
 
 
+# The longest customer-visible summary: room for the portal's title and details, as the customer wrote them.
+CUSTOMER_SUMMARY_MAX = 5000
+
 OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER)
 TERMINAL_STATUSES = (Status.CLOSED, Status.REJECTED, Status.CANCELLED, Status.MERGED)
 
@@ -93,6 +96,10 @@ class WorkOrder(VersionedModel):
     subscription = models.ForeignKey("customers.Subscription", verbose_name=_("subscription"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Title and description are the staff's own words; this is what the customer reads of the
+    # order (orders.services.customer_text): on the portal and in every notice to them.
+    customer_summary = models.TextField(_("customer-visible summary"), blank=True,
+                                        help_text=_("What the customer reads of this order. The title and description are internal."))
     resolution = models.TextField(_("resolution"), blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("first-contact owner"), on_delete=models.PROTECT, related_name="owned_orders", db_index=False)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handler"), null=True, blank=True, on_delete=models.PROTECT, related_name="handled_orders", db_index=False)

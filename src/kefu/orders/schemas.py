@@ -5,13 +5,16 @@ from ninja import Field, Schema
 from kefu.contacts.models import Channel
 from kefu.core.api import InputSchema, PageParams
 
-from .models import Kind, OrderEvent, OrderLink, Severity, Status
+from .models import CUSTOMER_SUMMARY_MAX, Kind, OrderEvent, OrderLink, Severity, Status
+
+SUMMARY_HELP = "what the customer reads of the order (self-service, notices); title and description are internal"
 
 
 class OrderIn(InputSchema):
     kind: Kind | None = Field(None, description="required unless the order is routed")
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=10000)
+    customer_summary: str = Field("", max_length=CUSTOMER_SUMMARY_MAX, description=SUMMARY_HELP)
     customer_id: int
     subscription_id: int | None = None
     category_id: int | None = None
@@ -28,6 +31,7 @@ class OrderPatch(InputSchema):
     version: int = Field(description="the version you read; a stale one gets 409")
     title: str = Field(None, min_length=1, max_length=200)
     description: str = Field(None, max_length=10000)
+    customer_summary: str = Field(None, max_length=CUSTOMER_SUMMARY_MAX, description=SUMMARY_HELP)
     kind: Kind = None
     severity: Severity = None
     channel: Channel = None
@@ -64,6 +68,7 @@ class OrderOut(Schema):
     subscription_id: int | None
     title: str
     description: str
+    customer_summary: str = Field(description=SUMMARY_HELP + "; empty: the customer reads a neutral line instead")
     resolution: str
     owner: UserRef
     handler: UserRef | None
@@ -117,7 +122,9 @@ class OrderFilters(PageParams):
     created_to: datetime | None = None
     updated_from: datetime | None = None
     updated_to: datetime | None = None
-    q: str | None = Field(None, description="an order number, or words of the title")
+    q: str | None = Field(None, description="words of the title or description, or an order number: every word must "
+                                            "match. With the default sort, the newest registered first and `count` "
+                                            "up to 1,000 (`count_exact` false beyond)")
     breached: bool | None = Field(None, description="true: orders with a running time limit past its due time")
     due_within: int | None = Field(None, ge=1, le=60 * 24 * 366,
                                      description="orders with a running time limit due within this many minutes (at most a year)")
@@ -161,8 +168,21 @@ class TierIn(ReasonIn):
                                                         "or the desk it was escalated from (de-escalate)")
 
 
+ORDER_REF = "its order number as people type it (GD20261122000123; any case, full-width characters) or its id"
+
+
 class MergeIn(ReasonIn):
-    into_id: int = Field(description="the order that stays")
+    into: str | None = Field(None, max_length=40, coerce_numbers_to_str=True, description=f"the order that stays: {ORDER_REF}")
+    into_id: int | None = Field(None, description="the order that stays, by its id (the older name of `into`; give one of the two)")
+
+
+class ConfirmIn(NoteIn):
+    """The customer's confirmation that the problem is solved, relayed by whoever heard it: only
+    what the customer said, never the resolver's own view (the person who resolved the order is
+    refused, 403). Recorded as feedback without a score; to record a score, use /feedback."""
+
+    channel: Channel = Field(description="where the customer said it (hotline, online_chat, …)")
+    note: str = Field("", max_length=5000, description="the customer's own words")
 
 
 class TransferIn(ReasonIn):
@@ -222,7 +242,8 @@ class FeedbackOut(Schema):
 
 
 class LinkIn(InputSchema):
-    target_id: int
+    target: str | None = Field(None, max_length=40, coerce_numbers_to_str=True, description=f"the other order: {ORDER_REF}")
+    target_id: int | None = Field(None, description="the other order, by its id (the older name of `target`; give one of the two)")
     type: OrderLink.Type = OrderLink.Type.RELATED
 
 

@@ -3,26 +3,31 @@ state, the permission and the preconditions, changes the order and appends one e
 raises and changes nothing (each function runs in one transaction). Action functions return
 the changed order, with the event they wrote as `order.last_event`."""
 
+import math
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Lookup, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kefu import scopes
-from kefu.contacts.models import ContactOrder
+from kefu.contacts.models import Channel, ContactOrder
 from kefu.core import text
-from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from kefu.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
 from kefu.core.services import find, lock_version, require
+from kefu.customers.services import check_order_customer
 from kefu.sla import services as sla
 from kefu.staff import services as staff
 from kefu.triage import repeats
 
 from .models import (
+    CUSTOMER_SUMMARY_MAX,
     OPEN_STATUSES,
     TERMINAL_STATUSES,
     Category,
@@ -37,8 +42,9 @@ from .states import PUBLIC_ACTIONS, TRANSITIONS
 
 TERMINAL = set(TERMINAL_STATUSES)
 REFERENCE_FIELDS = {"category_id", "subscription_id", "parent_id"}
-UPDATABLE_FIELDS = {"title", "description", "kind", "severity", "channel"} | REFERENCE_FIELDS
+UPDATABLE_FIELDS = {"title", "description", "customer_summary", "kind", "severity", "channel"} | REFERENCE_FIELDS
 ORDER_SORTS = {"created_at", "updated_at", "number", "severity", "status", "resolved_at"}
+MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number names no order
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -47,16 +53,55 @@ def order_queryset():
     return WorkOrder.objects.select_related("category", "customer", "subscription", "owner", "handler", "department")
 
 
-def get_order(user, order_id: int) -> WorkOrder:
+def get_order(user, order_ref: int | str) -> WorkOrder:
+    """One order as USER may see it, by its id or its number as people type it (find_order);
+    NotFound alike when there is none and when it is out of USER's scope."""
     require(user, "orders.view_workorder")
-    return scopes.get(user, order_queryset(), order_id)
+    order = find_order(user, order_ref, order_queryset())
+    if order is None:
+        raise NotFound(_("%(what)s %(id)s does not exist.") % {"what": str(WorkOrder._meta.verbose_name).capitalize(),
+                                                             "id": str(order_ref).strip()})
+    return order
+
+
+def find_order(user, ref: int | str | None, queryset=None) -> WorkOrder | None:
+    """The work order a person refers to as REF, if USER may see it: its number as they type it
+    (GD20261122000123 in any case, with full-width characters or spaces) or its numeric id.
+    None alike when there is none and when it is out of USER's scope (kefu.scopes). Every path
+    that names an order (pages, the API, merge and link) reads it here."""
+    lookup = _order_lookup(ref)
+    if lookup is None:
+        return None
+    return find(scopes.restrict(user, queryset if queryset is not None else WorkOrder.objects), **lookup)
+
+
+def _order_lookup(ref) -> dict | None:
+    """{pk: …} or {number: …} for REF as a person gave it; None when it can name no order."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return {"pk": ref} if 0 < ref <= MAX_ID else None
+    term = _as_number(str(ref) if ref is not None else "")
+    if term.isascii() and term.isdigit():
+        return {"pk": int(term)} if 0 < int(term) <= MAX_ID else None
+    return {"number": term} if term else None
+
+
+def _blank(ref) -> bool:
+    return ref is None or (isinstance(ref, str) and not ref.strip())
+
+
+def _as_number(typed: str) -> str:
+    """An order number as stored, from what a person typed: NFKC (full-width made half-width),
+    punctuation around it and every space dropped, upper case."""
+    return re.sub(r"\s+", "", text.lookup_term(typed)).upper()
 
 
 def search_orders(user, *, status=None, kind=None, category=None, severity=None, channel=None,
                   department=None, handler=None, owner=None, customer=None, subscription=None,
                   created_from=None, created_to=None, updated_from=None, updated_to=None,
                   q=None, breached=None, due_within=None, sort="-created_at"):
-    """Filtered work orders. List-valued filters accept several values (any of them)."""
+    """Filtered work orders. List-valued filters accept several values (any of them). A search
+    by words (Q) in order of registration, the default, is a WordSearch, which reads the word
+    index first; any other list is a queryset."""
     require(user, "orders.view_workorder")
     qs = scopes.restrict(user, order_queryset())
     for field, value in [("status", status), ("kind", kind), ("severity", severity), ("channel", channel),
@@ -72,8 +117,6 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
         qs = qs.filter(updated_at__gte=updated_from)
     if updated_to:
         qs = qs.filter(updated_at__lt=updated_to)
-    if q:
-        qs = with_words(qs, q)
     if breached is not None:
         late = sla.breached_order_ids()
         qs = qs.filter(pk__in=late) if breached else qs.exclude(pk__in=late)
@@ -82,6 +125,11 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
     key = sort.lstrip("-")
     if key not in ORDER_SORTS:
         raise ValidationFailed(_("Unknown sort key."), fields={"sort": _("must be one of %(keys)s") % {"keys": ", ".join(sorted(ORDER_SORTS))}})
+    if q:
+        words = search_words(q)
+        if words and key == "created_at":
+            return WordSearch(qs, words, descending=sort.startswith("-"))
+        qs = _holding_all(qs, words)
     return qs.order_by(sort, "-id" if sort.startswith("-") else "id")
 
 
@@ -90,7 +138,7 @@ def customer_of_number(user, number: str) -> int | None:
     may see that order."""
     if not user.has_perm("orders.view_workorder"):
         return None
-    number = text.lookup_term(number).upper()
+    number = _as_number(number)
     return scopes.restrict(user, WorkOrder.objects).filter(number=number).values_list("customer_id", flat=True).first()
 
 
@@ -134,18 +182,157 @@ def reindex_words(order_ids=None, *, from_id=None, batch_size=2000) -> int:
     return done
 
 
+def search_words(q: str) -> list[str]:
+    """The words a search for Q looks for (as typed: full-width, any case, with or without spaces
+    or punctuation between the words), each once, at most MAX_SEARCH_WORDS."""
+    from kefu.triage.classifier import tokenize
+
+    return list(dict.fromkeys(tokenize(text.lookup_term(q))))[:MAX_SEARCH_WORDS]
+
+
 def with_words(qs, q: str):
     """The orders of QS holding every word of Q (as typed: full-width, any case, with or without
     spaces or punctuation between the words; an order number is one of an order's words). One
     indexed semi-join per word; Q without any word finds nothing."""
-    from kefu.triage.classifier import tokenize
+    return _holding_all(qs, search_words(q))
 
-    words = list(dict.fromkeys(tokenize(text.lookup_term(q))))[:MAX_SEARCH_WORDS]
+
+def _holding_all(qs, words):
     if not words:
         return qs.none()
     for word in words:
         qs = qs.filter(pk__in=OrderWord.objects.filter(word=word).values("order_id"))
     return qs
+
+
+class ListedByIds:
+    """A list of orders as Paginator and core.services.page_of read one (count() and slices;
+    iteration too), its rows read in two steps: the ids in list order first, without the list's
+    joins, then only the rows of the slice shown, by id, with them (QS: the list's queryset)."""
+
+    count_exact = True
+
+    def __init__(self, qs, ids=()):
+        self.qs, self.ids = qs, list(ids)
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def _ids(self, start: int, stop: int | None) -> list[int]:
+        return self.ids[start:stop]
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            rows = self[key:key + 1]
+            if not rows:
+                raise IndexError(key)
+            return rows[0]
+        start, stop = key.start or 0, key.stop
+        if start < 0 or (stop is not None and stop < 0) or key.step not in (None, 1):
+            raise ValueError("only slices from the start forward")
+        ids = self._ids(start, stop)
+        rows = self.qs.in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def __iter__(self):
+        return iter(self[0:None])
+
+
+SEARCH_COUNT_CAP = 1000
+"""A search by words counts its orders up to this many; beyond, it says this many and that
+there are more (the API's count_exact)."""
+SEARCH_BUDGET = 5000
+"""Candidates (orders holding every word) a search checks against its filters and scope for
+its count, newest first, one probe each: beyond them the count says "at least". When fewer
+than 1 in 100 of them pass, the filters are narrow and the database finds the rest at once
+from their own indexes."""
+SEARCH_MIN_BATCH = 100
+
+
+class WordSearch(ListedByIds):
+    """The orders of QS holding every word of WORDS, newest first (DESCENDING) or oldest first,
+    read word index first (decision 0022). Order ids follow registration, so newest first is
+    highest id first: the order of each word's rows in the index. The candidates come from the
+    index alone, in batches, and are checked against QS's filters and scope (one primary-key
+    probe each; not at all when QS has none) until the page and the count have what they need;
+    only the rows of the slice shown are read with the list's joins."""
+
+    def __init__(self, qs, words, *, descending=True):
+        super().__init__(qs)
+        self.words, self.descending = words, descending
+        self.restricted = bool(qs.query.where)  # no condition at all: every candidate is in
+        self.last, self.examined, self.exhausted = None, 0, False
+
+    def count(self) -> int:
+        """The orders found, up to SEARCH_COUNT_CAP: exact when every candidate could be checked
+        within SEARCH_BUDGET, else at least as many (count_exact False)."""
+        self._read(SEARCH_COUNT_CAP + 1, budget=SEARCH_BUDGET)
+        self.count_exact = self.exhausted and len(self.ids) <= SEARCH_COUNT_CAP
+        return min(len(self.ids), SEARCH_COUNT_CAP)
+
+    def _ids(self, start, stop):
+        self._read(math.inf if stop is None else stop)
+        return self.ids[start:stop]
+
+    def _candidates(self):
+        """The ids holding every word after the last candidate examined, in list order."""
+        first, *others = self.words
+        ids = OrderWord.objects.filter(word=first)
+        for word in others:
+            ids = ids.filter(order_id__in=OrderWord.objects.filter(word=word).values("order_id"))
+        if self.last is not None:
+            ids = ids.filter(**{"order_id__lt" if self.descending else "order_id__gt": self.last})
+        return ids.order_by("-order_id" if self.descending else "order_id").values_list("order_id", flat=True)
+
+    def _read(self, n, *, budget=None) -> None:
+        """Examine candidates until N orders are found, none is left, or BUDGET were examined."""
+        while len(self.ids) < n and not self.exhausted:
+            if self.examined >= SEARCH_BUDGET and len(self.ids) * 100 < self.examined:
+                return self._read_rest()
+            if budget is not None and self.examined >= budget:
+                return None
+            wanted = n - len(self.ids)
+            if self.examined:  # as many more as the share found so far says, and a quarter
+                wanted = wanted * self.examined // max(len(self.ids), 1) * 5 // 4
+            room = (budget or self.examined + SEARCH_BUDGET) - self.examined
+            size = max(SEARCH_MIN_BATCH, min(wanted, room))
+            candidates = list(self._candidates()[:size])
+            if self.restricted and candidates:
+                kept = set(self.qs.filter(_AmongIds(F("pk"), candidates)).values_list("pk", flat=True))
+                self.ids += [pk for pk in candidates if pk in kept]
+            elif candidates:
+                self.ids += candidates
+            self.examined += len(candidates)
+            self.exhausted = len(candidates) < size
+            if candidates:
+                self.last = candidates[-1]
+        return None
+
+    def _read_rest(self) -> None:
+        """Every order after the last candidate examined, in one query without ORDER BY or LIMIT
+        (with them, the planner may walk all orders expecting to find a page soon)."""
+        rest = _holding_all(self.qs, self.words)
+        if self.last is not None:
+            rest = rest.filter(**{"pk__lt" if self.descending else "pk__gt": self.last})
+        self.ids += sorted(rest.values_list("pk", flat=True), reverse=self.descending)
+        self.exhausted = True
+
+
+class _AmongIds(Lookup):
+    """FIELD among a list of ids: `= ANY(%s)` with the list as one array parameter on
+    PostgreSQL (IN takes one parameter per id, which costs more to build and send than the
+    query takes to run); IN on SQLite, which has no arrays."""
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*params, *self.rhs]
 
 
 def order_events(user, order_id: int):
@@ -207,6 +394,24 @@ def allowed_actions(order: WorkOrder, user) -> list[str]:
     return [a for a in PUBLIC_ACTIONS if _refusal(order, user, a) is None]
 
 
+def customer_text(order) -> tuple[str, str]:
+    """What the customer reads of ORDER, as (title, summary): the portal and every notice to the
+    customer show this and never the order's title or description, which are the staff's own
+    words. The title names the kind and category of the request; the summary is the order's
+    customer-visible summary or, when nobody wrote one, a neutral line with the order number."""
+    kind = order.get_kind_display()
+    category = order.category.name if order.category_id else ""
+    title = _("%(kind)s: %(category)s") % {"kind": kind, "category": category} if category and category != kind else str(kind)
+    summary = order.customer_summary or _("We registered your request (%(subject)s) as work order %(number)s.") % {
+        "subject": title, "number": order.number}
+    return title, summary
+
+
+def can_edit(order, user) -> bool:
+    """Whether USER may change ORDER's descriptive fields now (update_order, set_customer_summary)."""
+    return user.has_perm("orders.change_workorder") and order.status not in TERMINAL
+
+
 def order_number(pk: int, created_at) -> str:
     """GD + local date + row id, e.g. GD20261122000123."""
     local_day = timezone.localtime(created_at, ZoneInfo(settings.TIME_ZONE))
@@ -216,22 +421,25 @@ def order_number(pk: int, created_at) -> str:
 # --- creating and editing ------------------------------------------------------------------
 
 @transaction.atomic
-def create_order(actor, *, kind, title, customer_id, channel, description="", category_id=None,
+def create_order(actor, *, kind, title, customer_id, channel, description="", customer_summary="", category_id=None,
                  severity=None, subscription_id=None, parent_id=None, contact_id=None,
                  flagged=False, triage=None) -> WorkOrder:
     """Register (登记) a new work order. Whoever creates it becomes its first-contact owner.
-    Without a severity it is general. TRIAGE, when the classifier and the triage rules decided
-    some fields, goes on the event."""
+    Without a severity it is general. CUSTOMER_SUMMARY is what the customer will read of it
+    (customer_text). TRIAGE, when the classifier and the triage rules decided some fields, goes
+    on the event."""
     require(actor, "orders.add_workorder")
     if not kind:
         raise ValidationFailed(_("The input is invalid."), fields={"kind": _("is required unless the order is routed")})
     severity = severity or "general"
+    customer_summary = _clean_summary(customer_summary)
     from kefu.customers.models import Customer
 
     customer = scopes.find(actor, Customer, customer_id)
     if customer is None:
         raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
-    order = WorkOrder(kind=kind, title=title, description=description, channel=channel,
+    check_order_customer(customer, kind)  # an unidentified caller's file (decision 0023)
+    order = WorkOrder(kind=kind, title=title, description=description, customer_summary=customer_summary, channel=channel,
                       severity=severity, customer=customer, owner=actor, flagged=flagged)
     _set_references(order, actor, category_id=category_id, subscription_id=subscription_id, parent_id=parent_id)
     repeat = repeats.earlier_complaint(order)
@@ -264,12 +472,37 @@ def update_order(actor, order_id: int, *, version: int, changes: dict) -> WorkOr
     """Change descriptive fields. Status, handler, owner and department move only by actions."""
     require(actor, "orders.change_workorder")
     order = lock_version(WorkOrder, order_id, version, queryset=scopes.restrict(actor, WorkOrder.objects))
+    return _change(actor, order, changes)
+
+
+@transaction.atomic
+def set_customer_summary(actor, order_id: int, *, customer_summary: str) -> WorkOrder:
+    """Rewrite what the customer reads of the order (the order page's form): an update, with its
+    event, as update_order writes; no version to give, the row is locked."""
+    require(actor, "orders.change_workorder")
+    return _change(actor, _locked(order_id, actor), {"customer_summary": customer_summary})
+
+
+def _clean_summary(value) -> str:
+    value = (value or "").strip()
+    if len(value) > CUSTOMER_SUMMARY_MAX:
+        raise ValidationFailed(_("The input is invalid."), fields={
+            "customer_summary": _("at most %(n)s characters") % {"n": CUSTOMER_SUMMARY_MAX}})
+    return value
+
+
+def _change(actor, order, changes: dict) -> WorkOrder:
+    """Apply CHANGES to ORDER (locked) and record them on one update event."""
     if order.status in TERMINAL:
         raise InvalidTransition(_("A work order in state %(state)s cannot be edited.") % {"state": order.get_status_display()},
                                 state=order.status, allowed_actions=allowed_actions(order, actor))
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed here."), fields={f: _("cannot be changed") for f in unknown})
+    if "customer_summary" in changes:
+        changes = changes | {"customer_summary": _clean_summary(changes["customer_summary"])}
+    if "kind" in changes:
+        check_order_customer(order.customer, changes["kind"])
     before = {f: getattr(order, f) for f in changes}
     for field, value in changes.items():
         if field not in REFERENCE_FIELDS:
@@ -340,6 +573,22 @@ def _is_descendant(order, ancestor_id) -> bool:
             return True
         node, hops = WorkOrder.objects.only("parent_id").get(pk=node.parent_id), hops + 1
     return False
+
+
+def move_to_customer(actor, source, target) -> list:
+    """The work orders of customer file SOURCE, moved to file TARGET (an unidentified caller
+    matched to their customer file: customers.services.match_caller), each locked and with an
+    event naming both files; the region follows the new file where no subscription sets it."""
+    moved = list(WorkOrder.objects.select_for_update().filter(customer=source).order_by("pk"))
+    for order in moved:
+        order.customer = target
+        if order.subscription_id is None:
+            order.province = target.province
+        order.version += 1
+        order.save(update_fields=["customer", "province", "version", "updated_at"])
+        _event(order, actor, "update", order.status, order.status,
+               data={"changes": {"customer": [source.customer_no, target.customer_no]}})
+    return moved
 
 
 def _link_contact(order, actor, contact_id, role):
@@ -439,8 +688,8 @@ def assign_many(actor, moves: list[dict]) -> list:
     OrderEvent.objects.bulk_create(events)
     for order, event in zip(changed, events, strict=True):
         sla.order_event(order, event)
-        sla.tell_owner(order, event)
         order.last_event = event
+    sla.tell_many(list(zip(changed, events, strict=True)))  # who hears of them: a few queries for the whole batch
     return changed
 
 
@@ -567,11 +816,25 @@ def resolve(actor, order_id, *, resolution, note=""):
 
 
 @transaction.atomic
-def confirm(actor, order_id, *, note=""):
-    """The customer confirms the resolution (without a score: see record_feedback)."""
+def confirm(actor, order_id, *, channel, customer_confirmed: bool, note=""):
+    """The customer's word that the problem is solved, relayed by whoever heard it: the CHANNEL
+    it came by, CUSTOMER_CONFIRMED stated explicitly, and NOTE the customer's own words. It is
+    recorded as record_feedback records a confirmation (a Feedback row, here without a score)
+    and the event says it was relayed. Never by the person who resolved the order (_refusal):
+    that is the customer's to say. The customer on the portal confirms by record_feedback."""
     order = _begin(actor, order_id, "confirm")
+    errors = {}
+    if not customer_confirmed:
+        errors["customer_confirmed"] = _("record a confirmation only when the customer said the problem is solved")
+    if channel not in Channel.values:
+        errors["channel"] = _("is required") if not channel else _("must be one of %(keys)s") % {"keys": ", ".join(Channel.values)}
+    if errors:
+        raise ValidationFailed(_("The input is invalid."), fields=errors)
+    note = (note or "").strip()
+    feedback = _feedback(order, actor, confirmed=True, score=None, comment=note, channel=channel)
     order.needs_review = False
-    return _finish(order, actor, "confirm", note=note)
+    data = {"feedback": feedback.pk, "score": None, "confirmed": True, "channel": channel, "relayed": True}
+    return _finish(order, actor, "confirm", note=note, data=data)
 
 
 @transaction.atomic
@@ -644,20 +907,26 @@ def hand_over_shift(actor, *, new_owner_id, reason, from_owner_id=None, note="")
 
 
 @transaction.atomic
-def merge(actor, order_id, *, into_id, reason, note=""):
+def merge(actor, order_id, *, into=None, into_id=None, reason, note=""):
     """Merge a duplicate into another order of the same customer, in one step. Nothing is
     lost: the duplicate keeps its history (and shows in the other's), its contacts follow, the
-    two are linked, and the order that stays takes the higher severity."""
+    two are linked, and the order that stays takes the higher severity. INTO names the order
+    that stays as people do, by its number or id (find_order); INTO_ID is the older name of the
+    same input, and refusals name whichever was given."""
+    field, ref = ("into_id", into_id) if into is None and into_id is not None else ("into", into)
+    named = find_order(actor, ref)
     # Both rows locked in id order, so two opposite merges cannot deadlock.
-    list(scopes.visible(actor, WorkOrder.objects.select_for_update(), [order_id, into_id]).order_by("pk").values_list("pk"))
+    ids = [order_id] + ([named.pk] if named is not None else [])
+    list(scopes.visible(actor, WorkOrder.objects.select_for_update(), ids).order_by("pk").values_list("pk"))
     order = _begin(actor, order_id, "merge", reason=reason)
-    into = scopes.find(actor, WorkOrder, into_id)
-    problem = (_("no work order with this id") if into is None
+    into = scopes.find(actor, WorkOrder, named.pk) if named is not None else None
+    problem = (_("is required") if _blank(ref)
+               else _("no work order with this number") if into is None
                else _("is the same order") if into.pk == order.pk
                else _("belongs to another customer") if into.customer_id != order.customer_id
                else _("is already finished") if into.status in TERMINAL else None)
     if problem:
-        raise ValidationFailed(_("Cannot merge into that order."), fields={"into_id": problem})
+        raise ValidationFailed(_("Cannot merge into that order."), fields={field: problem})
     OrderLink.objects.get_or_create(source=order, target=into, type=OrderLink.Type.DUPLICATE, defaults={"created_by": actor})
     moved = 0
     for contact_id in ContactOrder.objects.filter(order=order).values_list("contact_id", flat=True):
@@ -688,11 +957,23 @@ def add_comment(actor, order_id, *, note, visibility="internal"):
 
 
 @transaction.atomic
-def link(actor, source_id, target_id, *, type="related"):
+def link(actor, source_id, target_id=None, *, target=None, type="related"):
+    """Link two orders (related, …). TARGET names the other order as people do, by its number
+    or id (find_order); TARGET_ID is the older name of the same input, and refusals name
+    whichever was given."""
     require(actor, "orders.change_workorder")
-    source, target = _locked(source_id, actor), _locked(target_id, actor)
+    field, ref = ("target_id", target_id) if target is None and target_id is not None else ("target", target)
+    named = find_order(actor, ref)
+    # Both rows locked in id order, so two opposite links cannot deadlock.
+    ids = [source_id] + ([named.pk] if named is not None else [])
+    list(scopes.visible(actor, WorkOrder.objects.select_for_update(), ids).order_by("pk").values_list("pk"))
+    source = _locked(source_id, actor)
+    if named is None:
+        raise ValidationFailed(_("Unknown work order."), fields={
+            field: _("is required") if _blank(ref) else _("no work order with this number")})
+    target = _locked(named.pk, actor)
     if source.pk == target.pk:
-        raise ValidationFailed(_("An order cannot be linked to itself."), fields={"target_id": _("is the same order")})
+        raise ValidationFailed(_("An order cannot be linked to itself."), fields={field: _("is the same order")})
     link, created = OrderLink.objects.get_or_create(source=source, target=target, type=type, defaults={"created_by": actor})
     if created:
         _event(source, actor, "link", source.status, source.status, data={"link": type, "target": target.number})
@@ -711,15 +992,17 @@ def record_feedback(actor, order_id, *, confirmed: bool, score: int | None = Non
     order = _locked(order_id, actor)
     if order.status != Status.RESOLVED:
         raise _invalid(order, actor)
+    if confirmed and resolver_id(order) == actor.pk:
+        raise Forbidden(RESOLVER_CANNOT_CONFIRM)
     if score is not None and not 1 <= score <= 10:
         raise ValidationFailed(_("Invalid score."), fields={"score": _("must be between 1 and 10")})
-    resolution_event = order.events.filter(action="resolve").order_by("-at", "-id").first()
-    satisfied = None if score is None else score >= settings.KEFU_SATISFIED_THRESHOLD
-    feedback = Feedback.objects.create(order=order, resolution_event=resolution_event, confirmed=confirmed, score=score,
-                                       satisfied=satisfied, comment=comment, channel=channel, recorded_by=actor, at=timezone.now())
+    if channel not in Channel.values:
+        raise ValidationFailed(_("The input is invalid."), fields={"channel": _("must be one of %(keys)s") % {"keys": ", ".join(Channel.values)}})
+    feedback = _feedback(order, actor, confirmed=confirmed, score=score, comment=comment, channel=channel)
+    satisfied = feedback.satisfied
     if score is not None:
         order.satisfaction = score
-    data = {"feedback": feedback.pk, "score": score, "confirmed": confirmed}
+    data = {"feedback": feedback.pk, "score": score, "confirmed": confirmed, "channel": channel}
     if not confirmed:
         _reopen(order, actor, _("The customer disputes the resolution."), comment, data=data)
     elif satisfied is False and settings.KEFU_LOW_SCORE_ACTION == "reopen":
@@ -733,6 +1016,36 @@ def record_feedback(actor, order_id, *, confirmed: bool, score: int | None = Non
         order.needs_review = False
         _finish(order, actor, "confirm", note=comment, data=data)
     return feedback
+
+
+def _feedback(order, actor, *, confirmed, score, comment, channel) -> Feedback:
+    """The customer's answer to ORDER's latest resolution, as a Feedback row."""
+    resolution_event = order.events.filter(action="resolve").order_by("-at", "-id").first()
+    satisfied = None if score is None else score >= settings.KEFU_SATISFIED_THRESHOLD
+    return Feedback.objects.create(order=order, resolution_event=resolution_event, confirmed=confirmed, score=score,
+                                   satisfied=satisfied, comment=comment, channel=channel, recorded_by=actor, at=timezone.now())
+
+
+def resolver_id(order) -> int | None:
+    """Who resolved ORDER last: the actor of its latest resolve event (None: nobody yet, or the
+    system). Read once per order object; note_resolvers reads it for a whole list at once."""
+    if not hasattr(order, "_resolver_id"):
+        order._resolver_id = (order.events.filter(action="resolve").order_by("-at", "-id")
+                              .values_list("actor_id", flat=True).first())
+    return order._resolver_id
+
+
+def note_resolvers(orders) -> None:
+    """resolver_id for each resolved order of ORDERS in one query (allowed_actions on a list)."""
+    resolved = {o.pk: o for o in orders if o.status == Status.RESOLVED and not hasattr(o, "_resolver_id")}
+    if not resolved:
+        return
+    latest = {}
+    for order_id, actor_id in (OrderEvent.objects.filter(order_id__in=resolved, action="resolve")
+                               .order_by("order_id", "at", "id").values_list("order_id", "actor_id")):
+        latest[order_id] = actor_id  # the last one of each order wins
+    for pk, order in resolved.items():
+        order._resolver_id = latest.get(pk)
 
 
 def auto_confirm_due(*, now=None, batch_size=500) -> int:
@@ -759,6 +1072,9 @@ def auto_confirm_due(*, now=None, batch_size=500) -> int:
 
 # --- the machinery -------------------------------------------------------------------------
 
+RESOLVER_CANNOT_CONFIRM = gettext_lazy("The person who resolved the order cannot confirm it for the customer.")
+
+
 def _locked(order_id, actor=None) -> WorkOrder:
     return scopes.get(actor, WorkOrder, order_id, lock=True)
 
@@ -784,6 +1100,8 @@ def _refusal(order, user, action):
             return "permission", _("The order belongs to another department.")
     if action in {"release", "start", "requeue"} and order.handler_id is None:
         return "state", _("Nobody handles this order yet.")
+    if action == "confirm" and resolver_id(order) == user.pk:
+        return "permission", RESOLVER_CANNOT_CONFIRM
     return None
 
 
@@ -824,7 +1142,8 @@ def _event(order, actor, action, from_status, to_status, *, reason="", note="", 
                                       to_status=to_status, reason=(reason or "").strip()[:500], note=note or "",
                                       visibility=visibility, data=data or {}, disputes=disputes)
     # Every event passes here, so the SLA clocks follow the order without rescanning anything,
-    # and the first-contact owner hears of what the customer is told.
+    # and the people concerned hear of it (the first-contact owner of what the customer is told,
+    # the handler of an order given to them, the coordinators of an order flagged for them).
     sla.order_event(order, event)
     sla.tell_owner(order, event)
     return event
@@ -901,7 +1220,8 @@ SLA_STATES = ("breached", "warning", "on_track", "none")
 def queue(user, which: str, *, kind=None, severity=None, status=None, channel=None, sla=None, q=None, now=None):
     """Open work orders in USER's scope, nearest SLA due first (orders without a running limit
     last): `mine` (owned or handled), `department` (the user's department), or every `open`
-    one. Each is served by a partial index on (…, sla_due_at)."""
+    one. Each is served by a partial index on (…, sla_due_at). A search by words (Q) is a
+    ListedByIds: every id found first, then the rows of the page shown."""
     require(user, "orders.view_workorder")
     if which not in QUEUES:
         raise ValidationFailed(_("Unknown queue."), fields={"queue": _("must be one of %(keys)s") % {"keys": ", ".join(QUEUES)}})
@@ -913,13 +1233,15 @@ def queue(user, which: str, *, kind=None, severity=None, status=None, channel=No
     for field, value in (("kind", kind), ("severity", severity), ("status", status), ("channel", channel)):
         if value:
             qs = qs.filter(**{field: value})
-    if q:
-        qs = with_words(qs, q)
     if sla:
         if sla not in SLA_STATES:
             raise ValidationFailed(_("Unknown SLA state."), fields={"sla": _("must be one of %(keys)s") % {"keys": ", ".join(SLA_STATES)}})
         qs = qs.filter(_sla_q(sla, now or timezone.now()))
-    return qs.order_by(F("sla_due_at").asc(nulls_last=True), "id")
+    order = (F("sla_due_at").asc(nulls_last=True), "id")
+    if q:
+        # Open orders are few: all the ids found, in order, then the list's joins for one page.
+        return ListedByIds(qs, with_words(qs, q).order_by(*order).values_list("pk", flat=True))
+    return qs.order_by(*order)
 
 
 def _open_list(user):

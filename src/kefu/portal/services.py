@@ -78,6 +78,15 @@ def customer_status(status: str) -> str:
     return str(CUSTOMER_STATUS.get(status, status))
 
 
+def shown(order) -> WorkOrder:
+    """ORDER with what the customer reads of it (orders.services.customer_text) as
+    `customer_title` and `customer_text`, and its status in their words as `customer_status`:
+    the portal's pages show these, never the order's internal title or description."""
+    order.customer_title, order.customer_text = orders.customer_text(order)
+    order.customer_status = customer_status(order.status)
+    return order
+
+
 # --- the system user the portal acts as -----------------------------------------------------
 
 def portal_user():
@@ -114,7 +123,10 @@ def _holder(phone: str) -> Customer | None:
            .exclude(status=Subscription.Status.TERMINATED).select_related("customer").first())
     if sub is not None:
         return sub.customer
-    found = list(Customer.objects.filter(phone_bidx__in=crypto.lookup_hashes(phone, "phone"))[:2])
+    # An unidentified caller's file (decision 0023) is no one's account: it never signs in, nor
+    # hides the subscriber whose contact phone the same number is.
+    found = list(Customer.objects.filter(phone_bidx__in=crypto.lookup_hashes(phone, "phone"))
+                 .exclude(status__in=[Customer.Status.PROVISIONAL, Customer.Status.MATCHED])[:2])
     return found[0] if len(found) == 1 else None
 
 
@@ -213,7 +225,8 @@ def _record_contact(actor, customer, summary, *, order=None, outcome=Contact.Out
 def submit(customer, *, kind, title, description="", subscription_id=None) -> WorkOrder:
     """Register the customer's request as a work order on the self-service channel, routed on
     arrival when KEFU_AUTO_ROUTE is on. Its first-contact owner is the first person to accept
-    or take it."""
+    or take it. What the customer wrote is also what they read of it (its customer-visible
+    summary): the staff may rewrite the title and description, never the customer's words."""
     title, description = (title or "").strip(), (description or "").strip()
     errors = {}
     if kind not in KINDS:
@@ -232,7 +245,8 @@ def submit(customer, *, kind, title, description="", subscription_id=None) -> Wo
     contact = contacts.open_contact(actor, channel=Channel.SELF_SERVICE, customer_id=customer.pk, summary=title)
     # Routed as any order is (KEFU_AUTO_ROUTE), by the routing itself: the portal takes nothing on.
     order = routing.register(actor, by_system=True, kind=kind, title=title, description=description, customer_id=customer.pk,
-                             channel=Channel.SELF_SERVICE, subscription_id=subscription_id, contact_id=contact.pk)
+                             customer_summary="\n".join(t for t in (title, description) if t), channel=Channel.SELF_SERVICE,
+                             subscription_id=subscription_id, contact_id=contact.pk)
     contacts.update_contact(actor, contact.pk, version=contact.version,
                             changes={"outcome": Contact.Outcome.ORDER_CREATED, "ended_at": timezone.now()})
     return order

@@ -136,7 +136,7 @@ def logout(request):
 def home(request, customer):
     page = Paginator(portal.my_orders(customer), PAGE_SIZE).get_page(request.GET.get("page"))
     for order in page.object_list:
-        order.customer_status = portal.customer_status(order.status)
+        portal.shown(order)
     return _render(request, "portal/home.html", {"section": "home", "page": page})
 
 
@@ -160,11 +160,11 @@ def new(request, customer):
 
 def _order_page(request, customer, order_id, *, answer=None, feedback=None, withdrawal=None, status=200):
     try:
-        order = portal.my_order(customer, order_id)
+        order = portal.shown(portal.my_order(customer, order_id))
     except NotFound:
         raise Http404 from None
     context = {
-        "order": order, "customer_status": portal.customer_status(order.status), "progress": portal.progress(customer, order),
+        "order": order, "customer_status": order.customer_status, "progress": portal.progress(customer, order),
         "question": portal.question(order), "feedback": portal.feedback_of(customer, order),
         "answer_form": answer or forms.AnswerForm(), "feedback_form": feedback or forms.FeedbackForm(),
         "withdraw_form": withdrawal or forms.WithdrawForm(),

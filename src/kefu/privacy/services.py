@@ -179,7 +179,7 @@ SECTIONS = [
     ("work_orders", gettext_lazy("Work orders"),
      _cols("number", "kind", ("category", "category.name", gettext_lazy("category")), "channel", "status",
            ("service_number", "subscription.service_number", gettext_lazy("service number")),
-           "title", "description", "resolution", "satisfaction", "created_at", "closed_at")),
+           "title", "description", "customer_summary", "resolution", "satisfaction", "created_at", "closed_at")),
     ("order_events", gettext_lazy("Progress of the work orders"),
      _cols(("order", "order.number", gettext_lazy("work order")), "at", ("status", "to_status", gettext_lazy("status")), "reason", "note")),
     ("feedback", gettext_lazy("Feedback"),

@@ -181,7 +181,7 @@ def auto_assign(actor, order_id, *, note="", exclude=()):
     return order
 
 
-def _assign_queued(actor, order_id, *, note="", exclude=()):
+def _assign_queued(actor, order_id, *, note="", exclude=(), routing=None):
     """Inside a transaction: the assigned order, or None if it stays queued. The order is read
     first (in the actor's scope: out of it, 404 before any word on its state) for the
     department whose lock comes before the order's."""
@@ -195,7 +195,8 @@ def _assign_queued(actor, order_id, *, note="", exclude=()):
     handler_id, choice = _pick(department, order, exclude=exclude)
     if handler_id is None:
         return None
-    order = orders.assign(actor, order_id, department_id=department.pk, handler_id=handler_id, note=note, routing=choice)
+    order = orders.assign(actor, order_id, department_id=department.pk, handler_id=handler_id, note=note,
+                          routing=choice | (routing or {}))
     _mark_assigned([handler_id])
     return order
 
@@ -269,6 +270,12 @@ def route_many(actor, order_ids, *, classify=True) -> list:
 
 
 # --- people's statuses ----------------------------------------------------------------------
+
+def takes_work(user) -> bool:
+    """Whether USER has a status (坐席状态) worth setting: staff who handle orders or take
+    contacts. Auditors and the like are given no work, so they have none to show."""
+    return user.has_perm("orders.handle_workorder") or user.has_perm("contacts.add_contact")
+
 
 def set_presence(actor, user_id, presence, *, reason=""):
     """Set someone's status (available, busy, away, offline): their own, or anyone's for a
@@ -367,14 +374,15 @@ def assign(actor, order_id, *, department_id=None, handler_id=None, note=""):
 def transfer(actor, order_id, *, department_id, reason, handler_id=None, note=""):
     """转派 to another department; without a named person, its strategy picks one."""
     order = orders.transfer(actor, order_id, department_id=department_id, handler_id=handler_id, reason=reason, note=note)
-    return order if handler_id is not None else _assign_if_possible(order)
+    # The person the department's strategy picks hears why the order came (kefu.sla.services._given).
+    return order if handler_id is not None else _assign_if_possible(order, routing={"transfer_reason": order.last_event.reason})
 
 
-def _assign_if_possible(order):
+def _assign_if_possible(order, routing=None):
     if order.department is None or order.department.assignment == MANUAL:
         return order
     with transaction.atomic():
-        assigned = _assign_queued(None, order.pk)
+        assigned = _assign_queued(None, order.pk, routing=routing)
     return assigned or orders.order_queryset().get(pk=order.pk)
 
 

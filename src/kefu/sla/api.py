@@ -19,6 +19,14 @@ class NotificationOut(Schema):
     read_at: datetime | None
 
 
+class UnreadOut(Schema):
+    unread: int
+
+
+class MarkedOut(Schema):
+    marked: int
+
+
 @router.get("", response={200: list[NotificationOut], **ERRORS})
 def my_notifications(request, unread: bool = True, limit: int = 50):
     return services.notifications_for(request.user, unread=unread, limit=limit)
@@ -27,3 +35,13 @@ def my_notifications(request, unread: bool = True, limit: int = 50):
 @router.post("/{int:notification_id}/read", response={200: NotificationOut, **ERRORS})
 def mark_read(request, notification_id: Id):
     return services.mark_read(request.user, notification_id)
+
+
+@router.get("/count", response={200: UnreadOut, **ERRORS})
+def unread_count(request):
+    return {"unread": services.unread_count(request.user)}
+
+
+@router.post("/read-all", response={200: MarkedOut, **ERRORS})
+def mark_all_read(request):
+    return {"marked": services.mark_all_read(request.user)}

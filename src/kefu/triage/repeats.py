@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .rules import SEVERITY_RANK
 
@@ -16,6 +18,29 @@ _ORDER = ["general", "urgent", "major"]
 def raised(severity: str) -> str:
     """One step more severe, major staying major."""
     return _ORDER[min(SEVERITY_RANK[severity] + 1, len(_ORDER) - 1)]
+
+
+# Why an order counts as a repeat complaint (Repeat.because["same"]), as people read it on the
+# order's timeline: the one place these codes get their words.
+BECAUSE_LABELS = {
+    "service": gettext_lazy("the same service as %(number)s"),
+    "category_family": gettext_lazy("the same kind of problem (%(category)s) as %(number)s"),
+}
+
+
+def because_text(data: dict) -> str:
+    """The reason a create event's DATA gives for linking its order as a repeat complaint
+    (repeat_of, repeat_because), in words: '' when the order repeats nothing."""
+    number = (data or {}).get("repeat_of")
+    if not number:
+        return ""
+    because = data.get("repeat_because") or {}
+    label = BECAUSE_LABELS.get(because.get("same"))
+    if label is None or (because.get("same") == "category_family" and not because.get("category")):
+        reason = _("repeats %(number)s") % {"number": number}
+    else:
+        reason = label % {"number": number, "category": because.get("category")}
+    return _("Repeat complaint: %(reason)s") % {"reason": reason}
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ MERGE_PATCH = "application/merge-patch+json"
 class ApiJsonOnlyMiddleware:
     """The API reads JSON bodies only: a body sent as text, a form, XML or in another character
     set is refused with 415 instead of being parsed as JSON whatever it claims to be. PATCH also
-    takes JSON merge patches (RFC 7396)."""
+    takes JSON merge patches (RFC 7396). And it answers JSON only: an error response of another
+    type under /api/ is replaced by the API's error shape (kefu.web.errors.api_error)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -87,4 +88,14 @@ class ApiJsonOnlyMiddleware:
                 return JsonResponse({"code": "unsupported_media_type", "message": _(
                     "Send the request body as JSON in UTF-8 with 'Content-Type: %(types)s'.") % {
                         "types": " or ".join(sorted(accepted))}}, status=415, json_dumps_params={"ensure_ascii": False})
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (request.path.startswith("/api/") and response.status_code >= 400
+                and not response.get("Content-Type", "").startswith("application/json")):
+            # What no operation answered (a method the path does not take: 405), in the API's shape.
+            from .errors import api_error
+
+            allow = response.get("Allow")
+            response = api_error(response.status_code)
+            if allow:
+                response["Allow"] = allow
+        return response

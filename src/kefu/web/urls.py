@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import me, views
 
 app_name = "web"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/verify/", views.contact_verify, name="contact-verify"),
     path("contacts/<int:contact_id>/sms/", views.contact_sms, name="contact-sms"),
     path("contacts/<int:contact_id>/order/", views.contact_order, name="contact-order"),
+    path("contacts/<int:contact_id>/caller/", views.contact_caller, name="contact-caller"),
     path("contacts/<int:contact_id>/end/", views.contact_end, name="contact-end"),
     path("suggest/", views.suggest, name="suggest"),
     path("knowledge/", views.knowledge, name="knowledge"),
@@ -28,4 +29,11 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/data/", views.board_data, name="board-data"),
     path("preferences/", views.preferences, name="preferences"),
+    path("notifications/", me.notifications, name="notifications"),
+    path("notifications/read-all/", me.read_all_notifications, name="notifications-read-all"),
+    path("notifications/<int:notification_id>/read/", me.read_notification, name="notification-read"),
+    path("notifications/<int:notification_id>/open/", me.open_notification, name="notification-open"),
+    path("me/status/", me.presence, name="presence"),
+    # An order by its number (/orders/GD20261122000123/): last, so no other orders/…/ page is taken for a number.
+    path("orders/<str:number>/", views.order_by_number, name="order-by-number"),
 ]

@@ -11,6 +11,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_POST
 import kefu
 from kefu.contacts import services as contacts
 from kefu.contacts.models import Channel
-from kefu.core.errors import Forbidden, NotFound, ServiceError
+from kefu.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from kefu.customers import services as customers
 from kefu.knowledge import services as kb
 from kefu.orders import services as orders
@@ -65,18 +67,21 @@ def _page(request, qs) -> Page:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+MERGE_INTO = gettext_lazy("Merge into work order (its order number)")
+CUSTOMER_CONFIRMED = gettext_lazy("The customer confirmed the problem is solved (record the customer's own words)")
+
 # The order page's and contact screen's inputs by the labels people read there, for refusals
 # that name a service's argument (into_id, note): the message names the label, never the code.
 FIELD_LABELS = {
     "note": gettext_lazy("Note"), "reason": gettext_lazy("Reason"), "resolution": gettext_lazy("Resolution"),
-    "into_id": gettext_lazy("Merge into order (its internal id)"), "department_id": gettext_lazy("Department"),
+    "into": MERGE_INTO, "into_id": MERGE_INTO, "customer_confirmed": CUSTOMER_CONFIRMED, "department_id": gettext_lazy("Department"),
     "handler_id": gettext_lazy("Handler"), "new_owner_id": gettext_lazy("New first-contact owner"),
     "answer": gettext_lazy("What the customer answered"), "channel": gettext_lazy("Channel"),
     "visibility": gettext_lazy("Visible to"), "caller": gettext_lazy("Caller number or address"),
     "customer_id": gettext_lazy("Customer"), "summary": pgettext_lazy("resolution", "Summary"),
     "outcome": gettext_lazy("Outcome"), "title": gettext_lazy("Title"), "description": gettext_lazy("Description"),
     "kind": gettext_lazy("Kind"), "severity": gettext_lazy("Severity"), "category_id": gettext_lazy("Category"),
-    "subscription_id": gettext_lazy("Service"),
+    "subscription_id": gettext_lazy("Service"), "customer_summary": gettext_lazy("Customer-visible summary"),
 }
 
 
@@ -205,8 +210,17 @@ def order(request, order_id):
     context = {"section": "queue", "order": o, "events": events, "sla": orders.sla_state(o),
                "actions": orders.allowed_actions(o, request.user), "links": orders.links_of(request.user, o),
                "departments": staff.active_departments(), "people": staff.active_staff(), "channels": Channel.choices,
-               "articles": kb.articles_of(request.user, o), "phrases": kb.phrases(request.user)}
+               "articles": kb.articles_of(request.user, o), "phrases": kb.phrases(request.user),
+               "order_contacts": contacts.contacts_of_order(request.user, o),
+               "customer_reads": orders.customer_text(o), "can_edit": orders.can_edit(o, request.user)}
     return render(request, "web/order.html", context)
+
+
+@_reads
+def order_by_number(request, number):
+    """/orders/GD20261122000123/: the order page of the order with that number, as typed (any
+    case, full-width, spaces around); 404 when there is none or it is out of the user's scope."""
+    return redirect("web:order", orders.get_order(request.user, number).pk)
 
 
 def _int(value):
@@ -225,7 +239,7 @@ ACTIONS = {
     "answer": (orders.record_answer, ["answer", "channel"]),
     "resolve": (orders.resolve, ["resolution", "note"]),
     "transfer": (routing.transfer, ["department_id", "handler_id", "reason", "note"]),
-    "confirm": (orders.confirm, ["note"]),
+    "confirm": (orders.confirm, ["channel", "customer_confirmed", "note"]),
     "close": (orders.close, ["note"]),
     "reject": (orders.reject, ["reason", "note"]),
     "cancel": (orders.cancel, ["reason", "note"]),
@@ -233,11 +247,13 @@ ACTIONS = {
     "requeue": (orders.requeue, ["reason", "note"]),
     "escalate": (routing.escalate, ["reason", "department_id", "note"]),
     "deescalate": (routing.deescalate, ["reason", "department_id", "note"]),
-    "merge": (orders.merge, ["into_id", "reason", "note"]),
+    "merge": (orders.merge, ["into", "into_id", "reason", "note"]),
     "handover": (orders.handover, ["new_owner_id", "reason", "note"]),
     "comment": (orders.add_comment, ["note", "visibility"]),
+    "customer_summary": (orders.set_customer_summary, ["customer_summary"]),
 }
-INT_FIELDS = {"department_id", "handler_id", "into_id", "new_owner_id"}
+INT_FIELDS = {"department_id", "handler_id", "new_owner_id"}
+BOOL_FIELDS = {"customer_confirmed"}  # check boxes: sent when ticked, read as False when not
 
 
 @_acts(back=_to_order)
@@ -247,7 +263,8 @@ def order_action(request, order_id, action):
     service, fields = ACTIONS[action]
     try:
         args = {f: (_int(request.POST.get(f)) if f in INT_FIELDS else request.POST.get(f, "").strip())
-                for f in fields if f in request.POST}
+                for f in fields if f in request.POST and f not in BOOL_FIELDS}
+        args |= {f: f in request.POST for f in fields if f in BOOL_FIELDS}
     except ValueError:
         messages.error(request, _("A number was expected."))
         return None
@@ -264,7 +281,7 @@ def customer_lookup(request):
     elif form.is_bound:
         _refused_input(request, form)
     return render(request, "web/customers.html", {"section": "customers", "form": form, "results": results,
-                                                  "start": forms.StartContact()})
+                                                  "start": forms.StartContact(initial=_caller_searched(request))})
 
 
 @login_required
@@ -283,10 +300,15 @@ def preferences(request):
 
 # --- the contact screen: the call flow of REQUIREMENTS.md §3 --------------------------------
 
+def _caller_searched(request) -> dict:
+    """The start form's caller, pre-filled with the number the agent looked the caller up by."""
+    return {"caller": contacts.caller_from_search(request.GET.get("q"))}
+
+
 @login_required
 def contact_start(request):
     """Look the caller up, then open a contact with them (or without a customer yet)."""
-    form = forms.StartContact(request.POST or None)
+    form = forms.StartContact(request.POST or None, initial=_caller_searched(request))
     if request.method == "POST" and form.is_valid():
         try:
             contact = contacts.open_contact(request.user, channel=form.cleaned_data["channel"], caller=form.cleaned_data["caller"],
@@ -303,9 +325,13 @@ def contact_start(request):
     return render(request, "web/contact_start.html", {"section": "contacts", "form": form, "search": search, "results": results})
 
 
-def _contact_context(request, contact, new_order=None):
+def _contact_context(request, contact, new_order=None, caller_form=None):
+    """The contact screen: the caller's file (or the form for an unidentified caller), the work
+    orders of this call, and the end of the contact with the outcome that fits what happened."""
     user = request.user
-    context = {"section": "contacts", "contact": contact, "verify": forms.Verify(), "end": forms.EndContact(initial={"summary": contact.summary})}
+    end = forms.EndContact(initial={"summary": contact.summary, "outcome": contacts.default_outcome(contact)})
+    context = {"section": "contacts", "contact": contact, "verify": forms.Verify(), "end": end,
+               "call_orders": contacts.orders_of_contact(user, contact)}
     customer = contact.customer_id and customers.get_customer(user, contact.customer_id)
     if customer:
         verified, identity = customers.identity_on_contact(user, customer, contact.pk)
@@ -314,9 +340,16 @@ def _contact_context(request, contact, new_order=None):
             "customer": customer, "verified": verified, "identity": identity, "subscriptions": subscriptions,
             **orders.customer_history(user, customer.pk),
             "past_contacts": [c for c in contacts.search_contacts(user, customer=customer.pk)[:10] if c.pk != contact.pk],
-            "new_order": new_order or forms.NewOrder(categories=orders.active_categories(), subscriptions=subscriptions),
+            "new_order": new_order or _new_order(customer, subscriptions),
         }
+    else:
+        context["caller_form"] = caller_form or forms.RegisterCaller(initial={"phone": contact.caller})
     return context
+
+
+def _new_order(customer, subscriptions, data=None):
+    return forms.NewOrder(data, categories=orders.active_categories(), subscriptions=subscriptions,
+                          kinds=customers.order_kinds(customer) if customer else None)
 
 
 @_reads
@@ -349,14 +382,32 @@ def contact_sms(request, contact_id):
 def contact_order(request, contact_id):
     c = contacts.get_contact(request.user, contact_id)
     subscriptions = list(customers.search_subscriptions(request.user, customer=c.customer_id)) if c.customer_id else []
-    form = forms.NewOrder(request.POST, categories=orders.active_categories(), subscriptions=subscriptions)
+    form = _new_order(c.customer, subscriptions, request.POST)
     if not form.is_valid():
         return render(request, "web/contact.html", _contact_context(request, c, new_order=form), status=422)
     data = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
     route = data.pop("route", False)
     order = routing.register(request.user, route=route, customer_id=c.customer_id, channel=c.channel, contact_id=c.pk, **data)
-    messages.success(request, _("Work order %(number)s registered.") % {"number": order.number})
-    return redirect("web:order", order.pk)
+    # Back to the call (the agent's home while it lasts), the new order one click away.
+    link = format_html('<a href="{}">{}</a>', reverse("web:order", args=[order.pk]), order.number)
+    messages.success(request, mark_safe(escape(_("Work order %(number)s registered.")) % {"number": link}))  # both parts escaped
+    return None
+
+
+@_acts(back=_to_contact)
+def contact_caller(request, contact_id):
+    """An unidentified caller: a provisional file with the name and number they give, so that a
+    consultation or complaint can be registered for them (decision 0023)."""
+    c = contacts.get_contact(request.user, contact_id)
+    form = forms.RegisterCaller(request.POST)
+    if form.is_valid():
+        try:
+            customers.register_caller(request.user, contact_id=c.pk, **form.cleaned_data)
+            messages.success(request, _("Caller registered without a customer file: register their consultation or complaint."))
+            return None
+        except (ValidationFailed, Conflict) as exc:
+            _fail(request, exc, form)
+    return render(request, "web/contact.html", _contact_context(request, c, caller_form=form), status=422)
 
 
 @_acts(back=_to_contact)

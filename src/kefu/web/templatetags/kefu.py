@@ -18,6 +18,14 @@ def action_label(action: str) -> str:
 
 
 @register.filter
+def repeat_reason(data) -> str:
+    """Why a create event's order was linked as a repeat complaint, in words ('' if it was not)."""
+    from kefu.triage.repeats import because_text
+
+    return because_text(data if isinstance(data, dict) else {})
+
+
+@register.filter
 def metric_label(metric: str, round: int = 0) -> str:
     """A time-limit target by its name (as the notifications name it), not its code."""
     return sla_labels.metric_label(metric, round or 0)
@@ -69,3 +77,13 @@ def _label(choices, code):
         return str(choices(code).label)
     except ValueError:
         return code
+
+
+@register.simple_tag(takes_context=True)
+def open_call(context):
+    """The contact the signed-in user has in progress (contacts.services.open_contact_of), for
+    the header's 通话中 link back to it on every page."""
+    from kefu.contacts.services import open_contact_of
+
+    user = context.get("user")
+    return open_contact_of(user) if user is not None else None

@@ -4,12 +4,17 @@
   // Tooltips drawn on the canvas: ECharts' HTML tooltips carry inline styles, which the
   // Content-Security-Policy blocks.
   var TIP = { renderMode: "richText" };
+  // Names (channels, departments) as a horizontal bar chart: each label on its own line of the
+  // y axis, largest first, cut with … past 8em (the tooltip has all of it). The grid makes room
+  // for the labels (containLabel) instead of letting them run off the canvas or into each other.
   function bar(rows, horizontal) {
     var names = rows.map(function (r) { return r.label; }), values = rows.map(function (r) { return r.n; });
-    var cat = { type: "category", data: names, axisLabel: { interval: 0, overflow: "truncate", width: 110 } }, val = { type: "value", minInterval: 1 };
-    return { grid: { left: horizontal ? 120 : 40, right: 16, top: 10, bottom: 40 }, tooltip: TIP,
+    var cat = { type: "category", data: names, inverse: !!horizontal,
+                axisLabel: { interval: 0, overflow: "truncate", width: horizontal ? 120 : 64 } };
+    var val = { type: "value", minInterval: 1 };
+    return { grid: { left: 8, right: 24, top: 10, bottom: 8, containLabel: true }, tooltip: TIP,
              xAxis: horizontal ? val : cat, yAxis: horizontal ? cat : val,
-             series: [{ type: "bar", data: values, itemStyle: { color: "#0b4f8a" } }] };
+             series: [{ type: "bar", data: values, barMaxWidth: 28, itemStyle: { color: "#0b4f8a" } }] };
   }
   function line(days, values, name, max) {
     return { grid: { left: 40, right: 16, top: 10, bottom: 40 }, tooltip: Object.assign({ trigger: "axis" }, TIP),
@@ -20,7 +25,7 @@
   function draw(board, charts, data) {
     var labels = JSON.parse(document.getElementById("chart-labels").textContent);
     var options = {
-      by_status: bar(data.by_status), by_channel: bar(data.by_channel), by_department: bar(data.by_department, true),
+      by_status: bar(data.by_status), by_channel: bar(data.by_channel, true), by_department: bar(data.by_department, true),
       created: line(data.days, data.created, labels.created), satisfaction: line(data.days, data.satisfaction, labels.satisfaction, 10)
     };
     Object.keys(charts).forEach(function (key) { charts[key].setOption(options[key], true); });

@@ -61,3 +61,16 @@ document.addEventListener("change", function (event) {
   select.value = "";
   target.focus();
 });
+
+// A header drop-down (the status control) closes on a click elsewhere or on Escape, as menus do.
+(function () {
+  function closeAll(except) {
+    document.querySelectorAll("details.drop[open]").forEach(function (d) { if (d !== except) d.open = false; });
+  }
+  document.addEventListener("click", function (event) { closeAll(event.target.closest("details.drop")); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.drop[open]");
+    if (open) { open.open = false; open.querySelector("summary").focus(); }
+  });
+})();
