@@ -35,11 +35,13 @@ serve: venv
 
 test: test-venv
 	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
 	$(KEFU) makemigrations --check --dry-run
 	$(PY) -m pytest
 
 lint: test-venv
 	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
 
 # Needs GNU gettext; the compiled .mo files are committed so users do not need it.
 messages: venv

@@ -27,6 +27,7 @@ from kefu.contacts import services as contacts
 from kefu.contacts.models import Contact, ContactOrder, IdentityVerification
 from kefu.customers import services as customers
 from kefu.customers.models import Account, Customer, Subscription
+from kefu.notifications.models import Notification
 from kefu.orders import services as orders
 from kefu.orders.models import Feedback, OrderEvent, OrderLink, WorkOrder
 from kefu.privacy import services as privacy
@@ -34,7 +35,6 @@ from kefu.privacy.models import Anonymisation, PrivacyRequest
 from kefu.routing.models import DispatchRule
 from kefu.security import services as security
 from kefu.security.models import AffectedCustomer, IncidentStep, SecurityIncident
-from kefu.sla.models import Notification
 from kefu.staff import roles
 from kefu.staff.models import ApiToken, User
 

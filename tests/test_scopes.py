@@ -229,12 +229,12 @@ def test_incident_response_names_only_customers_in_scope(world, make_user):
 
 
 def test_someone_elses_notification_is_not_found_like_none(world, make_user):
-    from kefu.sla import services as sla
-    from kefu.sla.models import Notification
+    from kefu.notifications import services as notifications
+    from kefu.notifications.models import Notification
 
     rows, _place = world
     user, other = _user(make_user, roles.AGENT, OWN), _user(make_user, roles.AGENT, OWN)
     theirs = Notification.objects.create(recipient=other, message="x", created_at=rows["own"]["order"].created_at)
-    out, missing = _refusal(sla.mark_read, user, theirs.pk), _refusal(sla.mark_read, user, NONE)
+    out, missing = _refusal(notifications.mark_read, user, theirs.pk), _refusal(notifications.mark_read, user, NONE)
     assert str(out) == str(missing).replace(str(NONE), str(theirs.pk))  # once: "Notification -1 …"
     assert Notification.objects.get(pk=theirs.pk).read_at is None

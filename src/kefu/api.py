@@ -18,12 +18,12 @@ from kefu.core.errors import ServiceError
 from kefu.customers.api import accounts as accounts_router
 from kefu.customers.api import router as customers_router
 from kefu.customers.api import subscriptions as subscriptions_router
+from kefu.notifications.api import router as notifications_router
 from kefu.orders.api import categories as categories_router
 from kefu.orders.api import router as orders_router
 from kefu.privacy.api import router as privacy_router
 from kefu.routing.api import router as routing_router
 from kefu.security.api import router as incidents_router
-from kefu.sla.api import router as notifications_router
 from kefu.staff.api import router as staff_router
 from kefu.staff.models import ApiToken
 from kefu.triage.api import router as triage_router

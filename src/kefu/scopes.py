@@ -19,6 +19,7 @@ KEFU_REGION; an installation that sets neither serves one region, and `region` c
 from functools import cache
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Q
 
 from kefu.core.services import find as _find
@@ -133,7 +134,7 @@ def restrict(user, qs):
     return qs if q is None else qs.filter(q)
 
 
-def _rows(model_or_qs):
+def _rows(model_or_qs: type[models.Model] | models.QuerySet) -> models.QuerySet:
     return model_or_qs._default_manager.all() if isinstance(model_or_qs, type) else model_or_qs.all()
 
 
@@ -161,4 +162,4 @@ class ScopedAdminMixin:
     """The admin lists and opens only rows in the user's scope, as the API does."""
 
     def get_queryset(self, request):
-        return restrict(request.user, super().get_queryset(request))
+        return restrict(request.user, super().get_queryset(request))  # type: ignore[misc]  # mixed into ModelAdmin

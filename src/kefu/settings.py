@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kefu.contacts",
     "kefu.orders",
     "kefu.sla",
+    "kefu.notifications",  # after sla: its order-event handler runs after the clocks' (orders.events)
     "kefu.triage",
     "kefu.routing",
     "kefu.security",
@@ -293,6 +294,13 @@ KEFU_LOAD_WEIGHTS = {k: int(v) for k, v in (pair.split(":") for pair in
                      os.environ.get("KEFU_LOAD_WEIGHTS", "general:1,urgent:2,major:3").split(","))}
 # How often `kefu worker` hands queued orders to people who have room, in seconds.
 KEFU_ROUTING_DRAIN_SECONDS = env_int("KEFU_ROUTING_DRAIN_SECONDS", 60)
+# Order events after commit (decision 0024): how often `kefu worker` hands them to the "after"
+# consumers, in seconds; whether the process that committed them does so at once as well; and
+# how long a transaction writing order events may at most stay open (an event committed later
+# than this after a higher one could be missed).
+KEFU_EVENTS_DRAIN_SECONDS = env_int("KEFU_EVENTS_DRAIN_SECONDS", 15)
+KEFU_EVENTS_DRAIN_ON_COMMIT = env_bool("KEFU_EVENTS_DRAIN_ON_COMMIT", True)
+KEFU_EVENTS_SETTLE_SECONDS = env_int("KEFU_EVENTS_SETTLE_SECONDS", 600)
 # SMS verification codes to one customer: at most this many an hour, and this far apart.
 KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
 KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)

@@ -3,6 +3,7 @@
 import datetime as dt
 from collections import Counter, defaultdict
 from io import StringIO
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +19,7 @@ from kefu.demo import org
 from kefu.demo.seed import CUSTOMER_SUMMARIES, generate
 from kefu.orders import services
 from kefu.orders.models import Feedback, OrderEvent, Status, WorkOrder
-from kefu.orders.states import TRANSITIONS
+from kefu.orders.states import TRANSITIONS, stamp
 from kefu.staff.models import User
 
 ANCHOR = dt.date(2026, 3, 31)
@@ -102,6 +103,18 @@ def test_orders_agree_with_their_history(seeded):
             assert ev.disputes.order_id == order.pk and ev.disputes.action == "resolve" and ev.disputes.at < ev.at
         assert order.category.kind == order.kind
         assert not order.category.children.exists()
+
+
+def test_milestone_times_replay_the_services_table(seeded):
+    """accepted_at, resolved_at and closed_at are what orders.states.STAMPS (which the services
+    apply) makes of the order's events, replayed in order."""
+    events = _events_by_order()
+    for order in WorkOrder.objects.all():
+        replayed = SimpleNamespace(accepted_at=None, resolved_at=None, closed_at=None)
+        for ev in events[order.pk]:
+            stamp(replayed, ev.action, ev.at)
+        assert (order.accepted_at, order.resolved_at, order.closed_at) == (
+            replayed.accepted_at, replayed.resolved_at, replayed.closed_at), order.number
 
 
 def _assert_assignment(order, history):
@@ -272,8 +285,9 @@ DEMO_USERS = [u for u, *_rest in org.DEMO_USERS]
 
 def _demo_shares(now):
     """What a new user sees on the board and in the inbox at NOW, from the real clocks."""
+    from kefu.notifications.models import Notification
     from kefu.orders.models import OPEN_STATUSES
-    from kefu.sla.models import Notification, OrderClock
+    from kefu.sla.models import OrderClock
 
     open_orders = WorkOrder.objects.filter(status__in=OPEN_STATUSES)
     running = OrderClock.objects.filter(state="running", order__in=open_orders)

@@ -232,7 +232,7 @@ def test_a_queued_self_service_order_is_owned_by_whom_the_batch_assigns_it_to(
 
 
 def test_nobody_notifies_the_portal_user(client, customer, subscription, agent, sign_in):
-    from kefu.sla.models import Notification
+    from kefu.notifications.models import Notification
 
     sign_in(customer)
     client.post("/portal/new/", {"kind": "complaint", "subscription_id": subscription.pk, "title": "话费多扣了"})

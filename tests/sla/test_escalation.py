@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kefu.notifications.models import Notification
 from kefu.orders import services
 from kefu.sla import escalation
-from kefu.sla.models import Escalation, Notification, OrderClock
+from kefu.sla.models import Escalation, OrderClock
 
 CST = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2025, 9, 29, 10, 0, tzinfo=CST)

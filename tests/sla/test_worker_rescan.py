@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from kefu.notifications.models import Notification
 from kefu.orders import services
 from kefu.orders.models import OrderEvent
 from kefu.sla import escalation
-from kefu.sla.models import Escalation, EscalationStep, Notification, OrderClock
+from kefu.sla.models import Escalation, EscalationStep, OrderClock
 
 
 def _scan_all():

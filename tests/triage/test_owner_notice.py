@@ -1,7 +1,7 @@
 """First-contact responsibility: the owner hears of customer-visible changes others make."""
 
+from kefu.notifications.models import Notification
 from kefu.orders import services
-from kefu.sla.models import Notification
 
 
 def test_owner_is_told_of_replies_and_resolution_by_others(order, agent, handler):

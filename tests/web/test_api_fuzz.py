@@ -73,11 +73,11 @@ def seeded(make_user):
     (two customers with a subscription, a contact and an order each; the ids are the second's)."""
     from kefu.contacts import services as contacts
     from kefu.customers import services as customers
+    from kefu.notifications import services as notifications
+    from kefu.notifications.models import Notification
     from kefu.orders import services as orders
     from kefu.routing import services as routing
     from kefu.security import services as security
-    from kefu.sla import services as sla
-    from kefu.sla.models import Notification
 
     admin = make_user(roles.ADMINISTRATOR, "front-office", "fuzz-admin")
     handler = make_user(roles.TECH_SUPPORT, "tech-support", "fuzz-handler")
@@ -92,7 +92,7 @@ def seeded(make_user):
                                 channel="hotline", description="本月账单多出20元增值业务费")
         contacts.touch_order(admin, contact.pk, o.pk)
         ids |= {"customer_id": c.pk, "subscription_id": s.pk, "contact_id": contact.pk, "order_id": o.pk}
-    sla.notify(admin, o, "工单即将超时")
+    notifications.notify(admin, o, "工单即将超时")
     rule = routing.save_rule(admin, name="投诉到投诉处理", kind="complaint", department_id=handler.department_id)
     skill = routing.save_skill(admin, code="broadband", name="宽带", member_ids=[handler.pk])
     ids |= {"user_id": handler.pk, "department_id": handler.department_id, "rule_id": rule.pk, "skill_id": skill.pk,

@@ -34,10 +34,10 @@ def world(agent, handler, make_user, departments):
     from kefu.contacts import services as contacts
     from kefu.customers import services as customers
     from kefu.knowledge import services as kb
+    from kefu.notifications import services as notifications
     from kefu.orders import services as orders
     from kefu.privacy import services as privacy
     from kefu.security import services as security
-    from kefu.sla import services as sla
 
     admin = make_user(roles.ADMINISTRATOR, "front-office", "scan-admin")
     secrets, ids = set(), {}
@@ -59,8 +59,8 @@ def world(agent, handler, make_user, departments):
                                 channel="hotline", description="本月账单多出20元增值业务费", contact_id=contact.pk)
         orders.accept(agent, o.pk)
         orders.assign(agent, o.pk, department_id=departments["tech-support"].pk, handler_id=handler.pk)
-        sla.notify(handler, o, "新工单")
-        sla.notify(agent, o, "工单已派出")
+        notifications.notify(handler, o, "新工单")
+        notifications.notify(agent, o, "工单已派出")
         secrets |= {phone, id_number, *(x for x in (alt, second, fixed) if x)}
         ids |= {"customer_id": c.pk, "subscription_id": sub.pk, "contact_id": contact.pk, "order_id": o.pk, "number": o.number}
     ids["request_id"] = privacy.open_request(agent, customer_id=ids["customer_id"], kind="access", channel="hotline",

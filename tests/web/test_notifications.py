@@ -11,8 +11,8 @@ from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kefu.sla import services as sla
-from kefu.sla.models import Notification
+from kefu.notifications import services as notifications
+from kefu.notifications.models import Notification
 from tests.web.test_zh_pages import _none_left, _staff, english_in, kefu_english, zh  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_the_badge_stops_counting_at_99_plus_and_is_absent_at_zero(client, agent
     assert _badge(client.get("/").content.decode()) is None
     _notes(agent, order, 150)
     assert _badge(client.get("/").content.decode()) == "99+"
-    assert sla.unread_count(agent, cap=100) == 100 and sla.unread_count(agent) == 150
+    assert notifications.unread_count(agent, cap=100) == 100 and notifications.unread_count(agent) == 150
 
 
 def test_the_page_lists_newest_first_unread_marked_and_a_page_at_a_time(client, agent, order):
@@ -119,7 +119,7 @@ def test_pages_render_without_the_badge_when_the_count_fails(client, agent, orde
     def broken(*args, **kwargs):
         raise DatabaseError("the database is gone")
 
-    monkeypatch.setattr(sla, "unread_count", broken)
+    monkeypatch.setattr(notifications, "unread_count", broken)
     client.force_login(agent)
     r = client.get("/")
     assert r.status_code == 200 and 'href="/notifications/"' not in r.content.decode()

@@ -37,8 +37,9 @@ def test_parallel_scans_escalate_each_step_once(agent, customer):
 
     from django.db import connection
 
+    from kefu.notifications.models import Notification
     from kefu.sla import escalation
-    from kefu.sla.models import EscalationStep, Notification
+    from kefu.sla.models import EscalationStep
 
     orders = [services.create_order(agent, kind="complaint", title=f"投诉{i}", customer_id=customer.pk, channel="hotline")
               for i in range(30)]

@@ -23,9 +23,10 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from kefu.notifications.models import Notification
 from kefu.orders import services
 from kefu.orders.models import OrderEvent, WorkOrder
-from kefu.sla.models import Escalation, EscalationStep, Notification, OrderClock
+from kefu.sla.models import Escalation, EscalationStep, OrderClock
 from kefu.sla.tasks import scan_sla
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

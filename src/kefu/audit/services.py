@@ -3,7 +3,7 @@
 import contextvars
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC
 
 from django.db import transaction
@@ -39,7 +39,7 @@ def _append(actor, action, objs, *, fields, reason) -> list:
         return []
     head = ChainHead.objects.select_for_update().filter(pk=1).first() or ChainHead.objects.create(pk=1, seq=0, hash=chain.GENESIS)
     ring = keys.ring()
-    key_id, key = ring.current, ring.get(ring.current)
+    key_id, key = ring.current, ring.macs[ring.current]
     if head.seq == 0 and not head.seal:  # the first entry ever: nothing before it is unkeyed
         head.legacy_seq, head.seal_key_id, head.seal = 0, key_id, chain.seal_mac(key, 0, chain.GENESIS)
     origin, now = current_origin.get()[:100], timezone.now()
@@ -52,7 +52,7 @@ def _append(actor, action, objs, *, fields, reason) -> list:
     return entries
 
 
-def _head() -> dict | None:
+def _head() -> Mapping[str, object] | None:
     return ChainHead.objects.filter(pk=1).values("seq", "hash", "legacy_seq", "seal_key_id", "seal").first()
 
 
@@ -75,7 +75,7 @@ def anchor() -> dict:
     ring = keys.ring()
     at = timezone.now().astimezone(UTC).isoformat(timespec="seconds")
     return {"seq": last[0], "hash": last[1], "at": at, "key_id": ring.current,
-            "signature": chain.anchor_mac(ring.get(ring.current), last[0], last[1], at)}
+            "signature": chain.anchor_mac(ring.macs[ring.current], last[0], last[1], at)}
 
 
 def write_anchor(path: str = "") -> dict:

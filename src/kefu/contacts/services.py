@@ -3,6 +3,7 @@
 import re
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -17,6 +18,9 @@ from kefu.core.services import find, lock_version, require
 
 from . import sms, throttle
 from .models import Contact, ContactOrder, IdentityVerification, Throttle
+
+if TYPE_CHECKING:
+    from kefu.customers.models import Customer
 
 MAX_FAILED_VERIFICATIONS = 3  # per contact; per customer: KEFU_VERIFY_MAX_FAILURES a window
 SMS_CODE_TTL = timedelta(minutes=5)
@@ -172,26 +176,27 @@ def touch_order(actor, contact_id, order_id) -> ContactOrder:
     return link
 
 
-def _verifiable(actor, contact_id) -> Contact:
+def _verifiable(actor, contact_id) -> tuple[Contact, "Customer"]:
     require(actor, "contacts.add_identityverification")
     contact = _contact(actor, contact_id, lock=True)
-    if contact.customer_id is None:
+    customer = contact.customer
+    if customer is None:
         raise ValidationFailed(_("Identify the customer first."), fields={"customer_id": _("the contact has no customer")})
-    if contact.customer.is_provisional:
+    if customer.is_provisional:
         # An unidentified caller's file holds only what the caller said: nothing to check it against.
         raise ValidationFailed(_("An unidentified caller cannot be verified; match the caller to their customer file first."),
                                fields={"customer_id": _("is an unidentified caller's file")})
     failed = contact.verifications.filter(result=IdentityVerification.Result.FAILED).count()
     if failed >= MAX_FAILED_VERIFICATIONS:
         raise Conflict(_("Too many failed verifications on this contact; verify on a new contact or in a store."))
-    return contact
+    return contact, customer
 
 
 @transaction.atomic
 def send_sms_code(actor, contact_id) -> IdentityVerification:
     """Send a one-time code to the customer's registered mobile number."""
-    contact = _verifiable(actor, contact_id)
-    phone = contact.customer.phone
+    contact, customer = _verifiable(actor, contact_id)
+    phone = customer.phone
     if not phone:
         raise ValidationFailed(_("The customer has no mobile number on file."),
                                fields={"customer_id": _("no mobile number on file")})
@@ -239,8 +244,7 @@ def check_sms_rate(recent: list, *, now=None, too_many=None) -> None:
 def verify_identity(actor, contact_id, *, method, secret) -> IdentityVerification:
     """Check what the caller said against the customer file. Only the result is stored. A wrong
     service password or ID number also counts against the customer's cap (_failure_counter)."""
-    contact = _verifiable(actor, contact_id)
-    customer = contact.customer
+    contact, customer = _verifiable(actor, contact_id)
     secret = (secret or "").strip()
     M, R = IdentityVerification.Method, IdentityVerification.Result
     if method == M.SMS_CODE:

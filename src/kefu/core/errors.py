@@ -14,7 +14,7 @@ class ServiceError(Exception):
         self.extra = extra
 
     def as_dict(self) -> dict:
-        body = {"code": self.code, "message": str(self.message)}
+        body: dict[str, object] = {"code": self.code, "message": str(self.message)}
         if self.fields:
             body["fields"] = [{"field": f, "message": str(m)} for f, m in self.fields.items()]
         body.update(self.extra)

@@ -21,7 +21,7 @@ def _tags(text: str) -> list[str]:
 
 
 def _terms(article) -> dict:
-    weights = {}
+    weights: dict[str, int] = {}
     for text, weight in ((article.body, 1), (article.tags, TAG_WEIGHT), (article.title, TITLE_WEIGHT)):
         for word in tokenize(text or ""):
             word = word[:50]

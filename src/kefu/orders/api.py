@@ -1,10 +1,16 @@
-"""HTTP ↔ orders.services. Each closed-loop action is one endpoint; no rules here."""
+"""HTTP ↔ orders.services. Each closed-loop action is one endpoint; no rules here.
+
+As the web's views do, this HTTP layer also calls the services of the apps that act on orders:
+routing (registration with routing, dispatch, assignment, transfer, tiers) and the SLA (each
+order's time limits, the breached / due-soon filters). The orders domain (services, models,
+events) imports none of them."""
 
 from ninja import Query, Router
 from ninja.responses import Status
 
 from kefu.core.api import ERRORS, Id, Page, Text, paginate, versioned_changes
 from kefu.routing import services as routing
+from kefu.sla import services as sla
 
 from . import services
 from .schemas import (
@@ -49,14 +55,19 @@ def _out(request, order):
 def _detail(request, order):
     """One order: also the state of each of its time limits."""
     order = _out(request, order)
-    order.sla = services.sla_state(order)
+    order.sla = sla.sla_state(order)
     return order
 
 
 @router.get("", response={200: Page[OrderOut], **ERRORS})
 def list_orders(request, filters: Query[OrderFilters]):
-    f = filters.dict(exclude={"page", "page_size"})
-    page = paginate(services.search_orders(request.user, **f), filters)
+    f = filters.dict(exclude={"page", "page_size", "breached", "due_within"})
+    among, excluding = [], []
+    if filters.breached is not None:
+        (among if filters.breached else excluding).append(sla.breached_order_ids())
+    if filters.due_within:
+        among.append(sla.due_within_order_ids(filters.due_within))
+    page = paginate(services.search_orders(request.user, among=among, excluding=excluding, **f), filters)
     services.note_resolvers(page["results"])  # who may confirm: one query for the page
     page["results"] = [_out(request, o) for o in page["results"]]
     return page

@@ -21,6 +21,10 @@ class Severity(models.TextChoices):
     MAJOR = "major", _("Major")
 
 
+# From the least to the most severe: triage rules and repeat complaints only ever raise it.
+SEVERITY_RANK = {"general": 0, "urgent": 1, "major": 2}
+
+
 class Status(models.TextChoices):
     NEW = "new", _("New")
     ACCEPTED = "accepted", _("Accepted")
@@ -158,7 +162,7 @@ class WorkOrder(VersionedModel):
 
 class OrderWord(models.Model):
     """One word of an order's title or description, as the knowledge base and the classifier
-    segment Chinese (kefu.triage.classifier.tokenize): the search index (decision 0022). Kept
+    segment Chinese (kefu.core.segment.tokenize): the search index (decision 0022). Kept
     current by orders.services on every write of the title or the description."""
 
     # The key (word, order) is the index a search reads; the order's own index serves rebuilds.
@@ -254,3 +258,40 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.order_id}: {self.score}"
+
+
+class EventConsumer(models.Model):
+    """How far one "after" consumer of order events (orders.events.subscribe_after) has read
+    OrderEvent, the outbox. Every event with an id up to POSITION has been handled (or will never
+    commit); events above it that were handled have an EventReceipt. MARK is the highest event
+    id seen at MARKED_AT: once KEFU_EVENTS_SETTLE_SECONDS have passed, every event up to it has
+    committed or never will, and POSITION may move up to it (decision 0024)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.BigIntegerField(_("handled up to event"), default=0)
+    mark = models.BigIntegerField(_("latest event seen"), null=True, blank=True)
+    marked_at = models.DateTimeField(_("seen at"), null=True, blank=True)
+    drained_at = models.DateTimeField(_("last drained at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order event consumer")
+        verbose_name_plural = _("order event consumers")
+
+    def __str__(self):
+        return f"{self.name} @ {self.position}"
+
+
+class EventReceipt(models.Model):
+    """An event a consumer handled above its position: the unique pair makes it handled once,
+    whatever the order its transaction committed in. Deleted as the position passes it."""
+
+    consumer = models.ForeignKey(EventConsumer, verbose_name=_("consumer"), on_delete=models.CASCADE, related_name="receipts")
+    event_id = models.BigIntegerField(_("event"))
+
+    class Meta:
+        verbose_name = _("order event receipt")
+        verbose_name_plural = _("order event receipts")
+        constraints = [models.UniqueConstraint(fields=["consumer", "event_id"], name="uniq_consumer_event")]
+
+    def __str__(self):
+        return f"{self.consumer_id}: {self.event_id}"

@@ -20,15 +20,17 @@ from kefu.contacts.models import Channel, ContactOrder
 from kefu.core import text
 from kefu.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from kefu.core.numbering import assign_number, temporary_number
+from kefu.core.segment import tokenize
 from kefu.core.services import find, lock_version, require
 from kefu.customers.services import check_order_customer
-from kefu.sla import services as sla
 from kefu.staff import services as staff
-from kefu.triage import repeats
 
+from . import events, repeats
+from .duplicates import duplicates_of
 from .models import (
     CUSTOMER_SUMMARY_MAX,
     OPEN_STATUSES,
+    SEVERITY_RANK,
     TERMINAL_STATUSES,
     Category,
     Feedback,
@@ -38,7 +40,7 @@ from .models import (
     Status,
     WorkOrder,
 )
-from .states import PUBLIC_ACTIONS, TRANSITIONS
+from .states import PUBLIC_ACTIONS, TRANSITIONS, stamp
 
 TERMINAL = set(TERMINAL_STATUSES)
 REFERENCE_FIELDS = {"category_id", "subscription_id", "parent_id"}
@@ -98,10 +100,12 @@ def _as_number(typed: str) -> str:
 def search_orders(user, *, status=None, kind=None, category=None, severity=None, channel=None,
                   department=None, handler=None, owner=None, customer=None, subscription=None,
                   created_from=None, created_to=None, updated_from=None, updated_to=None,
-                  q=None, breached=None, due_within=None, sort="-created_at"):
-    """Filtered work orders. List-valued filters accept several values (any of them). A search
-    by words (Q) in order of registration, the default, is a WordSearch, which reads the word
-    index first; any other list is a queryset."""
+                  q=None, among=(), excluding=(), sort="-created_at"):
+    """Filtered work orders. List-valued filters accept several values (any of them). AMONG and
+    EXCLUDING: sets of order ids (querysets of one column) the orders must be in, or not in —
+    what other apps know of orders, such as the time limits breached or due soon (the API
+    reads them from the SLA). A search by words (Q) in order of registration, the default, is a
+    WordSearch, which reads the word index first; any other list is a queryset."""
     require(user, "orders.view_workorder")
     qs = scopes.restrict(user, order_queryset())
     for field, value in [("status", status), ("kind", kind), ("severity", severity), ("channel", channel),
@@ -117,11 +121,10 @@ def search_orders(user, *, status=None, kind=None, category=None, severity=None,
         qs = qs.filter(updated_at__gte=updated_from)
     if updated_to:
         qs = qs.filter(updated_at__lt=updated_to)
-    if breached is not None:
-        late = sla.breached_order_ids()
-        qs = qs.filter(pk__in=late) if breached else qs.exclude(pk__in=late)
-    if due_within:
-        qs = qs.filter(pk__in=sla.due_within_order_ids(due_within))
+    for ids in among:
+        qs = qs.filter(pk__in=ids)
+    for ids in excluding:
+        qs = qs.exclude(pk__in=ids)
     key = sort.lstrip("-")
     if key not in ORDER_SORTS:
         raise ValidationFailed(_("Unknown sort key."), fields={"sort": _("must be one of %(keys)s") % {"keys": ", ".join(sorted(ORDER_SORTS))}})
@@ -151,9 +154,7 @@ MAX_SEARCH_WORDS = 10
 def words_of(number: str, title: str, description: str) -> set[str]:
     """The words an order is found by: its number (lower-cased, as the tokenizer gives it) and
     the words of its title and description, segmented as the knowledge base and the classifier
-    segment Chinese (kefu.triage.classifier.tokenize)."""
-    from kefu.triage.classifier import tokenize
-
+    segment Chinese (kefu.core.segment.tokenize)."""
     return {word[:50] for word in tokenize(f"{number}\n{title}\n{description}")}
 
 
@@ -185,8 +186,6 @@ def reindex_words(order_ids=None, *, from_id=None, batch_size=2000) -> int:
 def search_words(q: str) -> list[str]:
     """The words a search for Q looks for (as typed: full-width, any case, with or without spaces
     or punctuation between the words), each once, at most MAX_SEARCH_WORDS."""
-    from kefu.triage.classifier import tokenize
-
     return list(dict.fromkeys(tokenize(text.lookup_term(q))))[:MAX_SEARCH_WORDS]
 
 
@@ -353,9 +352,9 @@ def links_of(user, order) -> list[tuple]:
     visible = scopes.restrict(user, WorkOrder.objects.only("id", "number", "title", "status"))
     found = {o.pk: o for o in visible.filter(Q(pk__in=ids) | Q(parent=order))[:200]}
     types = dict(OrderLink.Type.choices)
-    out = [(_("parent"), found[order.parent_id])] if order.parent_id in found else []
+    out: list[tuple[str, WorkOrder]] = [(_("parent"), found[order.parent_id])] if order.parent_id in found else []
     out += [(_("child"), o) for pk, o in sorted(found.items()) if pk not in ids]  # found by parent=order
-    out += [(types[t], found[pk]) for t, pk in outgoing if pk in found]
+    out += [(str(types[t]), found[pk]) for t, pk in outgoing if pk in found]
     out += [(_("%(type)s (from it)") % {"type": types[t]}, found[pk]) for t, pk in incoming if pk in found]
     return out
 
@@ -374,14 +373,8 @@ def customer_history(user, customer_id: int, *, limit=20) -> dict:
 
 
 def likely_duplicates(user, order_id: int) -> list[tuple]:
-    """[(order, similarity)] among the orders in USER's scope: see kefu.triage.duplicates."""
-    from kefu.triage.duplicates import duplicates_of
-
+    """[(order, similarity)] among the orders in USER's scope: see kefu.orders.duplicates."""
     return duplicates_of(get_order(user, order_id), user=user)
-
-
-def sla_state(order) -> list[dict]:
-    return sla.sla_state(order)
 
 
 def active_categories(kind=None):
@@ -443,11 +436,11 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", cu
                       severity=severity, customer=customer, owner=actor, flagged=flagged)
     _set_references(order, actor, category_id=category_id, subscription_id=subscription_id, parent_id=parent_id)
     repeat = repeats.earlier_complaint(order)
-    earlier = repeat.earlier if repeat else None
+    earlier, because = (repeat.earlier, repeat.because) if repeat else (None, None)
     if earlier is not None:
         # 重复投诉: counted, and one step more severe than the complaint it repeats.
         order.repeat_count = earlier.repeat_count + 1
-        order.severity = repeats.raised(max(order.severity, earlier.severity, key=repeats.SEVERITY_RANK.get))
+        order.severity = repeats.raised(max(order.severity, earlier.severity, key=lambda s: SEVERITY_RANK[s]))
     order.number = temporary_number()
     order.save()
     assign_number(order, "number", order_number(order.pk, order.created_at))
@@ -458,7 +451,7 @@ def create_order(actor, *, kind, title, customer_id, channel, description="", cu
     if earlier is not None:
         OrderLink.objects.create(source=order, target=earlier, type=OrderLink.Type.REPEAT, created_by=actor)
         data |= {"repeat_of": earlier.number, "repeat_count": order.repeat_count, "severity_asked": severity,
-                 "repeat_because": repeat.because}
+                 "repeat_because": because}
     if triage is not None:
         data["triage"] = triage
     if flagged:
@@ -608,7 +601,6 @@ def _link_contact(order, actor, contact_id, role):
 def accept(actor, order_id, *, note=""):
     """受理: the request is registered and taken on."""
     order = _begin(actor, order_id, "accept")
-    order.accepted_at = timezone.now()
     return _finish(order, actor, "accept", note=note, data=_adopt(order, actor, {}))
 
 
@@ -644,7 +636,7 @@ def assign_many(actor, moves: list[dict]) -> list:
     departments = Department.objects.in_bulk({m["department_id"] for m in moves})
     handlers = User.objects.in_bulk({m["handler_id"] for m in moves if m.get("handler_id")})
     system_owners = staff.system_user_ids({o.owner_id for o in locked.values()})
-    now, changed, events = timezone.now(), [], []
+    now, changed, rows = timezone.now(), [], []
     for move in moves:
         order = locked.get(move["order_id"])
         if (order is None or order.handler_id is not None or order.department_id != move.get("planned_from", order.department_id)
@@ -656,7 +648,7 @@ def assign_many(actor, moves: list[dict]) -> list:
         data = _adopt(order, handler, _move(order, department, handler) | (move.get("routing") or {}), system_owners)
         raise_ = move.get("raise") or {}
         changes = {}
-        if raise_.get("severity") and repeats.SEVERITY_RANK[raise_["severity"]] > repeats.SEVERITY_RANK[order.severity]:
+        if raise_.get("severity") and SEVERITY_RANK[raise_["severity"]] > SEVERITY_RANK[order.severity]:
             changes["severity"] = [order.severity, raise_["severity"]]
             order.severity = raise_["severity"]
         if raise_.get("category_id") and order.category_id is None:
@@ -670,12 +662,12 @@ def assign_many(actor, moves: list[dict]) -> list:
         from_status = order.status
         order.status, order.version, order.updated_at = TRANSITIONS["assign"].target, order.version + 1, now
         changed.append(order)
-        events.append(OrderEvent(order=order, at=now, actor=actor, action="assign", from_status=from_status,
-                                 to_status=order.status, note="", data=data))
+        rows.append({"order": order, "actor": actor, "action": "assign", "from_status": from_status,
+                     "to_status": order.status, "data": data, "at": now})
     if not changed:
         return []
     # One UPDATE per distinct outcome (in practice: per person), not bulk_update's per-row CASE.
-    groups = {}
+    groups: dict[tuple, list[int]] = {}
     for order in changed:
         key = (order.status, order.department_id, order.handler_id, order.owner_id, order.tier, order.severity, order.category_id,
                order.flagged)
@@ -685,11 +677,10 @@ def assign_many(actor, moves: list[dict]) -> list:
                                                     owner_id=owner_id, tier=tier,
                                                     severity=severity, category_id=category_id, flagged=flagged,
                                                     version=F("version") + 1, updated_at=now)
-    OrderEvent.objects.bulk_create(events)
-    for order, event in zip(changed, events, strict=True):
-        sla.order_event(order, event)
+    # One INSERT, published as one batch (bulk_create sends no signals): the subscribers see every
+    # event, and those that can (notifications) handle the batch in a few queries.
+    for order, event in zip(changed, events.record_many(rows), strict=True):
         order.last_event = event
-    sla.tell_many(list(zip(changed, events, strict=True)))  # who hears of them: a few queries for the whole batch
     return changed
 
 
@@ -810,7 +801,6 @@ def resolve(actor, order_id, *, resolution, note=""):
     if not (resolution or "").strip():
         raise ValidationFailed(_("A resolution is required."), fields={"resolution": _("is required")})
     order.resolution = resolution.strip()
-    order.resolved_at = timezone.now()
     order.needs_review = False
     return _finish(order, actor, "resolve", note=note or order.resolution, visibility="customer")
 
@@ -841,14 +831,12 @@ def confirm(actor, order_id, *, channel, customer_confirmed: bool, note=""):
 def close(actor, order_id, *, note=""):
     """归档: the first-contact owner closes the loop."""
     order = _begin(actor, order_id, "close")
-    order.closed_at = timezone.now()
     return _finish(order, actor, "close", note=note)
 
 
 @transaction.atomic
 def reject(actor, order_id, *, reason, note=""):
     order = _begin(actor, order_id, "reject", reason=reason)
-    order.closed_at = timezone.now()
     return _finish(order, actor, "reject", reason=reason, note=note, visibility="customer")
 
 
@@ -856,7 +844,6 @@ def reject(actor, order_id, *, reason, note=""):
 def cancel(actor, order_id, *, reason, note=""):
     """The customer withdrew the request."""
     order = _begin(actor, order_id, "cancel", reason=reason)
-    order.closed_at = timezone.now()
     return _finish(order, actor, "cancel", reason=reason, note=note, visibility="customer")
 
 
@@ -931,10 +918,9 @@ def merge(actor, order_id, *, into=None, into_id=None, reason, note=""):
     moved = 0
     for contact_id in ContactOrder.objects.filter(order=order).values_list("contact_id", flat=True):
         moved += ContactOrder.objects.get_or_create(contact_id=contact_id, order=into, defaults={"role": ContactOrder.Role.TOUCHED})[1]
-    order.closed_at = timezone.now()
     merged = _finish(order, actor, "merge", reason=reason, note=note, visibility="customer", data={"into": into.number})
     data = {"merged": order.number, "contacts": moved}
-    stronger = max(order.severity, into.severity, key=repeats.SEVERITY_RANK.get)
+    stronger = max(order.severity, into.severity, key=lambda s: SEVERITY_RANK[s])
     if stronger != into.severity:
         data["changes"] = {"severity": [into.severity, stronger]}  # the SLA policy follows it
         into.severity = stronger
@@ -1130,6 +1116,7 @@ def _finish(order, actor, action, *, reason="", note="", visibility="internal", 
     target = TRANSITIONS[action].target
     if target is not None:
         order.status = target
+    stamp(order, action, timezone.now())  # accepted_at, resolved_at, closed_at (states.STAMPS)
     order.version += 1
     order.save()
     order.last_event = _event(order, actor, action, from_status, order.status, reason=reason, note=note,
@@ -1138,22 +1125,16 @@ def _finish(order, actor, action, *, reason="", note="", visibility="internal", 
 
 
 def _event(order, actor, action, from_status, to_status, *, reason="", note="", visibility="internal", data=None, disputes=None):
-    event = OrderEvent.objects.create(order=order, at=timezone.now(), actor=actor, action=action, from_status=from_status,
-                                      to_status=to_status, reason=(reason or "").strip()[:500], note=note or "",
-                                      visibility=visibility, data=data or {}, disputes=disputes)
-    # Every event passes here, so the SLA clocks follow the order without rescanning anything,
-    # and the people concerned hear of it (the first-contact owner of what the customer is told,
-    # the handler of an order given to them, the coordinators of an order flagged for them).
-    sla.order_event(order, event)
-    sla.tell_owner(order, event)
-    return event
+    # Every event is recorded and published through the hook (orders.events): the SLA clocks
+    # follow the order without rescanning anything, and the people concerned hear of it, in
+    # this transaction; the "after" consumers once it has committed.
+    return events.record(order, actor, action, from_status, to_status, reason=reason, note=note, visibility=visibility,
+                         data=data, disputes=disputes)
 
 
 def _reopen(order, actor, reason, note, data=None):
     disputed = order.events.filter(action="resolve").order_by("-at", "-id").first()
     order.reopen_count += 1
-    order.resolved_at = None
-    order.closed_at = None
     order.needs_review = False
     return _finish(order, actor, "reopen", reason=str(reason), note=note, visibility="customer",
                    data=(data or {}) | {"reopen_count": order.reopen_count}, disputes=disputed)
@@ -1192,7 +1173,7 @@ def _resolve_target(department_id, handler_id):
         errors["department_id"] = _("a department or a handler is required")
     if errors:
         raise ValidationFailed(_("The assignment is invalid."), fields=errors)
-    if department is None:
+    if department is None and handler is not None:
         department = handler.department
     return department, handler
 
@@ -1288,7 +1269,7 @@ def board_charts(user, *, now=None, days=14) -> dict:
     require(user, "orders.view_board")
     now = now or timezone.now()
     open_orders = scopes.restrict(user, WorkOrder.objects.filter(status__in=OPEN_STATUSES))
-    status_labels, channel_labels = dict(Status.choices), dict(WorkOrder._meta.get_field("channel").choices)
+    status_labels, channel_labels = dict(Status.choices), dict(Channel.choices)
     by_status = dict(open_orders.values_list("status").annotate(n=Count("*")).values_list("status", "n"))
     by_channel = dict(open_orders.values_list("channel").annotate(n=Count("*")).values_list("channel", "n"))
     by_department = list(open_orders.values("department__name").annotate(n=Count("*")).order_by("-n")[:15])

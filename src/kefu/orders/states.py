@@ -64,6 +64,27 @@ TRANSITIONS: dict[str, Transition] = {
 # Actions a person may invoke through the API; auto_confirm is the system's alone.
 PUBLIC_ACTIONS = [a for a in TRANSITIONS if a != "auto_confirm"]
 
+# What an action does to the order's milestone times besides its status: SET to the moment of
+# the action, or CLEAR; the other times and actions leave them as they are. Read by
+# orders.services (_finish) and by the demo seed's histories, so the two cannot drift apart.
+SET, CLEAR = "set", "clear"
+STAMPS: dict[str, dict[str, str]] = {
+    "accept": {"accepted_at": SET},
+    "resolve": {"resolved_at": SET},
+    "close": {"closed_at": SET},
+    "reject": {"closed_at": SET},
+    "cancel": {"closed_at": SET},
+    "merge": {"closed_at": SET},
+    # Disputed or complained of again: neither resolved nor closed any more (accepted stays).
+    "reopen": {"resolved_at": CLEAR, "closed_at": CLEAR},
+}
+
+
+def stamp(order, action: str, at) -> None:
+    """Set or clear ORDER's milestone times as ACTION does (STAMPS); AT: the moment of the action."""
+    for field, effect in STAMPS.get(action, {}).items():
+        setattr(order, field, at if effect == SET else None)
+
 
 # How people read the actions and the other events (order pages, timelines).
 ACTION_LABELS = {

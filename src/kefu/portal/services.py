@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -47,7 +48,7 @@ MAX_TEXT = 4000
 MAX_REASON = 500  # an event's reason
 
 # The work order's status as the customer reads it.
-CUSTOMER_STATUS = {
+CUSTOMER_STATUS: dict[str, Promise] = {
     Status.NEW: gettext_lazy("Received"),
     Status.ACCEPTED: gettext_lazy("Received"),
     Status.ASSIGNED: gettext_lazy("Being handled"),
@@ -177,10 +178,10 @@ def verify_code(login_id, code: str) -> Customer:
             login.save(update_fields=["tries"])
             outcome = "wrong"
     # Raised after the transaction, so that the wrong try stays counted.
-    if outcome == "expired":
+    if outcome == "expired" or login is None:
         raise ValidationFailed(_("This code has expired or can no longer be used. Ask for a new one."),
                                fields={"code": _("ask for a new code")})
-    if outcome == "wrong":
+    if outcome == "wrong" or login.customer is None:  # "ok" is only for a known customer
         left = MAX_TRIES - login.tries
         raise ValidationFailed(_("The code is not right."), fields={"code": (
             _("%(n)s tries left") % {"n": left} if left else _("no tries left: ask for a new code"))})

@@ -112,7 +112,7 @@ def candidates(department_id, *, exclude=(), with_skills=False) -> list[Candidat
         return []
     ids = [p[0] for p in people]
     loads = _loads(ids)
-    skills = {}
+    skills: dict[int, set[int]] = {}
     if with_skills:
         for user_id, skill_id in Skill.members.through.objects.filter(user_id__in=ids).values_list("user_id", "skill_id"):
             skills.setdefault(user_id, set()).add(skill_id)
@@ -123,7 +123,7 @@ def candidates(department_id, *, exclude=(), with_skills=False) -> list[Candidat
 
 def _skill_table() -> list:
     def load():
-        cats = {}
+        cats: dict[int, list[int]] = {}
         for skill_id, category_id in Skill.categories.through.objects.values_list("skill_id", "category_id"):
             cats.setdefault(skill_id, []).append(category_id)
         return [(pk, kind, tuple(cats.get(pk, ()))) for pk, kind in Skill.objects.values_list("pk", "kind")]
@@ -144,7 +144,8 @@ def _plan(department, orders_, *, exclude=()) -> list[tuple[int | None, dict]]:
         return [(None, {}) for _o in orders_]
     skilled = strategy == Department.Assignment.SKILL
     pool = {c.id: c for c in candidates(department.pk, exclude=exclude, with_skills=skilled)}
-    weights, now, plan = settings.KEFU_LOAD_WEIGHTS, timezone.now(), []
+    weights, now = settings.KEFU_LOAD_WEIGHTS, timezone.now()
+    plan: list[tuple[int | None, dict]] = []
     for k, order in enumerate(orders_):
         need = order_needs(order) if skilled else frozenset()
         chosen = choose(strategy, list(pool.values()), need)
@@ -249,7 +250,8 @@ def route_many(actor, order_ids, *, classify=True) -> list:
     require(actor, "orders.dispatch_workorder")
     batch = list(scopes.visible(actor, WorkOrder.objects.filter(handler__isnull=True, status__in=QUEUED), order_ids)
                  .select_related("customer", "subscription").order_by("pk"))
-    raises, by_department, rules = {}, {}, {}
+    raises, rules = {}, {}
+    by_department: dict[int, list[WorkOrder]] = {}
     for order in batch:
         if classify:
             s = triage.suggest(order.title, order.description, kind=order.kind, severity=order.severity, explain=False)

@@ -11,9 +11,10 @@ class SlaConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from kefu.core import recent
+        from kefu.orders import events
         from kefu.orders.models import Category
 
-        from . import calendars
+        from . import calendars, services
         from .models import Calendar, CalendarDay, SlaPolicy, SlaTarget
 
         # A changed calendar or day retires the cached calculator for that calendar.
@@ -21,3 +22,5 @@ class SlaConfig(AppConfig):
             post_save.connect(calendars.new_revision_for, sender=model, dispatch_uid=f"sla-cal-save-{model.__name__}")
             post_delete.connect(calendars.new_revision_for, sender=model, dispatch_uid=f"sla-cal-del-{model.__name__}")
         recent.connect_forget("sla", SlaPolicy, SlaTarget, Category, Calendar, CalendarDay)
+        # The clocks follow every order event in the transaction that wrote it (orders.events).
+        events.subscribe(services.on_order_events, phase=events.TRANSACTION)

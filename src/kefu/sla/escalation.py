@@ -15,8 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.notifications import services as notifications
+from kefu.orders import events
+
 from .labels import metric_label
-from .models import Escalation, EscalationStep, Notification, OrderClock
+from .models import Escalation, EscalationStep, OrderClock
 
 log = logging.getLogger("kefu.sla")
 BATCH = 500  # the default limit; scan_sla passes KEFU_SLA_SCAN_BATCH
@@ -45,8 +48,10 @@ def scan(now=None, *, limit=BATCH) -> int:
         done = {}
         for clock_id, step_id in Escalation.objects.filter(clock__in=clocks).values_list("clock_id", "step_id"):
             done.setdefault(clock_id, set()).add(step_id)
+        noted = []
         for clock in clocks:
-            _handle(clock, steps, done.get(clock.pk, set()), now)
+            noted += _handle(clock, steps, done.get(clock.pk, set()), now)
+        events.record_many(noted)  # the batch's sla_escalation events, in one INSERT
     return len(clocks)
 
 
@@ -55,18 +60,18 @@ def _moment(clock, step):
     return base + timedelta(minutes=step.delay_minutes)
 
 
-def _handle(clock, steps, done, now):
-    from kefu.orders.models import OrderEvent
-
+def _handle(clock, steps, done, now) -> list[dict]:
+    """Carry out CLOCK's due steps; returns the order events to record for them."""
     if clock.state != OrderClock.State.RUNNING:
         clock.next_check_at = None
         clock.save(update_fields=["next_check_at"])
-        return
+        return []
     if clock.due_at <= now and clock.breached_at is None:
         clock.breached_at = clock.due_at
     if clock.warn_at <= now and clock.warned_at is None:
         clock.warned_at = now
     pending = [s for s in steps if s.pk not in done]
+    noted = []
     for step in (s for s in pending if _moment(clock, s) <= now):
         recipients = _recipients(clock.order, step)
         try:
@@ -75,16 +80,16 @@ def _handle(clock, steps, done, now):
         except IntegrityError:
             continue  # another worker did this step
         message = _message(clock, step)
-        Notification.objects.bulk_create([Notification(recipient=u, order=clock.order, message=message, created_at=now)
-                                          for u in recipients])
-        OrderEvent.objects.create(order=clock.order, at=now, actor=None, action="sla_escalation", from_status=clock.order.status,
-                                  to_status=clock.order.status, note=message,
-                                  data={"metric": clock.metric, "level": step.level, "trigger": step.trigger,
-                                        "due_at": clock.due_at.isoformat(), "notified": [u.username for u in recipients]})
+        notifications.deliver_to(recipients, clock.order, message, at=now)
+        noted.append({"order": clock.order, "actor": None, "action": "sla_escalation", "from_status": clock.order.status,
+                      "to_status": clock.order.status, "note": message, "at": now,
+                      "data": {"metric": clock.metric, "level": step.level, "trigger": step.trigger,
+                               "due_at": clock.due_at.isoformat(), "notified": [u.username for u in recipients]}})
         log.info("escalated %s", message)
     later = [_moment(clock, s) for s in pending if _moment(clock, s) > now]
     clock.next_check_at = min(later) if later else None
     clock.save(update_fields=["breached_at", "warned_at", "next_check_at"])
+    return noted
 
 
 def _recipients(order, step):

@@ -263,22 +263,3 @@ class Escalation(models.Model):
 
     def __str__(self):
         return f"{self.clock_id} level {self.step_id}"
-
-
-class Notification(models.Model):
-    """An in-app message to one member of staff (e-mail and SMS come later)."""
-
-    recipient = models.ForeignKey("staff.User", verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications")
-    order = models.ForeignKey("orders.WorkOrder", verbose_name=_("work order"), null=True, on_delete=models.CASCADE, related_name="+")
-    message = models.CharField(_("message"), max_length=300)
-    created_at = models.DateTimeField(_("created at"))
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at", "created_at"], name="sla_notification_inbox")]
-
-    def __str__(self):
-        return self.message

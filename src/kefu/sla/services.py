@@ -1,9 +1,10 @@
 """SLA rules: which policy an order gets, and its clocks — started, paused, resumed, stopped.
 
-orders.services reports every event of an order here (`order_event`); nothing rescans open
-orders. Each clock keeps its due time and the time the worker must look next in indexed
-columns. Time is counted in each target's "own time": working seconds of its calendar for
-wm/wh/wd targets, natural seconds for m/h/d targets.
+Every event of an order reaches `order_event` in the transaction that wrote it (the order-event
+hook's transaction phase, orders.events, subscribed in apps.py); nothing rescans open orders.
+Each clock keeps its due time and the time the worker must look next in indexed columns. Time
+is counted in each target's "own time": working seconds of its calendar for wm/wh/wd targets,
+natural seconds for m/h/d targets.
 """
 
 from datetime import timedelta
@@ -13,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from kefu.core.errors import ValidationFailed
 from kefu.core.recent import remember as _remember
+from kefu.orders import events as order_events
 from kefu.orders.matching import matched_criteria, order_facts
-from kefu.orders.states import ACTION_LABELS
 
 from .calendars import UnknownCalendar, calculator_for
 from .engine import CalendarError, Duration, DurationError
@@ -112,8 +113,14 @@ CUSTOMER_WORDS = frozenset({"answer"})
 FINAL_WORDS = frozenset({"resolve", "reject", "cancel"})
 
 
+def on_order_events(pairs) -> None:
+    """The hook's transaction phase: the clocks follow each (order, event) of PAIRS."""
+    for order, event in pairs:
+        order_event(order, event)
+
+
 def order_event(order, event) -> None:
-    """Called by orders.services for every event it writes, inside the same transaction."""
+    """React to EVENT on ORDER, inside the transaction that wrote it."""
     touched = (event.action in CLOCK_ACTIONS or event.visibility == "customer"
                or bool(POLICY_FIELDS & set(event.data.get("changes", {}))))
     if touched:
@@ -190,8 +197,6 @@ def _current_policy(order, clocks=None):
 
 def _apply_policy(order, event, at):
     """Choose the policy; on a change of policy, move the live clocks to the new targets."""
-    from kefu.orders.models import OrderEvent
-
     policy, reasons = select_policy(order)
     fresh = event.action == "create"  # a new order has no clocks and no policy yet
     # One read of the order's clocks serves the current policy, the live ones and this round's.
@@ -199,11 +204,10 @@ def _apply_policy(order, event, at):
     previous = None if fresh else _current_policy(order, clocks)
     if not fresh and policy == previous:
         return
-    OrderEvent.objects.create(order=order, at=at, actor_id=event.actor_id, action="sla_policy", from_status=event.to_status,
-                              to_status=event.to_status, data={"policy": policy.name if policy else None,
-                                                            "policy_id": policy.pk if policy else None,
-                                                            "matched_on": {k: v if not isinstance(v, set) else sorted(v) for k, v in reasons.items()},
-                                                            "previous": previous.name if previous else None})
+    order_events.record(order, event.actor_id, "sla_policy", event.to_status, event.to_status, at=at,
+                        data={"policy": policy.name if policy else None, "policy_id": policy.pk if policy else None,
+                              "matched_on": {k: v if not isinstance(v, set) else sorted(v) for k, v in reasons.items()},
+                              "previous": previous.name if previous else None})
     if policy is None:
         return
     if fresh:
@@ -322,227 +326,6 @@ def due_within_order_ids(minutes: int, now=None):
     now = now or timezone.now()
     return OrderClock.objects.filter(state=OrderClock.State.RUNNING, due_at__gte=now,
                                      due_at__lt=now + timedelta(minutes=minutes)).values("order_id")
-
-
-# --- notifications -------------------------------------------------------------------------
-# Who hears of what happens to an order is decided here, for every event the orders app writes
-# (tell_owner, from orders.services._event; tell_many for routing's batches). The upcoming
-# notifications app takes this section over as it is.
-
-def notify(user, order, message: str) -> None:
-    """An in-app notification for a person: nobody reads a system user's (the portal's)."""
-    from kefu.staff.services import system_user_ids
-
-    from .models import Notification
-
-    if user is not None and user.is_active and not system_user_ids({user.pk}):
-        Notification.objects.create(recipient=user, order=order, message=message[:300], created_at=timezone.now())
-
-
-def tell_owner(order, event) -> None:
-    """Tell whoever must hear of EVENT on ORDER (see _news and coordinators_for)."""
-    tell_many([(order, event)])
-
-
-def tell_many(pairs) -> None:
-    """Tell whoever must hear of each (order, event) of PAIRS, one event per order: one read of
-    the complaint coordinators (when an order was flagged), one of the recipients and one
-    INSERT for the whole batch, however many orders it holds."""
-    flagged = [order for order, event in pairs if _newly_flagged(event)]
-    coordinators = coordinators_for(flagged) if flagged else {}
-    notes = []
-    for order, event in pairs:
-        news = _news(order, event)
-        if order.pk in coordinators:
-            message = _("%(number)s: flagged for a complaint coordinator by the triage rules: %(title)s") % {
-                "number": order.number, "title": order.title[:120]}
-            news += [(pk, message) for pk in coordinators[order.pk] if pk != event.actor_id]
-        told = set()
-        for recipient_id, message in news:  # one word per person and event: the first, most specific
-            if recipient_id is not None and recipient_id not in told:
-                told.add(recipient_id)
-                notes.append((recipient_id, order, message))
-    _deliver(notes)
-
-
-def _news(order, event) -> list[tuple[int, str]]:
-    """[(recipient id, message)] for EVENT on ORDER.
-
-    首问负责制: the first-contact owner hears of every customer-visible change and of the
-    resolution that someone else makes on their order, and of an order handed over to them; the
-    handler hears the customer's answer to what they asked, that the customer withdrew the
-    request, and of an order given to them (_given)."""
-    out = []
-    news = {"answer": _("%(number)s: the customer answered."),
-            "cancel": _("%(number)s: the customer withdrew the request.")}.get(event.action)
-    if news and order.handler_id and event.actor_id != order.handler_id:
-        out.append((order.handler_id, news % {"number": order.number}))
-    given = _given(order, event)
-    if given:
-        out.append((order.handler_id, given))
-    if event.action == "handover" and event.actor_id != order.owner_id:
-        out.append((order.owner_id, _("%(number)s: handed over to you by %(who)s; you are now its first-contact owner.") % {
-            "number": order.number, "who": event.actor or _("the system")}))
-        return out
-    if event.actor_id == order.owner_id or not (event.visibility == "customer" or event.action == "resolve"):
-        return out
-    what = {"resolve": _("resolved"), "comment": _("a reply to the customer"), "answer": _("the customer's answer")}.get(
-        event.action) or str(ACTION_LABELS.get(event.action, event.action))
-    out.append((order.owner_id, _("%(number)s: %(what)s by %(who)s.") % {
-        "number": order.number, "what": what, "who": event.actor or _("the system")}))
-    return out
-
-
-def _given(order, event) -> str | None:
-    """The word for the person an assignment or transfer gives ORDER to, or None.
-
-    They hear of every transfer (转派, with its reason: also when routing chose them in the
-    department the order was transferred to), of an assignment a person made to them by name,
-    and of any assignment of a major order or one flagged for a complaint coordinator. Routine
-    automatic assignments of ordinary orders (routing's strategy chose: `strategy` on the event)
-    are not announced: they appear in the person's queue, which is where such work is read."""
-    if (event.action not in ("assign", "transfer") or "handler" not in event.data or order.handler_id is None
-            or event.actor_id == order.handler_id):
-        return None
-    transfer_reason = event.reason if event.action == "transfer" else event.data.get("transfer_reason")
-    important = order.flagged or order.severity == "major"
-    if transfer_reason is None and "strategy" in event.data and not important:
-        return None
-    what = (_("a major work order flagged for a complaint coordinator") if order.flagged and order.severity == "major"
-            else _("a work order flagged for a complaint coordinator") if order.flagged
-            else _("a major work order") if order.severity == "major" else _("a work order"))
-    facts = {"number": order.number, "what": what, "who": event.actor or _("the system"), "reason": transfer_reason}
-    if event.action == "transfer":
-        return _("%(number)s: %(what)s was transferred to you by %(who)s (reason: %(reason)s).") % facts
-    if transfer_reason is not None:
-        return _("%(number)s: %(what)s was transferred to you (reason: %(reason)s).") % facts
-    return _("%(number)s: %(what)s was assigned to you by %(who)s.") % facts
-
-
-def _newly_flagged(event) -> bool:
-    """Whether EVENT put its order before a complaint coordinator: registered flagged by the
-    triage rules (intake), or flagged by them when a batch routed it (route_many)."""
-    if event.action == "create":
-        return event.data.get("flagged") is True
-    return event.data.get("changes", {}).get("flagged") == [False, True]
-
-
-def coordinators_for(orders) -> dict[int, list[int]]:
-    """{order id: ids of the complaint coordinators to tell} for ORDERS flagged for one.
-
-    Of the active coordinators who may see the order (kefu.scopes): those of the order's
-    department when it has any there (a flagged order is dispatched to a complaints desk, or a
-    desk with its own coordinator, such as billing); else those of the complaint-handling
-    departments (投诉处理中心: where a flagged order not yet dispatched is headed); else every
-    one of them. Two queries for the whole batch: the coordinators, and which orders each sees."""
-    from kefu.staff.models import Department, User
-    from kefu.staff.roles import COORDINATOR
-
-    people = list(User.objects.filter(groups__name=COORDINATOR, is_active=True).select_related("department").order_by("pk"))
-    if not people or not orders:
-        return {}
-    seen = _seen_by(people, [o.pk for o in orders])
-    out = {}
-    for order in orders:
-        visible = [p for p in people if order.pk in seen[p.pk]]
-        chosen = ([p for p in visible if order.department_id and p.department_id == order.department_id]
-                  or [p for p in visible if p.department_id and p.department.kind == Department.Kind.COMPLAINTS]
-                  or visible)
-        if chosen:
-            out[order.pk] = [p.pk for p in chosen]
-    return out
-
-
-def _seen_by(people, order_ids) -> dict[int, set[int]]:
-    """{person id: those of ORDER_IDS in their data scope}, in one query: a column per person
-    restricted by a scope, each their scope's condition (kefu.scopes.condition)."""
-    from django.db.models import BooleanField, ExpressionWrapper
-
-    from kefu import scopes
-    from kefu.orders.models import WorkOrder
-
-    conditions = {p.pk: scopes.condition(p, WorkOrder) for p in people}
-    everyone = set(order_ids)
-    seen = {pk: set(everyone) for pk, q in conditions.items() if q is None}
-    narrowed = {pk: q for pk, q in conditions.items() if q is not None}
-    if narrowed:
-        columns = {f"sees_{pk}": ExpressionWrapper(q, output_field=BooleanField()) for pk, q in narrowed.items()}
-        rows = WorkOrder.objects.filter(pk__in=everyone).annotate(**columns).values("pk", *columns)
-        for pk in narrowed:
-            seen[pk] = set()
-        for row in rows:
-            for pk in narrowed:
-                if row[f"sees_{pk}"]:
-                    seen[pk].add(row["pk"])
-    return seen
-
-
-def _deliver(notes) -> None:
-    """Write NOTES [(recipient id, order, message)] for the active people among them: one read
-    of who they are, one INSERT. Nobody reads a system user's (the portal's)."""
-    from kefu.staff.models import User
-    from kefu.staff.services import system_user_ids
-
-    from .models import Notification
-
-    if not notes:
-        return
-    ids = {pk for pk, _order, _message in notes}
-    people = set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)) - system_user_ids(ids)
-    now = timezone.now()
-    Notification.objects.bulk_create([Notification(recipient_id=pk, order=order, message=message[:300], created_at=now)
-                                      for pk, order, message in notes if pk in people])
-
-
-def inbox(user, *, unread=False):
-    """USER's notifications, newest first, with the number of each one's order (no join of the
-    whole order): the inbox index (recipient, read_at, created_at) serves both views."""
-    from django.db.models import F
-
-    from .models import Notification
-
-    qs = Notification.objects.filter(recipient=user)
-    if unread:
-        qs = qs.filter(read_at__isnull=True)
-    return qs.annotate(order_number=F("order__number")).order_by("-created_at", "-id")
-
-
-def unread_count(user, *, cap=None) -> int:
-    """How many of USER's notifications are unread; with CAP, counting stops there (a badge
-    shows "99+"): an index range on (recipient, read_at), bounded however full the inbox."""
-    from .models import Notification
-
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    return qs[:cap].count() if cap else qs.count()
-
-
-def notifications_for(user, *, unread=True, limit=50):
-    from .models import Notification
-
-    qs = Notification.objects.filter(recipient=user)
-    if unread:
-        qs = qs.filter(read_at__isnull=True)
-    return qs.order_by("-created_at", "-id")[: max(1, min(limit, 200))]
-
-
-def mark_read(user, notification_id):
-    from kefu.core.services import get_or_404
-
-    from .models import Notification
-
-    # Someone else's inbox looks like nothing at all: the same 404 as an id that does not exist.
-    note = get_or_404(Notification, notification_id, queryset=Notification.objects.filter(recipient=user))
-    if note.read_at is None:
-        note.read_at = timezone.now()
-        note.save(update_fields=["read_at"])
-    return note
-
-
-def mark_all_read(user) -> int:
-    """Mark every unread notification of USER read, in one UPDATE; returns how many."""
-    from .models import Notification
-
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
 def replay(order, events=None) -> None:

@@ -2,7 +2,7 @@
 
 import re
 
-SEVERITY_RANK = {"general": 0, "urgent": 1, "major": 2}
+from kefu.orders.models import SEVERITY_RANK
 
 # Seeded by a data migration; then the operator's to edit in the admin. Named in Chinese: agents
 # read the names on the triage suggestion (0005 renamed the English names of earlier versions).

@@ -102,7 +102,7 @@ def suggestion_for(user, *, title, description="", customer_id=None, subscriptio
 def duplicate_summaries(user, **order_text) -> list[dict]:
     """Likely duplicates of an order not yet registered, in USER's scope, for the agent to see
     before saving."""
-    from .duplicates import likely_duplicates
+    from kefu.orders.duplicates import likely_duplicates
 
     return [{"id": o.pk, "number": o.number, "title": o.title, "status": o.status, "created_at": o.created_at.isoformat(),
              "similarity": s} for o, s in likely_duplicates(user=user, **order_text)]

@@ -1,6 +1,6 @@
 """The signed-in person's own corner of the header: their notifications (the page behind the
 unread badge) and their status (坐席状态). Each view reads the request and calls a service of
-kefu.sla (notifications) or kefu.routing (statuses)."""
+kefu.notifications or kefu.routing (statuses)."""
 
 import re
 
@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.core.errors import ServiceError
+from kefu.notifications import services as notices
 from kefu.routing import services as routing
-from kefu.sla import services as sla
 from kefu.staff.models import User
 
 from . import forms
@@ -37,7 +37,7 @@ def _back(request, default="web:notifications") -> str:
 def notifications(request):
     """The person's notifications, newest first, unread ones marked; ?show=unread for those alone."""
     unread = request.GET.get("show") == "unread"
-    page = Paginator(sla.inbox(request.user, unread=unread), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(notices.inbox(request.user, unread=unread), PAGE_SIZE).get_page(request.GET.get("page"))
     for note in page.object_list:
         # The order's number is shown as the link: the message need not say it again.
         number = note.order_number or ""
@@ -54,21 +54,21 @@ def open_notification(request, notification_id):
     is idempotent (read_at is set once, again and again is the same), touches only the person's
     own inbox (someone else's notification is 404, like none) and gives nothing away, so a
     forged cross-site request can do no more than mark a message read."""
-    note = sla.mark_read(request.user, notification_id)
+    note = notices.mark_read(request.user, notification_id)
     return redirect("web:order", note.order_id) if note.order_id else redirect("web:notifications")
 
 
 @_reads
 @require_POST
 def read_notification(request, notification_id):
-    sla.mark_read(request.user, notification_id)
+    notices.mark_read(request.user, notification_id)
     return redirect(_back(request))
 
 
 @login_required
 @require_POST
 def read_all_notifications(request):
-    n = sla.mark_all_read(request.user)
+    n = notices.mark_all_read(request.user)
     messages.success(request, _("Marked %(n)s notifications read.") % {"n": n})
     return redirect(_back(request))
 

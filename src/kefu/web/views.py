@@ -27,6 +27,7 @@ from kefu.knowledge import services as kb
 from kefu.orders import services as orders
 from kefu.orders.states import ACTION_LABELS
 from kefu.routing import services as routing
+from kefu.sla import services as sla
 from kefu.staff import services as staff
 
 from . import forms
@@ -207,7 +208,7 @@ def hand_over_shift(request):
 def order(request, order_id):
     o = orders.get_order(request.user, order_id)
     events = list(orders.order_events(request.user, order_id))
-    context = {"section": "queue", "order": o, "events": events, "sla": orders.sla_state(o),
+    context = {"section": "queue", "order": o, "events": events, "sla": sla.sla_state(o),
                "actions": orders.allowed_actions(o, request.user), "links": orders.links_of(request.user, o),
                "departments": staff.active_departments(), "people": staff.active_staff(), "channels": Channel.choices,
                "articles": kb.articles_of(request.user, o), "phrases": kb.phrases(request.user),

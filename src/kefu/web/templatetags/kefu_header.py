@@ -4,8 +4,8 @@ status control (坐席状态). One indexed COUNT per page, stopped at BADGE_CAP.
 from django import template
 from django.db import DatabaseError
 
+from kefu.notifications import services as notifications
 from kefu.routing import services as routing
-from kefu.sla import services as sla
 from kefu.staff.models import User
 
 from ..forms import AWAY_REASONS
@@ -23,7 +23,7 @@ def header_me(context):
     if user is None or not getattr(user, "is_authenticated", False):
         return {"show": False}
     try:
-        unread = sla.unread_count(user, cap=BADGE_CAP)
+        unread = notifications.unread_count(user, cap=BADGE_CAP)
         takes_work = routing.takes_work(user)
     except DatabaseError:
         return {"show": False}

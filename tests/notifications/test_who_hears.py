@@ -1,4 +1,4 @@
-"""Who hears of what happens to an order (kefu.sla.services.tell_many): the person an order is
+"""Who hears of what happens to an order (kefu.notifications.services.tell_many): the person an order is
 given to — on every transfer (转派, with its reason), on an assignment someone makes to them by
 name, on any assignment of a major or flagged order — and the complaint coordinators of an
 order the triage rules flag; routing's batches tell them all in a few queries."""
@@ -7,12 +7,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kefu.notifications import services as notifications
+from kefu.notifications.models import Notification
 from kefu.orders import services as orders
 from kefu.orders.models import WorkOrder
 from kefu.routing import services as routing
 from kefu.routing.models import DispatchRule
-from kefu.sla import services as sla
-from kefu.sla.models import Notification
 from kefu.staff import roles
 from kefu.staff.models import Department, User
 
@@ -111,28 +111,28 @@ def test_a_flag_on_intake_tells_the_complaints_desks_coordinators(agent, custome
 def test_coordinators_of_the_orders_own_desk_come_first(agent, customer, coordinators, desks):
     o = WorkOrder.objects.get(pk=_queued(agent, customer, desks["billing"], kind="complaint", title=THREAT).pk)
     assert o.department_id == desks["billing"].pk
-    assert sla.coordinators_for([o]) == {o.pk: [coordinators["billing"].pk]}
+    assert notifications.coordinators_for([o]) == {o.pk: [coordinators["billing"].pk]}
     o.department_id = desks["tech-support"].pk  # no coordinator there: the complaints desk's
-    assert sla.coordinators_for([o]) == {o.pk: sorted(p.pk for p in coordinators["complaints"])}
+    assert notifications.coordinators_for([o]) == {o.pk: sorted(p.pk for p in coordinators["complaints"])}
 
 
 def test_coordinators_hear_only_of_orders_in_their_scope(agent, customer, coordinators, desks):
     outside = coordinators["complaints"][0]
     User.objects.filter(pk=outside.pk).update(data_scope="department")
     o = WorkOrder.objects.get(pk=_queued(agent, customer, desks["tech-support"], kind="complaint", title=THREAT).pk)
-    told = sla.coordinators_for([o])[o.pk]
+    told = notifications.coordinators_for([o])[o.pk]
     assert outside.pk not in told and coordinators["complaints"][1].pk in told
 
 
 def test_route_many_tells_coordinators_of_every_flag_in_a_few_queries(agent, customer, coordinators, desks, monkeypatch):
-    real, counted = sla.tell_many, []
+    real, counted = notifications.tell_many, []
 
     def tell_many(pairs):
         with CaptureQueriesContext(connection) as ctx:
             real(pairs)
         counted.append((len(pairs), len(ctx.captured_queries)))
 
-    monkeypatch.setattr(sla, "tell_many", tell_many)
+    monkeypatch.setattr(notifications, "tell_many", tell_many)
     for size in (2, 6):
         batch = [orders.create_order(agent, kind="complaint", title=f"{THREAT}（{n}）", customer_id=customer.pk,
                                      channel="hotline") for n in range(size)]
