@@ -135,7 +135,7 @@ def run(n, batch, uncategorised=0.25):
         suggestion = triage.suggest(title, description, kind=order.kind, severity=order.severity)
         order.severity = suggestion["severity"]["final"]
         rule = routing.route(order)
-        routing._pick(Department.objects.get(pk=rule.department_id), order)
+        routing.dispatching._pick(Department.objects.get(pk=rule.department_id), order)
         latencies.append(time.perf_counter() - t)
     decide = _stats(latencies, time.perf_counter() - start, n)
 

@@ -43,7 +43,7 @@ def test_newest_first_page_by_page(agent, many):
 
 def test_the_count_stops_at_the_cap(agent, many, monkeypatch):
     found, _others = many
-    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 5)
+    monkeypatch.setattr(services.words, "SEARCH_COUNT_CAP", 5)
     search = services.search_orders(agent, q="宽带断网")
     assert (search.count(), search.count_exact) == (5, False)
     assert _ids(search[5:9]) == found[3::-1]  # the pages beyond the count are there all the same
@@ -53,7 +53,7 @@ def test_the_count_stops_at_the_cap(agent, many, monkeypatch):
 
 def test_the_api_says_when_the_count_is_capped(api_client, agent, many, monkeypatch):
     found, _others = many
-    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 5)
+    monkeypatch.setattr(services.words, "SEARCH_COUNT_CAP", 5)
     body = api_client(agent).get("/orders?q=宽带+断网&page_size=4&page=2").json()
     assert (body["count"], body["count_exact"], [r["id"] for r in body["results"]]) == (5, False, found[4:0:-1])
     body = api_client(agent).get("/orders?q=宽带安装").json()
@@ -64,8 +64,8 @@ def test_the_api_says_when_the_count_is_capped(api_client, agent, many, monkeypa
 @pytest.mark.parametrize("budget", [5000, 2])  # every candidate checked at once; two at a time, then the rest
 def test_scope_and_filters_keep_only_their_orders(agent, handler, many, monkeypatch, budget):
     found, _others = many
-    monkeypatch.setattr(services, "SEARCH_BUDGET", budget)
-    monkeypatch.setattr(services, "SEARCH_MIN_BATCH", 1)
+    monkeypatch.setattr(services.words, "SEARCH_BUDGET", budget)
+    monkeypatch.setattr(services.words, "SEARCH_MIN_BATCH", 1)
     for user, filters in [(handler, {}), (agent, {"kind": "complaint"}), (handler, {"kind": "complaint"}),
                           (agent, {"status": "closed"}), (agent, {"customer": 0})]:
         expected = _plain(user, "宽带 断网", **filters)
@@ -81,8 +81,8 @@ def test_scope_and_filters_keep_only_their_orders(agent, handler, many, monkeypa
 
 def test_a_count_cut_short_by_the_budget_is_at_least_what_was_found(agent, many, monkeypatch):
     found, _others = many
-    monkeypatch.setattr(services, "SEARCH_BUDGET", 4)
-    monkeypatch.setattr(services, "SEARCH_MIN_BATCH", 1)
+    monkeypatch.setattr(services.words, "SEARCH_BUDGET", 4)
+    monkeypatch.setattr(services.words, "SEARCH_MIN_BATCH", 1)
     search = services.search_orders(agent, q="宽带断网", kind="complaint")  # one candidate in two passes
     assert (search.count(), search.count_exact) == (2, False)
     assert _ids(search[0:10]) == _plain(agent, "宽带断网", kind="complaint") == found[7::-2]

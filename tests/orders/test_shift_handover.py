@@ -59,7 +59,7 @@ def test_someone_elses_orders_need_a_supervisor(agent, colleague, supervisor, cu
 
 
 def test_large_handovers_go_in_batches(agent, colleague, customer, monkeypatch):
-    monkeypatch.setattr(services, "SHIFT_HANDOVER_BATCH", 2)
+    monkeypatch.setattr(services.ownership, "SHIFT_HANDOVER_BATCH", 2)
     mine = _orders(agent, customer, [Status.NEW] * 3)
     done, remaining = services.hand_over_shift(agent, new_owner_id=colleague.pk, reason="下班")
     assert ([o.pk for o in done], remaining) == (mine[:2], 1)
