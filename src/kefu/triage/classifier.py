@@ -25,6 +25,11 @@ Category and kind are separate heads. The category is kept consistent with the p
 if the most probable category was only ever seen with other kinds in training, the most
 probable category seen with the predicted kind is suggested instead, with its own
 (unrenormalised, hence conservative) probability as the confidence.
+
+Why one module of some 540 lines: training, the model file and the fast prediction path share
+one private representation (vocabulary, idf, coefficient arrays) whose layout they must agree
+on exactly; `train()` checks the fast path against sklearn with that same code. Split, the
+halves would have to export that layout as an interface nobody else should use.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def assign(actor, order_id, *, department_id=None, handler_id=None, note=""):
 def transfer(actor, order_id, *, department_id, reason, handler_id=None, note=""):
     """转派 to another department; without a named person, its strategy picks one."""
     order = orders.transfer(actor, order_id, department_id=department_id, handler_id=handler_id, reason=reason, note=note)
-    # The person the department's strategy picks hears why the order came (kefu.sla.services._given).
+    # The person the department's strategy picks hears why the order came (kefu.notifications.services._given).
     return order if handler_id is not None else _assign_if_possible(order, routing={"transfer_reason": order.last_event.reason})
 
 

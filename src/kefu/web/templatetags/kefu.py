@@ -20,7 +20,7 @@ def action_label(action: str) -> str:
 @register.filter
 def repeat_reason(data) -> str:
     """Why a create event's order was linked as a repeat complaint, in words ('' if it was not)."""
-    from kefu.triage.repeats import because_text
+    from kefu.orders.repeats import because_text
 
     return because_text(data if isinstance(data, dict) else {})
 
