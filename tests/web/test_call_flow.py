@@ -129,3 +129,26 @@ def test_the_call_reads_chinese_throughout(client, settings, agent, customer):
         page = read("order page", client.get(f"/orders/{order.pk}/"))
         assert "接触记录" in page and "未建档来电人" in page
     assert {what: words for what, words in found.items() if words} == {}
+
+
+def test_an_unidentified_caller_is_matched_to_their_file_from_the_call(client, agent, customer):
+    """Later in the call (or on a call back) the caller's customer file is found: the agent
+    matches it on the contact screen by its customer number, and what was registered moves."""
+    client.force_login(agent)
+    _prefilled, contact = _start(client, "13900001234")
+    client.post(f"/contacts/{contact.pk}/caller/", {"name": "王五", "phone": "13900001234"})
+    client.post(f"/contacts/{contact.pk}/order/", {"title": "咨询5G套餐", "kind": "consultation"})
+    caller = Customer.objects.get(status="provisional")
+    page = client.get(f"/contacts/{contact.pk}/").content.decode()
+    assert 'id="match-caller"' in page
+    wrong = client.post(f"/contacts/{contact.pk}/match/", {"customer_no": "C9999999999"}, follow=True)
+    assert "no customer with this id" in wrong.content.decode()
+    caller.refresh_from_db()
+    assert caller.status == "provisional"
+    r = client.post(f"/contacts/{contact.pk}/match/", {"customer_no": customer.customer_no.lower()}, follow=True)
+    assert f"moved to customer file {customer.customer_no}" in r.content.decode()
+    caller.refresh_from_db()
+    contact.refresh_from_db()
+    assert caller.status == "matched" and contact.customer == customer
+    assert WorkOrder.objects.get(title="咨询5G套餐").customer == customer
+    assert 'id="match-caller"' not in r.content.decode()

@@ -101,6 +101,12 @@ class RegisterCaller(forms.Form):
     phone = forms.CharField(label=_("Caller's number"), max_length=40)
 
 
+class MatchCaller(forms.Form):
+    """The customer file an unidentified caller turned out to have, by its customer number."""
+
+    customer_no = forms.CharField(label=_("Their customer number"), max_length=40)
+
+
 class EndContact(forms.Form):
     summary = forms.CharField(label=pgettext_lazy("resolution", "Summary"), required=False, widget=forms.Textarea)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[c for c in Contact.Outcome.choices if c[0] != "open"])

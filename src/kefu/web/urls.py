@@ -21,6 +21,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/sms/", views.contact_sms, name="contact-sms"),
     path("contacts/<int:contact_id>/order/", views.contact_order, name="contact-order"),
     path("contacts/<int:contact_id>/caller/", views.contact_caller, name="contact-caller"),
+    path("contacts/<int:contact_id>/match/", views.contact_match, name="contact-match"),
     path("contacts/<int:contact_id>/end/", views.contact_end, name="contact-end"),
     path("suggest/", views.suggest, name="suggest"),
     path("knowledge/", views.knowledge, name="knowledge"),

@@ -345,6 +345,7 @@ def _contact_context(request, contact, new_order=None, caller_form=None):
         }
     else:
         context["caller_form"] = caller_form or forms.RegisterCaller(initial={"phone": contact.caller})
+    context["match_form"] = forms.MatchCaller()
     return context
 
 
@@ -409,6 +410,22 @@ def contact_caller(request, contact_id):
         except (ValidationFailed, Conflict) as exc:
             _fail(request, exc, form)
     return render(request, "web/contact.html", _contact_context(request, c, caller_form=form), status=422)
+
+
+@_acts(back=_to_contact)
+def contact_match(request, contact_id):
+    """The unidentified caller of this contact has a customer file after all (found by its
+    customer number, in the agent's scope): their orders and contacts move to it."""
+    c = contacts.get_contact(request.user, contact_id)
+    form = forms.MatchCaller(request.POST)
+    if not form.is_valid() or c.customer_id is None:
+        messages.error(request, _("Enter the customer number of their file."))
+        return None
+    found = customers.search_customers(request.user, customer_no=form.cleaned_data["customer_no"]).first()
+    customer = customers.match_caller(request.user, c.customer_id, found.pk if found else 0)
+    messages.success(request, _("The caller's orders and contacts moved to customer file %(number)s.") % {
+        "number": customer.customer_no})
+    return None
 
 
 @_acts(back=_to_contact)
