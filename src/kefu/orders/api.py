@@ -1,18 +1,15 @@
 """HTTP ↔ orders.services. Each closed-loop action is one endpoint; no rules here.
 
-As the web's views do, this HTTP layer also calls the services of the apps that act on orders:
-routing (registration with routing, dispatch, assignment, transfer, tiers) and the SLA (each
-order's time limits, the breached / due-soon filters). The orders domain (services, models,
-events) imports none of them."""
+What other apps add to these endpoints — routing's registration and routed actions, the SLA's
+time limits and list filters — comes through orders.extensions, where they register in their
+AppConfig.ready(): this module imports none of them."""
 
 from ninja import Query, Router
 from ninja.responses import Status
 
 from kefu.core.api import ERRORS, Id, Page, Text, paginate, versioned_changes
-from kefu.routing import services as routing
-from kefu.sla import services as sla
 
-from . import services
+from . import extensions, services
 from .schemas import (
     AnswerIn,
     AssignIn,
@@ -55,18 +52,15 @@ def _out(request, order):
 def _detail(request, order):
     """One order: also the state of each of its time limits."""
     order = _out(request, order)
-    order.sla = sla.sla_state(order)
+    for name, value in extensions.detail(order).items():
+        setattr(order, name, value)
     return order
 
 
 @router.get("", response={200: Page[OrderOut], **ERRORS})
 def list_orders(request, filters: Query[OrderFilters]):
     f = filters.dict(exclude={"page", "page_size", "breached", "due_within"})
-    among, excluding = [], []
-    if filters.breached is not None:
-        (among if filters.breached else excluding).append(sla.breached_order_ids())
-    if filters.due_within:
-        among.append(sla.due_within_order_ids(filters.due_within))
+    among, excluding = extensions.list_filters({"breached": filters.breached, "due_within": filters.due_within})
     page = paginate(services.search_orders(request.user, among=among, excluding=excluding, **f), filters)
     services.note_resolvers(page["results"])  # who may confirm: one query for the page
     page["results"] = [_out(request, o) for o in page["results"]]
@@ -77,7 +71,7 @@ def list_orders(request, filters: Query[OrderFilters]):
 def create_order(request, payload: OrderIn):
     """Register an order. Routed (`route`, or KEFU_AUTO_ROUTE), it is also classified, accepted,
     dispatched and assigned; its create event records what the classifier and rules decided."""
-    return Status(201, _detail(request, routing.register(request.user, **payload.dict())))
+    return Status(201, _detail(request, extensions.action("register", services.create_order)(request.user, **payload.dict())))
 
 
 @router.get("/{int:order_id}", response={200: OrderDetailOut, **ERRORS})
@@ -112,20 +106,20 @@ def accept(request, order_id: Id, payload: NoteIn):
 @router.post("/{int:order_id}/assign", response={200: OrderDetailOut, **ERRORS})
 def assign(request, order_id: Id, payload: AssignIn):
     """派单 by hand; sent to a department alone, its assignment strategy picks the person."""
-    return _detail(request, routing.assign(request.user, order_id, **payload.dict()))
+    return _detail(request, extensions.action("assign", services.assign)(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/dispatch", response={200: OrderDetailOut, **ERRORS})
 def dispatch(request, order_id: Id, payload: NoteIn):
     """派单 by the ordered dispatch rules: the first matching rule's department and, unless it
     assigns by hand, the person its strategy picks; the event names the rule and the choice."""
-    return _detail(request, routing.dispatch(request.user, order_id, **payload.dict()))
+    return _detail(request, extensions.action("dispatch")(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/auto-assign", response={200: OrderDetailOut, **ERRORS})
 def auto_assign(request, order_id: Id, payload: NoteIn):
     """Give a queued order to the person its department's strategy picks (409 if nobody has room)."""
-    return _detail(request, routing.auto_assign(request.user, order_id, **payload.dict()))
+    return _detail(request, extensions.action("auto_assign")(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/requeue", response={200: OrderDetailOut, **ERRORS})
@@ -137,13 +131,13 @@ def requeue(request, order_id: Id, payload: ReasonIn):
 @router.post("/{int:order_id}/escalate", response={200: OrderDetailOut, **ERRORS})
 def escalate(request, order_id: Id, payload: TierIn):
     """升级 to a higher tier (front office → specialists → experts / network operations)."""
-    return _detail(request, routing.escalate(request.user, order_id, **payload.dict()))
+    return _detail(request, extensions.action("escalate", services.escalate)(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/deescalate", response={200: OrderDetailOut, **ERRORS})
 def deescalate(request, order_id: Id, payload: TierIn):
     """降级 back to a lower tier."""
-    return _detail(request, routing.deescalate(request.user, order_id, **payload.dict()))
+    return _detail(request, extensions.action("deescalate", services.deescalate)(request.user, order_id, **payload.dict()))
 
 
 @router.get("/{int:order_id}/duplicates", response={200: list[DuplicateOut], **ERRORS})
@@ -162,7 +156,7 @@ def merge(request, order_id: Id, payload: MergeIn):
 @router.post("/{int:order_id}/transfer", response={200: OrderDetailOut, **ERRORS})
 def transfer(request, order_id: Id, payload: TransferIn):
     """转派 to another department; without a handler, its assignment strategy picks one."""
-    return _detail(request, routing.transfer(request.user, order_id, **payload.dict()))
+    return _detail(request, extensions.action("transfer", services.transfer)(request.user, order_id, **payload.dict()))
 
 
 @router.post("/{int:order_id}/claim", response={200: OrderDetailOut, **ERRORS})

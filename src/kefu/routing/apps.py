@@ -12,8 +12,15 @@ class RoutingConfig(AppConfig):
         from django.db.models.signals import m2m_changed
 
         from kefu.core import recent
+        from kefu.orders import extensions
 
+        from . import services
         from .models import DispatchRule, Skill
+
+        # The orders' API registers and acts through routing (orders.extensions): registration is
+        # classified, accepted, dispatched and assigned; these actions are followed by assignment.
+        for action in ("register", "assign", "dispatch", "auto_assign", "escalate", "deescalate", "transfer"):
+            extensions.takes_over(action, getattr(services, action))
 
         recent.connect_forget("routing", DispatchRule, Skill)
         m2m_changed.connect(recent.forget, sender=Skill.categories.through, dispatch_uid="routing-forget-skill-categories")

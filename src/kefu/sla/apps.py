@@ -11,7 +11,7 @@ class SlaConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from kefu.core import recent
-        from kefu.orders import events
+        from kefu.orders import events, extensions
         from kefu.orders.models import Category
 
         from . import calendars, services
@@ -24,3 +24,20 @@ class SlaConfig(AppConfig):
         recent.connect_forget("sla", SlaPolicy, SlaTarget, Category, Calendar, CalendarDay)
         # The clocks follow every order event in the transaction that wrote it (orders.events).
         events.subscribe(services.on_order_events, phase=events.TRANSACTION)
+        # An order's detail shows its time limits; the order list filters by them (orders.extensions).
+        extensions.adds_detail("sla", services.sla_state)
+        extensions.filters_list("breached", _breached)
+        extensions.filters_list("due_within", _due_within)
+
+
+def _breached(breached: bool):
+    from .services import breached_order_ids
+
+    late = breached_order_ids()
+    return (late, None) if breached else (None, late)
+
+
+def _due_within(minutes: int):
+    from .services import due_within_order_ids
+
+    return (due_within_order_ids(minutes), None) if minutes else (None, None)
