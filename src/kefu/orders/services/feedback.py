@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.contacts.models import Channel
 from kefu.core.errors import Forbidden, ValidationFailed
 from kefu.core.services import require
 
@@ -23,6 +22,7 @@ from .transitions import (
     _invalid,
     _locked,
     _reopen,
+    channel_problem,
     resolver_id,
 )
 
@@ -42,8 +42,8 @@ def record_feedback(actor, order_id, *, confirmed: bool, score: int | None = Non
         raise Forbidden(RESOLVER_CANNOT_CONFIRM)
     if score is not None and not 1 <= score <= 10:
         raise ValidationFailed(_("Invalid score."), fields={"score": _("must be between 1 and 10")})
-    if channel not in Channel.values:
-        raise ValidationFailed(_("The input is invalid."), fields={"channel": _("must be one of %(keys)s") % {"keys": ", ".join(Channel.values)}})
+    if problem := channel_problem(channel):
+        raise ValidationFailed(_("The input is invalid."), fields={"channel": problem})
     feedback = _feedback(order, actor, confirmed=confirmed, score=score, comment=comment, channel=channel)
     satisfied = feedback.satisfied
     if score is not None:

@@ -6,12 +6,11 @@ checks and locks the order (transitions._begin) and records one event (transitio
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kefu.contacts.models import Channel
 from kefu.core.errors import ValidationFailed
 
 from .feedback import _feedback
 from .ownership import _adopt
-from .transitions import _begin, _finish, _reopen
+from .transitions import _begin, _finish, _reopen, channel_problem
 
 
 @transaction.atomic
@@ -45,14 +44,12 @@ def record_answer(actor, order_id, *, answer, channel="hotline"):
     """The customer's answer to what the handler asked while the order waited for them, from
     the portal or taken on a call: the work goes on (the paused clocks resume). It is the
     customer's word, shown to them as theirs, and no reply by the provider (sla.CUSTOMER_WORDS)."""
-    from kefu.contacts.models import Channel
-
     order = _begin(actor, order_id, "answer")
     errors = {}
     if not (answer or "").strip():
         errors["answer"] = _("is required")
-    if channel not in Channel.values:
-        errors["channel"] = _("must be one of %(keys)s") % {"keys": ", ".join(Channel.values)}
+    if problem := channel_problem(channel):
+        errors["channel"] = problem
     if errors:
         raise ValidationFailed(_("The input is invalid."), fields=errors)
     return _finish(order, actor, "answer", note=answer.strip(), visibility="customer", data={"channel": channel})
@@ -80,8 +77,8 @@ def confirm(actor, order_id, *, channel, customer_confirmed: bool, note=""):
     errors = {}
     if not customer_confirmed:
         errors["customer_confirmed"] = _("record a confirmation only when the customer said the problem is solved")
-    if channel not in Channel.values:
-        errors["channel"] = _("is required") if not channel else _("must be one of %(keys)s") % {"keys": ", ".join(Channel.values)}
+    if problem := channel_problem(channel):
+        errors["channel"] = problem
     if errors:
         raise ValidationFailed(_("The input is invalid."), fields=errors)
     note = (note or "").strip()

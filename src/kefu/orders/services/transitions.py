@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu import scopes
+from kefu.contacts.models import Channel
 from kefu.core.errors import Forbidden, InvalidTransition, ValidationFailed
 
 from .. import events
@@ -18,6 +19,16 @@ from ..models import TERMINAL_STATUSES, OrderEvent, Status, WorkOrder
 from ..states import PUBLIC_ACTIONS, TRANSITIONS, stamp
 
 TERMINAL = set(TERMINAL_STATUSES)
+
+
+def channel_problem(channel) -> str | None:
+    """What is wrong with CHANNEL, the way the customer's word came (an answer, a confirmation,
+    feedback), or None."""
+    if not channel:
+        return _("is required")
+    if channel not in Channel.values:
+        return _("must be one of %(keys)s") % {"keys": ", ".join(Channel.values)}
+    return None
 
 
 def allowed_actions(order: WorkOrder, user) -> list[str]:
