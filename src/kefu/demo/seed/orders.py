@@ -210,17 +210,23 @@ class OrderFactory:
         order_contact(ctx, order, customer, created)
 
 
+def build_orders(ctx, count) -> "OrderFactory":
+    """Build COUNT orders into CTX's tables, written CHUNK at a time; returns the factory."""
+    factory = OrderFactory(ctx, count)
+    for n, forced in enumerate(factory.forced_statuses(count)):
+        factory.build(forced)
+        if n % CHUNK == CHUNK - 1:
+            ctx.flush()
+    return factory
+
+
 def registration_places(ctx, count) -> list[int]:
     """Each order's place (0, 1, …) among the COUNT orders by registration time, in build order:
     the same draws made on a copy of CTX that writes nothing (the build sets an order's
     registration time only after drawing its status, its timeline and its texts)."""
     dry = copy.deepcopy(ctx)
     dry.flush = lambda: [table.rows.clear() for table in dry.tables.values()]
-    factory = OrderFactory(dry, count)
-    for n, forced in enumerate(factory.forced_statuses(count)):
-        factory.build(forced)
-        if n % CHUNK == CHUNK - 1:
-            dry.flush()
+    build_orders(dry, count)
     by_time = sorted(range(count), key=lambda i: (dry.registered_at[i], i))
     places = [0] * count
     for place, i in enumerate(by_time):
@@ -230,11 +236,7 @@ def registration_places(ctx, count) -> list[int]:
 
 def make_orders(ctx, count, extra_contacts):
     ctx.places = registration_places(ctx, count)
-    factory = OrderFactory(ctx, count)
-    for n, forced in enumerate(factory.forced_statuses(count)):
-        factory.build(forced)
-        if n % CHUNK == CHUNK - 1:
-            ctx.flush()
+    factory = build_orders(ctx, count)
     for n in range(extra_contacts):
         answered_contact(ctx, factory)
         if n % CHUNK == CHUNK - 1:
