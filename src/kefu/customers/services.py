@@ -394,11 +394,12 @@ def order_kinds(customer: Customer) -> list | None:
 
 
 @transaction.atomic
-def match_caller(actor, provisional_id: int, customer_id: int) -> Customer:
+def match_caller(actor, provisional_id: int, customer_id: int | None = None, *, customer_no: str = "") -> Customer:
     """The unidentified caller of file PROVISIONAL_ID turned out to be customer CUSTOMER_ID:
     their work orders (each with an event) and contacts move to that file, and the provisional
-    file is retired (status matched, no longer found by lookups). Both files are read in
-    ACTOR's scope; both are audited. Returns the customer's file."""
+    file is retired (status matched, no longer found by lookups). The customer's file is named by
+    its id or, as an agent reads it to the caller, its CUSTOMER_NO. Both files are read in ACTOR's
+    scope; both are audited. Returns the customer's file."""
     from kefu.contacts.models import Contact
     from kefu.orders import services as orders
 
@@ -407,9 +408,14 @@ def match_caller(actor, provisional_id: int, customer_id: int) -> Customer:
     provisional = scopes.get(actor, Customer, provisional_id, lock=True)
     if not provisional.is_provisional:
         raise Conflict(_("This file is not an unidentified caller's, or it was matched already."))
-    customer = scopes.find(actor, Customer, customer_id)
-    if customer is None:
-        raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
+    if customer_no:
+        customer = search_customers(actor, customer_no=customer_no).first()
+        if customer is None:
+            raise ValidationFailed(_("Unknown customer."), fields={"customer_no": _("no customer with this id")})
+    else:
+        customer = scopes.find(actor, Customer, customer_id)
+        if customer is None:
+            raise ValidationFailed(_("Unknown customer."), fields={"customer_id": _("no customer with this id")})
     if customer.status in UNIDENTIFIED:
         raise ValidationFailed(_("Match the caller to a customer file, not to another unidentified caller's."),
                                fields={"customer_id": _("is not a customer file")})

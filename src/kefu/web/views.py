@@ -82,7 +82,8 @@ FIELD_LABELS = {
     "customer_id": gettext_lazy("Customer"), "summary": pgettext_lazy("resolution", "Summary"),
     "outcome": gettext_lazy("Outcome"), "title": gettext_lazy("Title"), "description": gettext_lazy("Description"),
     "kind": gettext_lazy("Kind"), "severity": gettext_lazy("Severity"), "category_id": gettext_lazy("Category"),
-    "subscription_id": gettext_lazy("Service"), "customer_summary": gettext_lazy("Customer-visible summary"),
+    "subscription_id": gettext_lazy("Service"),
+    "customer_no": gettext_lazy("Their customer number"), "customer_summary": gettext_lazy("Customer-visible summary"),
 }
 
 
@@ -421,8 +422,7 @@ def contact_match(request, contact_id):
     if not form.is_valid() or c.customer_id is None:
         messages.error(request, _("Enter the customer number of their file."))
         return None
-    found = customers.search_customers(request.user, customer_no=form.cleaned_data["customer_no"]).first()
-    customer = customers.match_caller(request.user, c.customer_id, found.pk if found else 0)
+    customer = customers.match_caller(request.user, c.customer_id, customer_no=form.cleaned_data["customer_no"])
     messages.success(request, _("The caller's orders and contacts moved to customer file %(number)s.") % {
         "number": customer.customer_no})
     return None
