@@ -53,7 +53,12 @@ class Contact(EncryptedFieldsMixin, VersionedModel):
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["customer", "started_at"])]
+        indexes = [
+            models.Index(fields=["customer", "started_at"]),
+            # The agent's call in progress, read on every page they open (open_contact_of): a few
+            # rows per agent, however many contacts they have ended.
+            models.Index(fields=["agent", "-started_at"], condition=models.Q(ended_at__isnull=True), name="contact_in_progress"),
+        ]
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.started_at:%Y-%m-%d %H:%M}"
