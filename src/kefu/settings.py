@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kefu.security",
     "kefu.privacy",
     "kefu.knowledge",
+    "kefu.reports",
     "kefu.web.apps.TasksConfig",  # django_tasks_db under a translated name
     "kefu.web.apps.AxesConfig",  # axes (failed logins and lockout) under a translated name
     "kefu.demo",
@@ -301,6 +302,11 @@ KEFU_ROUTING_DRAIN_SECONDS = env_int("KEFU_ROUTING_DRAIN_SECONDS", 60)
 KEFU_EVENTS_DRAIN_SECONDS = env_int("KEFU_EVENTS_DRAIN_SECONDS", 15)
 KEFU_EVENTS_DRAIN_ON_COMMIT = env_bool("KEFU_EVENTS_DRAIN_ON_COMMIT", True)
 KEFU_EVENTS_SETTLE_SECONDS = env_int("KEFU_EVENTS_SETTLE_SECONDS", 600)
+# Reports (kefu.reports): the lowest satisfaction score (of 10) counted as satisfied (KPIS.md);
+# how often the worker brings clocks that came due and subscriber counts into the rollups, and
+# sends the reports people subscribed to.
+KEFU_SATISFIED_SCORE = env_int("KEFU_SATISFIED_SCORE", 8)
+KEFU_REPORTS_REFRESH_SECONDS = env_int("KEFU_REPORTS_REFRESH_SECONDS", 300)
 # SMS verification codes to one customer: at most this many an hour, and this far apart.
 KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
 KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)
@@ -341,6 +347,33 @@ KEFU_AUDIT_ANCHOR_FILE = os.environ.get("KEFU_AUDIT_ANCHOR_FILE", str(DATA_DIR /
 KEFU_AUDIT_ANCHOR_SECONDS = env_int("KEFU_AUDIT_ANCHOR_SECONDS", 3600)
 # The province this installation serves, for users without a region of their own (data scopes).
 KEFU_REGION = os.environ.get("KEFU_REGION", "")
+# The font of PDF report exports (kefu.reports.fonts, decision 0026): a TrueType file with CJK
+# glyphs, embedded and subset, or "STSong-Light" (built-in, not embedded); empty: the first CJK
+# font found among the system's, else STSong-Light.
+KEFU_PDF_FONT = os.environ.get("KEFU_PDF_FONT", "")
+# Outgoing e-mail (report subscriptions, kefu.reports.delivery) through an SMTP server, as a
+# Django mailer (MAILERS, Django 6.1: the EMAIL_HOST… settings are deprecated). Without
+# KEFU_SMTP_HOST: printed to the console with KEFU_DEBUG, else handed to an MTA on localhost.
+_SMTP_SSL, _SMTP_STARTTLS = env_bool("KEFU_SMTP_SSL", False), env_bool("KEFU_SMTP_STARTTLS", False)
+if _SMTP_SSL and _SMTP_STARTTLS:
+    raise ValueError("KEFU_SMTP_SSL (implicit TLS, port 465) and KEFU_SMTP_STARTTLS (port 587) exclude each other")
+MAILERS = {"default": {
+    "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "OPTIONS": {
+        "host": os.environ.get("KEFU_SMTP_HOST") or "localhost",
+        "port": env_int("KEFU_SMTP_PORT", 465 if _SMTP_SSL else 587 if _SMTP_STARTTLS else 25),
+        "username": os.environ.get("KEFU_SMTP_USER", ""),
+        "password": os.environ.get("KEFU_SMTP_PASSWORD", ""),
+        "use_ssl": _SMTP_SSL, "use_tls": _SMTP_STARTTLS,
+        "timeout": env_int("KEFU_SMTP_TIMEOUT", 30),
+    },
+}}
+if DEBUG and not os.environ.get("KEFU_SMTP_HOST"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("KEFU_SMTP_FROM", "kefu@localhost")
+# The address people reach Kefu at (https://kefu.example.com), for links in e-mail; empty: the
+# links are paths only.
+KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "")
 
 if set(KEFU_LOAD_WEIGHTS) != {"general", "urgent", "major"}:
     raise ValueError("KEFU_LOAD_WEIGHTS must weigh general, urgent and major, e.g. general:1,urgent:2,major:3")

@@ -67,6 +67,7 @@ def world(agent, handler, make_user, departments):
                                              details="客户要求查阅本人信息").pk
     ids["incident_id"] = security.report(admin, title="工单系统导出异常", level="general").pk
     ids["article_id"] = kb.save_article(admin, title="话费争议处理", body="核对账单后说明扣费项目", tags="话费").pk
+    ids["indicator"] = "satisfaction_rate"  # not an id: the code of a report's indicator
     return secrets, ids
 
 
@@ -85,7 +86,7 @@ def _get_operations(client):
             yield path, [p["name"] for p in params if p["in"] == "query" and p.get("required")]
 
 
-QUERY_IDS = {"customer": "customer_id"}
+QUERY_IDS = {"customer": "customer_id", "indicator": "indicator"}
 
 
 @pytest.mark.parametrize("who", ["agent", "handler"])
@@ -100,6 +101,8 @@ def test_no_api_response_shows_a_full_number(who, world, api_client, request, cl
         query = {name: ids[QUERY_IDS[name]] for name in required}
         r = api.get(path + ("?" + urlencode(query) if query else ""))
         reached += r.status_code == 200
+        if not r["Content-Type"].startswith(("application/json", "text/")):
+            continue  # the reports' Excel and PDF files: figures, no customer's data (tests/reports)
         if found := _leaks(r.content.decode(), secrets):
             leaks[path] = found
     assert leaks == {}

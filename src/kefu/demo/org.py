@@ -46,6 +46,12 @@ DEMO_USERS = [
     ("admin", "kefu-admin", "系统管理员", roles.ADMINISTRATOR, None),
 ]
 
+# Logins added after the data's people (so the seeded data stays the same): management reads
+# every figure and the closed reports (kefu.reports).
+LATER_USERS = [
+    ("manager", "kefu-manager", "黄经理 (服务经理)", roles.MANAGER, None),
+]
+
 # Extra staff without logins worth printing, so queues and assignments look like a real centre.
 EXTRA_STAFF = [
     ("agent2", "周一线", roles.AGENT, "front-office"),
@@ -65,7 +71,8 @@ def ensure_org() -> dict:
     depts = {}
     for code, name, kind in DEPARTMENTS:
         depts[code], _ = Department.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
-    people = [(u, p, n, r, d) for u, p, n, r, d in DEMO_USERS] + [(u, None, n, r, d) for u, n, r, d in EXTRA_STAFF]
+    people = ([(u, p, n, r, d) for u, p, n, r, d in DEMO_USERS] + [(u, None, n, r, d) for u, n, r, d in EXTRA_STAFF]
+              + [(u, p, n, r, d) for u, p, n, r, d in LATER_USERS])
     for username, password, name, role, dept in people:
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -92,7 +99,7 @@ def ensure_routing(depts) -> None:
     for code, (tier, assignment, up) in ROUTING.items():
         Department.objects.filter(code=code, assignment=A.MANUAL, tier=1, escalates_to__isnull=True).update(
             tier=tier, assignment=assignment, escalates_to=depts.get(up))
-    usernames = [u for u, *_rest in DEMO_USERS] + [u for u, *_rest in EXTRA_STAFF]
+    usernames = [u for u, *_rest in DEMO_USERS + LATER_USERS] + [u for u, *_rest in EXTRA_STAFF]
     User.objects.filter(username__in=usernames, presence=User.Presence.OFFLINE, presence_since__isnull=True).update(
         presence=User.Presence.AVAILABLE)
     for code, name, categories, members in SKILLS:
@@ -130,7 +137,7 @@ def ensure_dispatch_rules(depts) -> None:
 
 def logins_text() -> str:
     lines = ["Demo logins (user / password):"]
-    lines += [f"  {u:<12} {p:<18} {n}" for u, p, n, _r, _d in DEMO_USERS]
+    lines += [f"  {u:<12} {p:<18} {n}" for u, p, n, _r, _d in DEMO_USERS + LATER_USERS]
     return "\n".join(lines)
 
 

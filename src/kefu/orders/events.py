@@ -65,6 +65,11 @@ def subscribe(handler: Callable, *, phase: str, name: str | None = None, history
         raise ValueError(f"unknown phase {phase!r}: {TRANSACTION!r} or {AFTER!r}")
 
 
+class Defer(Exception):
+    """Raised by an "after" handler that cannot handle events yet (e.g. its tables are being
+    rebuilt): the batch is left for a later drain, logged as a wait rather than an error."""
+
+
 def subscribe_after(name: str, handler: Callable, *, history: bool = True) -> None:
     """Have HANDLER(events) handle the committed order events, as the consumer NAME (its
     position and receipts are kept under that name, so never rename a consumer). A consumer new
@@ -162,6 +167,8 @@ def drain(name: str | None = None, *, limit: int = BATCH, wait: bool = True) -> 
                 total += handled or 0
                 if handled is None or handled < limit:
                     break
+        except Defer as exc:
+            log.info("order event consumer %s waits: %s", consumer_name, exc)
         except Exception as exc:
             log.error("order event consumer %s failed; it will try again", consumer_name, exc_info=True)
             failure = failure or exc

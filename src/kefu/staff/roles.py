@@ -13,6 +13,7 @@ SALES = "sales"
 SUPERVISOR = "supervisor"
 ADMINISTRATOR = "administrator"
 AUDITOR = "auditor"
+MANAGER = "manager"
 # Not a person's role: the system user through which the customer portal acts (kefu.portal).
 SELF_SERVICE = "self_service"
 
@@ -24,6 +25,7 @@ ROLE_LABELS = {
     SUPERVISOR: _("Supervisor / quality manager"),
     ADMINISTRATOR: _("Administrator"),
     AUDITOR: _("Auditor"),
+    MANAGER: _("Service manager"),
     SELF_SERVICE: _("Self-service portal (system)"),
 }
 
@@ -63,16 +65,21 @@ _DEPARTMENT = ["staff.data_scope_department"]
 _PRIVACY_RECEIVE = ["privacy.add_privacyrequest", "privacy.view_privacyrequest"]
 _PRIVACY_RECORDS = ["privacy.view_privacyrequest", "privacy.view_purgerun", "privacy.view_anonymisation"]
 
+# Reports (kefu.reports): the front line and specialists see their own figures; supervisors
+# and quality managers their data scope's; management everything.
+_OWN_FIGURES = ["reports.view_own_figures", "reports.add_reportsubscription", "reports.view_reportsubscription"]
+_REPORTS = _OWN_FIGURES + ["reports.view_report", "reports.view_snapshot"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + ["orders.reject_workorder"],
-    SALES: _FRONT + _REGION,
-    TECH_SUPPORT: _HANDLER + _DEPARTMENT,
-    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + [
+    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + ["orders.reject_workorder"],
+    SALES: _FRONT + _REGION + _OWN_FIGURES,
+    TECH_SUPPORT: _HANDLER + _DEPARTMENT + _OWN_FIGURES,
+    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + [
         "orders.reject_workorder",
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
-    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + [
+    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + [
         "orders.reject_workorder", "orders.manage_any_workorder", "orders.view_board",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",
@@ -85,6 +92,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     AUDITOR: _READ + _PRIVACY_RECORDS + ["staff.data_scope_all", "audit.view_auditentry", "orders.view_board", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
                       "security.view_securityincident"],
+    # Management (服务经理): every figure of the whole organisation, the closed reports, and
+    # closing a period by hand; reads orders, changes nothing else.
+    MANAGER: _READ + _REPORTS + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
     ADMINISTRATOR: ["*"],
     # The portal's system user (cannot log in): registers the signed-in customer's requests,
     # records each as a contact, records their answers, withdrawals and feedback. It handles nothing

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import me, views
+from . import me, reports, views
 
 app_name = "web"
 urlpatterns = [
@@ -29,6 +29,10 @@ urlpatterns = [
     path("orders/<int:order_id>/articles/<int:article_id>/", views.link_article, name="link-article"),
     path("board/", views.board, name="board"),
     path("board/data/", views.board_data, name="board-data"),
+    path("reports/", reports.report, name="reports"),
+    path("reports/complaints/", reports.complaint_orders, name="report-complaints"),
+    path("reports/subscribe/", reports.subscribe, name="report-subscribe"),
+    path("reports/download.<str:fmt>", reports.download, name="report-download"),
     path("preferences/", views.preferences, name="preferences"),
     path("notifications/", me.notifications, name="notifications"),
     path("notifications/read-all/", me.read_all_notifications, name="notifications-read-all"),

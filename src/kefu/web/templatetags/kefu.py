@@ -87,3 +87,30 @@ def open_call(context):
 
     user = context.get("user")
     return open_contact_of(user) if user is not None else None
+
+
+@register.filter
+def figure(value, unit: str) -> str:
+    """A report figure in its unit's format (kefu.reports: 85.3%, 1,234, 无数据)."""
+    from kefu.reports import services as reports
+
+    return reports.format_figure(value, unit)
+
+
+@register.filter
+def change(value, unit: str) -> str:
+    from kefu.reports import services as reports
+
+    return reports.format_figure(value, unit, signed=True)
+
+
+@register.filter
+def target_text(row) -> str:
+    from kefu.reports import services as reports
+
+    return reports.target_text(row)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -30,5 +30,9 @@ class Command(BaseCommand):
             # started next has no backlog to fire.
             counts = generate(customers=customers, orders=orders, seed=seed, clocks=True, now=timezone.now())
             self.stdout.write("Loaded demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            from kefu.reports import services as reports
+
+            # The reports' rollups of the seeded months (the worker keeps them from here on).
+            self.stdout.write(f"Report rollups of {reports.rebuild()} orders.")
         self.stdout.write(org.logins_text())
         self.stdout.write("Demo service password of every demo customer: 123456")

@@ -1,0 +1,112 @@
+"""HTTP ↔ reports: the indicator registry, a period's report and its figures by breakdown, and
+the exports (Excel, PDF, CSV), each within the reader's scope."""
+
+from datetime import date
+
+from django.http import HttpResponse
+from ninja import Router, Schema
+
+from kefu.core.api import ERRORS
+from kefu.core.errors import ValidationFailed
+
+from . import indicators as reg
+from . import services
+
+router = Router(tags=["reports"])
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    name_zh: str
+    name_en: str
+    unit: str
+    direction: str | None
+    target: float | None
+    dimensions: list[str]
+    definition: str
+
+
+class TargetIn(Schema):
+    indicator: str
+    value: float
+    valid_from: date
+    note: str = ""
+
+
+class TargetOut(Schema):
+    indicator: str
+    value: float
+    valid_from: date
+
+
+def _period(period: str | None):
+    return services.parse_period(period)
+
+
+@router.get("/indicators", response={200: list[IndicatorOut], **ERRORS})
+def indicators(request, on: date | None = None):
+    """The registry: every indicator's definition and the target in force on ON (default today)."""
+    services.scope_for(request.user)  # readers of reports only
+    targets = services.targets_for(on or date.today())
+    return [{"code": i.code, "name": i.name, "name_zh": i.name_zh, "name_en": i.name_en, "unit": i.unit,
+             "direction": i.direction, "target": float(targets[i.code]) if targets.get(i.code) is not None else None,
+             "dimensions": list(i.dims), "definition": i.definition} for i in reg.REGISTRY.values()]
+
+
+@router.post("/targets", response={201: TargetOut, **ERRORS})
+def set_target(request, payload: TargetIn):
+    """A new version of an indicator's target from a date on (administrators)."""
+    target = services.set_target(request.user, payload.indicator, payload.value, payload.valid_from, payload.note)
+    return 201, {"indicator": target.indicator, "value": float(target.value), "valid_from": target.valid_from}
+
+
+@router.get("/report", response={200: dict, **ERRORS})
+def report(request, period: str | None = None):
+    """A period's report (2026-11, 2026-Q4, 2026, 2026-W45, 2026-11-05, 2026-11-01..2026-11-20;
+    default last month): every indicator against its target, previous period and last year,
+    breakdowns, complaint analysis, time limits, backlog, league table, chart series."""
+    return services.jsonable(services.report(request.user, _period(period)))
+
+
+@router.get("/figures", response={200: dict, **ERRORS})
+def figures(request, indicator: str, period: str | None = None, by: str = ""):
+    """One indicator (its code) over a period, in total or by one breakdown dimension."""
+    code = indicator
+    if code not in reg.REGISTRY:
+        raise ValidationFailed(services.unknown_indicator(), fields={"indicator": services.unknown_indicator()})
+    ind = reg.REGISTRY[code]
+    if by and by not in ind.dims:
+        raise ValidationFailed(services.no_breakdown(), fields={"by": services.no_breakdown()})
+    p = _period(period)
+    scope = services.scope_for(request.user)
+    values = services.compute([code], p, scope, by=by)
+    labels = services.key_labels(by, values) if by else {}
+    return {"indicator": code, "unit": ind.unit, "period": p.code,
+            "values": [{"key": k, "label": labels.get(k, k), "value": v[code]} for k, v in sorted(values.items())]}
+
+
+def _download(request, period: str | None, fmt: str, section: int = 0) -> HttpResponse:
+    from urllib.parse import quote
+
+    data = services.report(request.user, _period(period))
+    content, content_type, name = services.export(data, fmt, section)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@router.get("/export.xlsx", response={200: None, **ERRORS})
+def export_xlsx(request, period: str | None = None):
+    return _download(request, period, "xlsx")
+
+
+@router.get("/export.pdf", response={200: None, **ERRORS})
+def export_pdf(request, period: str | None = None):
+    return _download(request, period, "pdf")
+
+
+@router.get("/export.csv", response={200: None, **ERRORS})
+def export_csv(request, period: str | None = None, section: int = 0):
+    """One section of the report (0: the indicators) as CSV."""
+    return _download(request, period, "csv", section)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "kefu.reports"
+    label = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self):
+        from kefu.orders import events
+
+        from . import rollups
+
+        # The rollups follow the orders once their events have committed: a rollup never
+        # blocks or rolls back an order, and a failure only delays the figures.
+        events.subscribe_after("reports", rollups.on_order_events)

@@ -1,0 +1,241 @@
+"""Each work order's share of the rollups: a pure function of the order as it stands, its
+events, its clocks and its feedback.
+
+Incremental updates and rebuilds both call `shares` and apply the difference from the share
+stored before (`OrderFact`), so the two cannot disagree, and a late change lands on the day it
+belongs to: an order reopened today that was resolved last month keeps last month's
+resolution and adds today's reopening.
+
+A share is the order's dimensions (as the order stands: department, province, city, channel,
+kind, category, severity, segment) and its atoms `[day, agent, extra, measure, value]`:
+day as a proleptic ordinal in the installation's time zone, the person the figure counts
+for (0: nobody), extra dimensions of this atom only ({"policy": id} on clocks, {"regday":
+ordinal} on the backlog's flows), the measure's name and the value added.
+
+Measures (a complaint's atoms count a second time under the prefix "c:", so complaint
+indicators break down like the others):
+
+- `registered` on the registration day, for the first-contact owner;
+  `repeat` (a repeat complaint, linked), `escalated` (越级: through or threatening the regulator,
+  media or court: the regulator-transfer channel or a coordinator's flag), `regulator` (申诉转办)
+  on the same day;
+- `resolved` on each resolution, for the resolver; `reopened` on each reopening, for the
+  resolver of the resolution it reopens;
+- `score:N` for each feedback scored N (1–10) on its day, for the resolver of the rated resolution;
+- `clock_due:METRIC` and `clock_met:METRIC` for each time limit on the day it came due (when it
+  stopped or when its due time passed, whichever came first; a running clock counts once its
+  due time has passed, by `now`), with the policy as extra dimension;
+- `frt:B` the first customer-visible word from staff, `res:B` each resolution, B the natural
+  minutes since registration in a bucket (`bucket`);
+- `open` and `overdue`: +1 when the order became open (registration, reopening) or its
+  resolution limit passed while open, −1 when that ended, with the registration day as
+  extra dimension (the backlog's ageing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from kefu.orders.models import Feedback, OrderEvent, WorkOrder
+from kefu.sla.models import OrderClock
+from kefu.sla.services import CUSTOMER_WORDS, FINAL_WORDS
+
+COMPLAINT_PREFIX = "c:"
+# Events after which an order is no longer open (and reopen, after which it is again).
+ENDS_OPEN = frozenset({"resolve", "reject", "cancel", "merge"})
+# Order-level dimensions, in the order they are stored and expanded.
+DIMENSIONS = ("channel", "kind", "category", "severity", "city", "segment")
+
+
+def bucket(minutes: float) -> int:
+    """A duration in minutes, floored to its bucket: to the minute under an hour, to 10 minutes
+    under a day, to the hour under 10 days, to the day beyond (at most a year)."""
+    m = max(0, int(minutes))
+    if m < 60:
+        return m
+    if m < 1440:
+        return m - m % 10
+    if m < 14400:
+        return m - m % 60
+    return min(m - m % 1440, 525600)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_of(moment: dt.datetime, zone: ZoneInfo | None = None) -> int:
+    return moment.astimezone(zone or _zone()).date().toordinal()
+
+
+def _minutes(start: dt.datetime, end: dt.datetime) -> float:
+    return (end - start).total_seconds() / 60
+
+
+def shares(order: WorkOrder, events: list[OrderEvent], clocks: list[OrderClock], feedback: list[Feedback],
+           now: dt.datetime, zone: ZoneInfo | None = None) -> tuple[dict, list[list]]:
+    """ORDER's dimensions and atoms as of NOW. EVENTS in the order they happened; ORDER's
+    customer loaded (segment, city)."""
+    zone = zone or _zone()
+    customer = order.customer
+    dims = {
+        "department_id": order.department_id or 0,
+        "province": order.province or customer.province or "",
+        "channel": order.channel, "kind": order.kind,
+        "category": str(order.category_id or ""), "severity": order.severity,
+        "city": customer.city or "", "segment": customer.segment or "",
+    }
+    atoms: list[list] = []
+
+    def add(moment, agent, measure, value=1, extra=None):
+        atoms.append([day_of(moment, zone), agent or 0, extra or {}, measure, value])
+
+    created = order.created_at
+    add(created, order.owner_id, "registered")
+    if order.repeat_count:
+        add(created, order.owner_id, "repeat")
+    if order.channel == "regulator" or order.flagged:
+        add(created, order.owner_id, "escalated")
+    if order.channel == "regulator":
+        add(created, order.owner_id, "regulator")
+
+    keeper = order.handler_id or order.owner_id  # whom an open order's flows count for
+    regday = {"regday": day_of(created, zone)}
+    resolvers: dict[int, int] = {}  # resolution event id → its actor
+    last_resolver = 0
+    first_word = None
+    open_since: dt.datetime | None = created
+    intervals: list[tuple[dt.datetime, dt.datetime | None]] = []
+    for event in events:
+        action = event.action
+        if first_word is None and action != "create" and (
+                (event.visibility == "customer" and action not in CUSTOMER_WORDS) or action in FINAL_WORDS):
+            first_word = event
+        if action == "resolve":
+            resolvers[event.pk] = event.actor_id or 0
+            last_resolver = event.actor_id or 0
+            add(event.at, event.actor_id, "resolved")
+            add(event.at, event.actor_id, f"res:{bucket(_minutes(created, event.at))}")
+        elif action == "reopen":
+            add(event.at, last_resolver, "reopened")
+        if action in ENDS_OPEN and open_since is not None:
+            intervals.append((open_since, event.at))
+            open_since = None
+        elif action == "reopen" and open_since is None:
+            open_since = event.at
+    if open_since is not None:
+        intervals.append((open_since, None))
+    if first_word is not None:
+        add(first_word.at, first_word.actor_id, f"frt:{bucket(_minutes(created, first_word.at))}")
+
+    for item in feedback:
+        if item.score:
+            add(item.at, resolvers.get(item.resolution_event_id, 0), f"score:{item.score}")
+
+    resolution_due: dict[int, dt.datetime] = {}
+    for clock in clocks:
+        if clock.metric == "resolution":
+            resolution_due[clock.round] = clock.due_at
+        came_due = _came_due(clock, now)
+        if came_due is None:
+            continue
+        moment, met = came_due
+        extra = {"policy": clock.policy_id or 0}
+        add(moment, keeper, f"clock_due:{clock.metric}", 1, extra)
+        if met:
+            add(moment, keeper, f"clock_met:{clock.metric}", 1, extra)
+
+    for round_no, (start, end) in enumerate(intervals):
+        add(start, keeper, "open", 1, regday)
+        if end is not None:
+            add(end, keeper, "open", -1, regday)
+        due = resolution_due.get(round_no)
+        if due is not None and due <= now and (end is None or due < end):
+            add(max(due, start), keeper, "overdue", 1, regday)
+            if end is not None:
+                add(end, keeper, "overdue", -1, regday)
+    return dims, _merge(atoms)
+
+
+def _came_due(clock: OrderClock, now: dt.datetime) -> tuple[dt.datetime, bool] | None:
+    """When CLOCK came due and whether it was met, or None if it has not come due by NOW."""
+    if clock.stopped_at is not None and clock.state == OrderClock.State.MET:
+        if clock.stopped_at <= clock.due_at and clock.breached_at is None:
+            return clock.stopped_at, True
+        return min(clock.stopped_at, clock.due_at), False
+    if clock.breached_at is not None:
+        return min(clock.breached_at, clock.due_at), False
+    if clock.state == OrderClock.State.RUNNING and clock.due_at <= now:
+        return clock.due_at, False
+    return None
+
+
+def _merge(atoms: list[list]) -> list[list]:
+    """Atoms with the same day, agent, extra and measure summed; zeros dropped; sorted."""
+    sums: dict[tuple, int] = defaultdict(int)
+    for day, agent, extra, measure, value in atoms:
+        sums[(day, agent, tuple(sorted(extra.items())), measure)] += value
+    return [[day, agent, dict(extra), measure, value]
+            for (day, agent, extra, measure), value in sorted(sums.items()) if value]
+
+
+# Measures broken down by fewer dimensions than the rest, to keep the rollups small: the
+# duration histograms (a row per bucket) by kind and channel only; the backlog's flows not by
+# category, city or segment. (Department and province are columns of every row.)
+NARROW = {"frt:": ("kind", "channel"), "res:": ("kind", "channel"),
+          "open": ("channel", "kind", "severity"), "overdue": ("channel", "kind", "severity")}
+
+
+def _narrow(measure: str) -> tuple[str, ...] | None:
+    for prefix, dims in NARROW.items():
+        if measure == prefix or (prefix.endswith(":") and measure.startswith(prefix)):
+            return dims
+    return None
+
+
+def expand(dims: dict, atoms: Iterable[list]) -> dict[tuple, int]:
+    """The rollup cells an order's share adds to, day grain:
+    (day ordinal, department, province, dim, key, measure) → value."""
+    cells: dict[tuple, int] = defaultdict(int)
+    dept, province = dims["department_id"], dims["province"]
+    fixed = [(name, str(dims[name])) for name in DIMENSIONS]
+    complaint = dims["kind"] == "complaint"
+    for day, agent, extra, measure, value in atoms:
+        narrow = _narrow(measure)
+        keys = [("", ""), *(fixed if narrow is None else [(n, k) for n, k in fixed if n in narrow])]
+        if agent and (narrow is None or measure in ("open", "overdue")):
+            keys.append(("agent", str(agent)))
+        for name, key in extra.items():
+            keys.append((name, dt.date.fromordinal(key).isoformat() if name == "regday" else str(key)))
+        measures = (measure, COMPLAINT_PREFIX + measure) if complaint else (measure,)
+        for m in measures:
+            for name, key in keys:
+                cells[(day, dept, province, name, key, m)] += value
+    return cells
+
+
+def load(order_ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[list]]]:
+    """The shares of the orders ORDER_IDS that exist, in four queries."""
+    orders = list(WorkOrder.objects.filter(pk__in=order_ids).select_related("customer").only(
+        "id", "kind", "category_id", "severity", "channel", "status", "department_id", "province", "owner_id",
+        "handler_id", "repeat_count", "flagged", "created_at", "customer__province", "customer__city",
+        "customer__segment"))
+    ids = [o.pk for o in orders]
+    events: dict[int, list] = defaultdict(list)
+    for event in OrderEvent.objects.filter(order_id__in=ids).only(
+            "id", "order_id", "at", "actor_id", "action", "visibility").order_by("at", "id"):
+        events[event.order_id].append(event)
+    clocks: dict[int, list] = defaultdict(list)
+    for clock in OrderClock.objects.filter(order_id__in=ids).only(
+            "id", "order_id", "metric", "round", "policy_id", "state", "due_at", "stopped_at", "breached_at"):
+        clocks[clock.order_id].append(clock)
+    feedback: dict[int, list] = defaultdict(list)
+    for item in Feedback.objects.filter(order_id__in=ids).only("id", "order_id", "score", "at", "resolution_event_id"):
+        feedback[item.order_id].append(item)
+    zone = _zone()
+    return {o.pk: shares(o, events[o.pk], clocks[o.pk], feedback[o.pk], now, zone) for o in orders}

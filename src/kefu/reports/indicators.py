@@ -1,0 +1,275 @@
+"""The registry: each service indicator of ../shared/KPIS.md defined once — code, Chinese and
+English name, unit, direction, default target, the breakdowns it allows, the rollup measures it
+reads and how it is computed from them. Report pages, the board, the exports and the API all
+compute through `Indicator.compute`, so they cannot disagree.
+
+Adding an indicator is one `register(...)` here (or in the app that brings its data, from its
+`ready()`), with the measures its data adds to the rollups. Empty denominators give None ("no
+data"), never 0 % or 100 % (KPIS.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+# Units
+PERCENT, COUNT, MINUTES, HOURS, SCORE, PER_10K, PER_MILLION = (
+    "percent", "count", "minutes", "hours", "score", "per_10k", "per_million")
+HIGHER, LOWER = "higher", "lower"  # which way is better
+# Breakdowns the rollups hold for order figures (department and province are columns).
+ORDER_DIMS = ("department", "province", "city", "channel", "kind", "category", "severity", "segment", "agent")
+DURATION_DIMS = ("department", "province", "channel", "kind")  # facts.NARROW
+BACKLOG_DIMS = ("department", "province", "channel", "kind", "severity", "agent")
+
+# Bumped whenever a formula below changes meaning: a closed report records the version it used.
+FORMULAS_VERSION = 1
+
+
+class Figures:
+    """The sums of rollup measures one indicator reads, for one cell of a report (a period, a
+    scope, maybe one key of a breakdown), and the figures beside them (subscribers)."""
+
+    def __init__(self, sums: Mapping[str, int], *, subscribers: int | None = None):
+        self.sums = sums
+        self.subscribers = subscribers
+
+    def get(self, measure: str) -> int:
+        return self.sums.get(measure, 0)
+
+    def family(self, prefix: str) -> dict[int, int]:
+        """Counts by number of the measures PREFIX:N (scores, duration buckets)."""
+        out: dict[int, int] = {}
+        for name, value in self.sums.items():
+            if name.startswith(prefix) and value:
+                try:
+                    out[int(name[len(prefix):])] = out.get(int(name[len(prefix):]), 0) + value
+                except ValueError:
+                    continue
+        return out
+
+    def ratio(self, num: int, den: int) -> float | None:
+        return num / den if den else None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    compute: Callable[[Figures], float | None]
+    measures: tuple[str, ...]  # names or prefixes ending in ":" that it reads
+    direction: str | None = None
+    target: Decimal | None = None  # default; percent as percent (85 = 85 %)
+    dims: tuple[str, ...] = ORDER_DIMS
+    stock: bool = False  # a level at the period's end (backlog), not a flow within it
+    complaint: bool = False  # reads the complaint twins of the measures
+    definition_zh: str = ""
+    definition_en: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").lower().startswith("zh") else self.name_en
+
+    @property
+    def definition(self) -> str:
+        return self.definition_zh if (get_language() or "").lower().startswith("zh") else self.definition_en
+
+    def met(self, value: float | None, target: Decimal | None) -> bool | None:
+        """Whether VALUE meets TARGET (None when either is missing or there is no direction)."""
+        if value is None or target is None or self.direction is None:
+            return None
+        shown = Decimal(str(value * 100 if self.unit == PERCENT else value))
+        return shown >= target if self.direction == HIGHER else shown <= target
+
+
+REGISTRY: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    if indicator.code in REGISTRY and REGISTRY[indicator.code] != indicator:
+        raise ValueError(f"indicator {indicator.code!r} is defined twice")
+    REGISTRY[indicator.code] = indicator
+    return indicator
+
+
+def get(code: str) -> Indicator:
+    return REGISTRY[code]
+
+
+def definitions_version() -> str:
+    """What a closed report's figures were computed by: the formulas' version and a digest of
+    the registry's codes and units (targets are recorded with the figures)."""
+    digest = hashlib.sha256("|".join(f"{i.code}:{i.unit}:{','.join(i.measures)}" for i in REGISTRY.values()).encode())
+    return f"{FORMULAS_VERSION}.{digest.hexdigest()[:12]}"
+
+
+# --- the formulas -----------------------------------------------------------------------------
+
+def satisfied_threshold() -> int:
+    return settings.KEFU_SATISFIED_SCORE
+
+
+def _satisfaction(prefix: str):
+    def compute(f: Figures) -> float | None:
+        scores = f.family(prefix + "score:")
+        threshold = satisfied_threshold()
+        return f.ratio(sum(n for s, n in scores.items() if s >= threshold), sum(scores.values()))
+    return compute
+
+
+def _avg_score(f: Figures) -> float | None:
+    scores = f.family("score:")
+    total = sum(scores.values())
+    return sum(s * n for s, n in scores.items()) / total if total else None
+
+
+def _clocks(f: Figures, prefix: str, metrics: tuple[str, ...] | None) -> tuple[int, int]:
+    due = met = 0
+    for name, value in f.sums.items():
+        if name.startswith(prefix + "clock_due:"):
+            if metrics is None or name[len(prefix) + 10:] in metrics:
+                due += value
+        elif name.startswith(prefix + "clock_met:"):
+            if metrics is None or name[len(prefix) + 10:] in metrics:
+                met += value
+    return met, due
+
+
+def on_time_rate(f: Figures, metrics: tuple[str, ...] | None = None, *, complaint: bool = False) -> float | None:
+    """Time limits met / time limits that came due (KPIS.md on_time_rate), over METRICS or all."""
+    met, due = _clocks(f, "c:" if complaint else "", metrics)
+    return f.ratio(met, due)
+
+
+def percentile(counts: Mapping[int, int], q: float) -> float | None:
+    """The Q-quantile (0..1) of values given as {value: count}: the smallest value with at least
+    Q of the counts at or below it (nearest rank)."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    rank = max(1, -(-int(q * total * 1_000_000) // 1_000_000))  # ceil(q × total), exact for q·total integral
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return float(value)
+    return float(max(counts))
+
+
+def _duration(prefix: str, q: float, divide: int = 1):
+    def compute(f: Figures) -> float | None:
+        value = percentile(f.family(prefix), q)
+        return None if value is None else value / divide
+    return compute
+
+
+def _per(measure: str, scale: int):
+    def compute(f: Figures) -> float | None:
+        return f.get(measure) * scale / f.subscribers if f.subscribers else None
+    return compute
+
+
+def _rate(num: str, den: str):
+    return lambda f: f.ratio(f.get(num), f.get(den))
+
+
+_T = Decimal
+register(Indicator(
+    "satisfaction_rate", "满意率", "Satisfaction rate", PERCENT, _satisfaction(""), ("score:",), HIGHER, _T(85),
+    definition_zh="评分不低于满意阈值（默认 8 分）的评价数 ÷ 全部评分的评价数，按评价时间计入期间。",
+    definition_en="Answers scored at or above the satisfied threshold (default 8 of 10) / all scored answers given in the period."))
+register(Indicator(
+    "complaint_satisfaction_rate", "投诉处理满意率", "Complaint handling satisfaction", PERCENT, _satisfaction("c:"),
+    ("c:score:",), HIGHER, _T(80), complaint=True,
+    definition_zh="同满意率，仅计投诉工单的评价。", definition_en="The same, over answers about complaints only."))
+register(Indicator(
+    "avg_score", "平均满意度", "Average satisfaction score", SCORE, _avg_score, ("score:",), HIGHER,
+    definition_zh="期间内评价的平均分（1–10 分）。", definition_en="Mean score (1–10) of answers given in the period."))
+register(Indicator(
+    "on_time_rate", "及时率", "On-time rate", PERCENT, lambda f: on_time_rate(f), ("clock_due:", "clock_met:"), HIGHER,
+    dims=ORDER_DIMS + ("policy",),
+    definition_zh="期间内到期的时限中按时完成的比例；时限在停止或到期时（取其早者）计入到期。",
+    definition_en="Time limits that came due in the period and were met / all that came due (a limit comes due when it stops or its due time passes, whichever is first)."))
+register(Indicator(
+    "complaint_on_time_rate", "投诉处理及时率", "Complaints handled on time", PERCENT,
+    lambda f: on_time_rate(f, ("resolution", "feedback"), complaint=True), ("c:clock_due:", "c:clock_met:"), HIGHER, _T(100),
+    dims=ORDER_DIMS + ("policy",), complaint=True,
+    definition_zh="投诉工单处理时限与结果反馈时限的及时率。",
+    definition_en="On-time rate over complaints' resolution and feedback limits."))
+register(Indicator(
+    "reopen_rate", "重开率", "Reopen rate", PERCENT, _rate("reopened", "resolved"), ("reopened", "resolved"), LOWER,
+    definition_zh="期间内重开的工单数 ÷ 期间内解决的工单数。", definition_en="Orders reopened in the period / orders resolved in the period."))
+register(Indicator(
+    "repeat_complaint_rate", "重复投诉率", "Repeat complaint rate", PERCENT, _rate("c:repeat", "c:registered"),
+    ("c:repeat", "c:registered"), LOWER, complaint=True,
+    definition_zh="期间内登记、关联为重复投诉的投诉数 ÷ 期间内登记的投诉数。",
+    definition_en="Complaints registered in the period linked as a repeat / complaints registered in the period."))
+register(Indicator(
+    "escalated_complaint_rate", "越级投诉率", "Escalated complaint rate", PERCENT, _rate("c:escalated", "c:registered"),
+    ("c:escalated", "c:registered"), LOWER, complaint=True,
+    definition_zh="期间内经由或扬言向监管部门、媒体、法院投诉的投诉数 ÷ 期间内的投诉数。",
+    definition_en="Complaints in the period that came through or threatened the regulator, media or court / complaints in the period."))
+register(Indicator(
+    "first_response_time", "首次响应时长（中位数）", "First response time (median)", MINUTES, _duration("frt:", 0.5),
+    ("frt:",), LOWER, dims=DURATION_DIMS,
+    definition_zh="登记到员工首次对客户可见答复的自然分钟数的中位数（一小时内精确到分钟）。",
+    definition_en="Median natural minutes from registration to the first customer-visible word from staff."))
+register(Indicator(
+    "first_response_time_p90", "首次响应时长（90分位）", "First response time (90th percentile)", MINUTES,
+    _duration("frt:", 0.9), ("frt:",), LOWER, dims=DURATION_DIMS,
+    definition_zh="同上，第 90 百分位。", definition_en="The same, 90th percentile."))
+register(Indicator(
+    "resolution_time", "处理时长（中位数）", "Resolution time (median)", HOURS, _duration("res:", 0.5, 60), ("res:",), LOWER, dims=DURATION_DIMS,
+    definition_zh="登记到解决的自然小时数的中位数。", definition_en="Median natural hours from registration to resolution."))
+register(Indicator(
+    "resolution_time_p90", "处理时长（90分位）", "Resolution time (90th percentile)", HOURS, _duration("res:", 0.9, 60),
+    ("res:",), LOWER, dims=DURATION_DIMS, definition_zh="同上，第 90 百分位。", definition_en="The same, 90th percentile."))
+register(Indicator(
+    "backlog", "积压工单", "Backlog", COUNT, lambda f: f.get("open"), ("open",), LOWER, dims=BACKLOG_DIMS, stock=True,
+    definition_zh="期末仍未解决的工单数。", definition_en="Open orders at the period's end."))
+register(Indicator(
+    "overdue_open", "超时未结", "Open past the limit", COUNT, lambda f: f.get("overdue"), ("overdue",), LOWER, _T(0),
+    dims=BACKLOG_DIMS, stock=True, definition_zh="期末未结且已超过处理时限的工单数。",
+    definition_en="Open orders at the period's end whose resolution limit has passed."))
+register(Indicator(
+    "orders_registered", "受理量", "Orders registered", COUNT, lambda f: f.get("registered"), ("registered",),
+    definition_zh="期间内登记的工单数。", definition_en="Orders registered in the period."))
+register(Indicator(
+    "complaints", "投诉量", "Complaints", COUNT, lambda f: f.get("c:registered"), ("c:registered",), LOWER, complaint=True,
+    definition_zh="期间内登记的投诉数。", definition_en="Complaints registered in the period."))
+register(Indicator(
+    "orders_resolved", "解决量", "Orders resolved", COUNT, lambda f: f.get("resolved"), ("resolved",),
+    definition_zh="期间内解决的工单数（一单多次解决各计一次）。", definition_en="Resolutions in the period."))
+register(Indicator(
+    "complaints_per_10k", "万户投诉率", "Complaints per 10,000 subscribers", PER_10K, _per("c:registered", 10_000),
+    ("c:registered",), LOWER, dims=("province",), complaint=True,
+    definition_zh="期间内登记的投诉数 × 10000 ÷ 期间中点的在网用户数。",
+    definition_en="Complaints registered in the period × 10,000 / subscriptions active at the period's midpoint."))
+register(Indicator(
+    "appeals_per_million", "百万用户申诉率", "Appeals per million subscribers", PER_MILLION, _per("regulator", 1_000_000),
+    ("regulator",), LOWER, dims=("province",),
+    definition_zh="期间内经监管部门转办登记的工单数 × 1000000 ÷ 期间中点的在网用户数。",
+    definition_en="Orders registered in the period through the regulator × 1,000,000 / subscriptions active at the period's midpoint."))
+
+# The sections of a report list the headline indicators in this order.
+HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "on_time_rate", "complaint_on_time_rate",
+            "first_response_time", "resolution_time", "reopen_rate", "repeat_complaint_rate", "escalated_complaint_rate",
+            "complaints_per_10k", "appeals_per_million", "orders_registered", "complaints", "orders_resolved",
+            "backlog", "overdue_open")
+
+
+def measures_of(codes) -> tuple[list[str], list[str]]:
+    """The exact measure names and the prefixes that the indicators CODES read."""
+    names, prefixes = set(), set()
+    for code in codes:
+        for m in REGISTRY[code].measures:
+            (prefixes if m.endswith(":") else names).add(m)
+    return sorted(names), sorted(prefixes)
+

@@ -1,0 +1,268 @@
+"""Keeping the rollups: the orders' shares (facts.py) applied as differences, incrementally from
+the order-event hook and the worker, or rebuilt for a range of months (`kefu reports rebuild`).
+
+Both paths go through `refresh`: lock the orders' stored shares, compute their shares now,
+add the difference to the day and month rows. A rebuild clears its months first, then refreshes
+every order with a share there, adding its whole share inside the cleared months and the
+difference outside them; while it runs, incremental refreshes leave alone the orders it has not
+reached (it will read them as they are then), so the two never count an order twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from kefu.orders import events as events_hook
+from kefu.orders.models import WorkOrder
+
+from . import facts
+from .models import Grain, OrderFact, RebuildRun, ReportState, Rollup
+
+log = logging.getLogger("kefu.reports")
+
+BATCH = 1000
+_UPSERT_ROWS = 400  # rows per INSERT … ON CONFLICT (8 parameters each)
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _add(cells: dict[tuple, int]) -> int:
+    """Add CELLS ((grain, period, department, province, dim, key, measure) → value) to the
+    rollups, in a fixed order (so that concurrent writers lock rows in the same order)."""
+    rows = sorted((k, v) for k, v in cells.items() if v)
+    if not rows:
+        return 0
+    table = Rollup._meta.db_table
+    sql_head = (f"INSERT INTO {table} (grain, period, department_id, province, dim, key, measure, value) VALUES ")
+    sql_tail = (" ON CONFLICT (grain, period, dim, measure, key, department_id, province)"
+                f" DO UPDATE SET value = {table}.value + excluded.value")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _UPSERT_ROWS):
+            chunk = rows[start:start + _UPSERT_ROWS]
+            params: list = []
+            for (grain, period, dept, province, dim, key, measure), value in chunk:
+                params += [grain, period, dept, province, dim, key, measure, value]
+            cursor.execute(sql_head + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk)) + sql_tail, params)
+    return len(rows)
+
+
+def _grains(day_cells: dict[tuple, int], sign: int, into: dict[tuple, int], *, only=None, outside=None) -> None:
+    """Add SIGN × DAY_CELLS to INTO at day and month grain. ONLY/OUTSIDE: (first, last) days
+    whose cells alone are kept / left out."""
+    months: dict[int, dt.date] = {}
+    for (ordinal, dept, province, dim, key, measure), value in day_cells.items():
+        if only is not None and not (only[0] <= ordinal <= only[1]):
+            continue
+        if outside is not None and outside[0] <= ordinal <= outside[1]:
+            continue
+        day = dt.date.fromordinal(ordinal)
+        month = months.get(ordinal) or months.setdefault(ordinal, month_start(day))
+        into[(Grain.DAY, day, dept, province, dim, key, measure)] += sign * value
+        into[(Grain.MONTH, month, dept, province, dim, key, measure)] += sign * value
+
+
+def _span(atoms: list[list]) -> tuple[dt.date | None, dt.date | None]:
+    if not atoms:
+        return None, None
+    days = [a[0] for a in atoms]
+    return dt.date.fromordinal(min(days)), dt.date.fromordinal(max(days))
+
+
+def refresh(order_ids, *, now: dt.datetime | None = None, cleared: tuple[int, int] | None = None) -> int:
+    """Bring the rollups up to date with the orders ORDER_IDS, in the caller's transaction.
+    CLEARED: (first, last) day ordinals of a rebuild's cleared months, where these orders' whole
+    share is added instead of the difference. Returns the number of orders refreshed."""
+    ids = sorted(set(order_ids))
+    if not ids:
+        return 0
+    now = now or timezone.now()
+    # Lock the stored shares (creating empty ones first), so two refreshes of one order queue.
+    OrderFact.objects.bulk_create([OrderFact(order_id=i, computed_at=now) for i in ids], ignore_conflicts=True)
+    stored = {f.order_id: f for f in OrderFact.objects.select_for_update().filter(order_id__in=ids).order_by("order_id")}
+    current = facts.load(ids, now)
+    cells: dict[tuple, int] = defaultdict(int)
+    changed, gone = [], []
+    for order_id in ids:
+        fact = stored[order_id]
+        new = current.get(order_id)
+        if fact.atoms:
+            _grains(facts.expand(fact.dims, fact.atoms), -1, cells, outside=cleared)
+        if new is None:
+            gone.append(order_id)
+            continue
+        dims, atoms = new
+        _grains(facts.expand(dims, atoms), +1, cells)
+        if dims != fact.dims or atoms != fact.atoms or cleared is not None:
+            fact.dims, fact.atoms, fact.computed_at = dims, atoms, now
+            fact.first_day, fact.last_day = _span(atoms)
+            changed.append(fact)
+    _add(cells)
+    if changed or gone:
+        # Rewritten as new rows (they are locked): much cheaper than an UPDATE … CASE per row.
+        OrderFact.objects.filter(order_id__in=[f.order_id for f in changed] + gone)._raw_delete(connection.alias)
+        OrderFact.objects.bulk_create(changed, batch_size=500)
+    return len(ids)
+
+
+class RebuildInProgress(Exception):
+    """A rebuild is unfinished: incremental refreshes wait for it (the events stay unhandled)."""
+
+
+LOCK = "rollups"
+
+
+def _lock() -> None:
+    """The row lock that orders incremental refreshes and the start of a rebuild."""
+    ReportState.objects.get_or_create(name=LOCK, defaults={"at": timezone.now()})
+    ReportState.objects.select_for_update().get(name=LOCK)
+
+
+def refresh_incremental(order_ids, *, now=None) -> int:
+    """`refresh` for the order-event consumer and the worker, in a transaction of its own. While
+    a rebuild is unfinished it raises RebuildInProgress: the rebuild reads the orders as they
+    are when it reaches them, and the events wait until it has finished."""
+    with transaction.atomic():
+        _lock()
+        if RebuildRun.objects.filter(finished_at__isnull=True).exists():
+            raise RebuildInProgress
+        return refresh(order_ids, now=now)
+
+
+# --- the order-event hook's "after" phase --------------------------------------------------
+
+def on_order_events(events) -> None:
+    """The consumer "reports": the orders behind a batch of committed events, refreshed."""
+    try:
+        refresh_incremental({e.order_id for e in events})
+    except RebuildInProgress:
+        raise events_hook.Defer("a rollup rebuild is unfinished") from None
+
+
+# --- clocks that came due without an event --------------------------------------------------
+
+DUE_WATERMARK = "clocks_due"
+
+
+def refresh_due(now: dt.datetime | None = None) -> int:
+    """The orders whose running clocks came due since the last call (nothing is recorded on the
+    order when a due time passes), refreshed. The first call starts from now."""
+    from kefu.sla.models import OrderClock
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock()
+        if RebuildRun.objects.filter(finished_at__isnull=True).exists():
+            return 0  # the rebuild reads every clock as it is; the watermark waits for it
+        state, created = ReportState.objects.select_for_update().get_or_create(name=DUE_WATERMARK, defaults={"at": now})
+        if created:
+            return 0
+        since = state.at
+        ids = list(OrderClock.objects.filter(state=OrderClock.State.RUNNING, due_at__gt=since, due_at__lte=now)
+                   .values_list("order_id", flat=True).distinct())
+        state.at = now
+        state.save(update_fields=["at"])
+        for start in range(0, len(ids), BATCH):
+            refresh(ids[start:start + BATCH], now=now)
+    return len(ids)
+
+
+# --- rebuild ---------------------------------------------------------------------------------
+
+def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None, *, batch: int = BATCH,
+            max_batches: int | None = None, progress=None) -> RebuildRun:
+    """Recompute the rollups of the months from DATE_FROM to DATE_TO (both widened to whole
+    months; None: all). Resumes an unfinished rebuild of the same range; idempotent. Each batch
+    of orders commits by itself. MAX_BATCHES: stop after that many (the worker's slices)."""
+    first = month_start(date_from) if date_from else None
+    last = month_end(date_to) if date_to else None
+    with transaction.atomic():
+        _lock()
+        run = (RebuildRun.objects.select_for_update().filter(finished_at__isnull=True, date_from=first, date_to=last)
+               .order_by("-id").first())
+        if run is None:
+            if RebuildRun.objects.filter(finished_at__isnull=True).exists():
+                other = RebuildRun.objects.filter(finished_at__isnull=True).first()
+                raise RuntimeError(f"another rebuild is unfinished ({other.date_from} – {other.date_to}); resume it first")
+            run = RebuildRun.objects.create(date_from=first, date_to=last, started_at=timezone.now())
+        if not run.cleared:
+            _clear(first, last)
+            run.cleared = True
+            run.save(update_fields=["cleared"])
+    cleared = (first.toordinal() if first else 1, last.toordinal() if last else dt.date.max.toordinal())
+    candidates = _candidates(first, last)
+    top = WorkOrder.objects.aggregate(top=Max("pk"))["top"] or 0
+    batches = 0
+    while True:
+        with transaction.atomic():
+            run = RebuildRun.objects.select_for_update().get(pk=run.pk)
+            ids = list(candidates.filter(pk__gt=run.last_order_id, pk__lte=top).order_by("pk").values_list("pk", flat=True)[:batch])
+            if not ids:
+                # Shares of orders that no longer exist, and nothing more to do.
+                if first is None:
+                    stale = OrderFact.objects.exclude(order_id__in=WorkOrder.objects.values("pk")).values_list("order_id", flat=True)
+                    refresh(list(stale), cleared=cleared)
+                Rollup.objects.filter(value=0).delete()
+                # Clocks that came due after the orders were read are the worker's from here.
+                state, _ = ReportState.objects.get_or_create(name=DUE_WATERMARK, defaults={"at": run.started_at})
+                if state.at > run.started_at:
+                    ReportState.objects.filter(pk=state.pk).update(at=run.started_at)
+                run.finished_at = timezone.now()
+                run.last_order_id = top
+                run.save(update_fields=["finished_at", "last_order_id"])
+                return run
+            refresh(ids, cleared=cleared)
+            run.last_order_id = ids[-1]
+            run.orders_done += len(ids)
+            run.save(update_fields=["last_order_id", "orders_done"])
+        batches += 1
+        if progress is not None:
+            progress(run)
+        if max_batches is not None and batches >= max_batches:
+            return run
+
+
+def _clear(first: dt.date | None, last: dt.date | None) -> None:
+    rows = Rollup.objects.all()
+    if first is not None:
+        rows = rows.filter(period__gte=first)
+    if last is not None:
+        rows = rows.filter(period__lte=last)
+    rows._raw_delete(rows.db)  # no signals, no cascades: one DELETE
+
+
+def _candidates(first: dt.date | None, last: dt.date | None):
+    """The orders that may have a share in the months FIRST … LAST: those with a stored share
+    there, and those registered up to LAST (a share never starts before registration)."""
+    orders = WorkOrder.objects.all()
+    if first is None and last is None:
+        return orders
+    q = Q()
+    if last is not None:
+        q &= Q(created_at__date__lte=last + dt.timedelta(days=1))
+    if first is not None:
+        # Registered before the range: only if its stored share reaches into it, or it has none yet.
+        reaching = OrderFact.objects.filter(last_day__gte=first).values("order_id")
+        q &= Q(created_at__date__gte=first - dt.timedelta(days=1)) | Q(pk__in=reaching) | ~Q(
+            pk__in=OrderFact.objects.values("order_id"))
+    return orders.filter(q)
+
+
+def resume_unfinished(max_batches: int = 20) -> RebuildRun | None:
+    """The worker's share of an interrupted rebuild: a few more batches, if one is unfinished."""
+    run = RebuildRun.objects.filter(finished_at__isnull=True).order_by("-id").first()
+    if run is None:
+        return None
+    return rebuild(run.date_from, run.date_to, max_batches=max_batches)

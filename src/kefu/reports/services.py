@@ -1,0 +1,587 @@
+"""Reports: who may read which figures, and the report of a period — every indicator against
+its target with the previous period and the same period last year, breakdowns, complaint
+analysis, time-limit compliance, the backlog at the period's end and the agents' league table.
+
+Figures come from the rollups (queries.py) through the registry (indicators.py) and nowhere
+else. The same report dict feeds the page, the API and the exports (`document`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from kefu import scopes
+from kefu.contacts.models import Channel
+from kefu.core.errors import Forbidden, ValidationFailed
+from kefu.customers.models import Segment
+from kefu.orders.models import Category, Kind, Severity
+from kefu.sla.models import Metric, SlaPolicy
+from kefu.staff.models import DataScope, Department, User
+
+from . import document as doc
+from . import indicators as reg
+from . import periods, queries
+from .models import IndicatorTarget
+
+VIEW_REPORT = "reports.view_report"
+VIEW_OWN = "reports.view_own_figures"
+
+
+# --- who reads what -------------------------------------------------------------------------
+
+def scope_for(user) -> queries.Scope:
+    """The rollup rows USER may read: management everything, supervisors and quality managers
+    their data scope (department, region), agents only their own figures."""
+    if user is None:
+        return queries.Scope(everything=True)
+    if user.has_perm(VIEW_REPORT):
+        scope = scopes.scope_of(user)
+        if scope == DataScope.ALL:
+            return queries.Scope(everything=True)
+        if scope == DataScope.REGION:
+            region = scopes.region_of(user)
+            if not region:  # an installation serving one region: the region is everything
+                return queries.Scope(everything=True)
+            return queries.Scope(department_id=user.department_id, province=region)
+        if scope == DataScope.DEPARTMENT and user.department_id:
+            return queries.Scope(department_id=user.department_id)
+    if user.has_perm(VIEW_OWN) or user.has_perm(VIEW_REPORT):
+        return queries.Scope(agent_id=user.pk, department_id=user.department_id)
+    raise Forbidden()
+
+
+def scope_label(user, scope: queries.Scope) -> str:
+    if scope.everything:
+        return _("All departments and regions")
+    if scope.agent_id is not None:
+        return _("My own figures: %(name)s") % {"name": user.get_full_name() or user.username}
+    parts = []
+    if scope.department_id:
+        dept = Department.objects.filter(pk=scope.department_id).first()
+        parts.append(dept.name if dept else str(scope.department_id))
+    if scope.province:
+        parts.append(scope.province)
+    return "、".join(parts)
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+def targets_for(first: dt.date) -> dict[str, Decimal | None]:
+    """The target of each indicator in force on FIRST: the latest set by an administrator from
+    that day or before, else the registry's default."""
+    out: dict[str, Decimal | None] = {code: ind.target for code, ind in reg.REGISTRY.items()}
+    for row in IndicatorTarget.objects.filter(valid_from__lte=first).order_by("indicator", "valid_from", "id"):
+        if row.indicator in out:
+            out[row.indicator] = row.value
+    return out
+
+
+def set_target(user, code: str, value, valid_from: dt.date, note: str = "") -> IndicatorTarget:
+    """A new version of an indicator's target (administrators)."""
+    if not user.has_perm("reports.add_indicatortarget"):
+        raise Forbidden()
+    if code not in reg.REGISTRY:
+        raise ValidationFailed(_("Unknown indicator."), fields={"indicator": _("Unknown indicator.")})
+    try:
+        number = Decimal(str(value))
+    except Exception:
+        raise ValidationFailed(_("The target must be a number."), fields={"value": _("The target must be a number.")}) from None
+    from kefu.audit import services as audit
+
+    target = IndicatorTarget.objects.create(indicator=code, value=number, valid_from=valid_from, note=note, created_by=user)
+    audit.record(user, "create", target, fields=["indicator", "value", "valid_from"],
+                 reason=f"{code} = {number} ({valid_from.isoformat()})")
+    return target
+
+
+# --- computing -------------------------------------------------------------------------------
+
+def _figures(sums: dict[str, int], subscribers: int | None) -> reg.Figures:
+    return reg.Figures(sums, subscribers=subscribers)
+
+
+def compute(codes, period: periods.Period, scope: queries.Scope, *, by: str = "") -> dict[str, dict[str, float | None]]:
+    """{key: {code: value}} of the indicators CODES over PERIOD in SCOPE (key "" in total, else
+    the keys of the breakdown BY)."""
+    codes = [c for c in codes if by in ("",) or by in reg.REGISTRY[c].dims]
+    flow = [c for c in codes if not reg.REGISTRY[c].stock]
+    stock = [c for c in codes if reg.REGISTRY[c].stock]
+    names, prefixes = reg.measures_of(flow)
+    data = queries.sums(period, scope, names, prefixes, by=by) if flow else {}
+    if stock:
+        level_names, _p = reg.measures_of(stock)
+        for key, values in queries.levels(period.last, scope, level_names, by=by).items():
+            data.setdefault(key, {}).update(values)
+    needs_subscribers = any(reg.REGISTRY[c].unit in (reg.PER_10K, reg.PER_MILLION) for c in codes)
+    subs: dict[str, int] | int | None = None
+    if needs_subscribers and scope.agent_id is None:
+        if by == "province":
+            subs = queries.subscribers(period.midpoint, by_province=True)
+        elif by == "":
+            subs = queries.subscribers(period.midpoint, province=None if scope.everything or scope.department_id else scope.province)
+    keys = set(data) | ({""} if by == "" else set())
+    out = {}
+    for key in keys:
+        n = subs.get(key) if isinstance(subs, dict) else subs
+        figures = _figures(data.get(key, {}), n)
+        out[key] = {c: reg.REGISTRY[c].compute(figures) for c in codes}
+    return out
+
+
+def _change(value, before) -> float | None:
+    if value is None or before is None:
+        return None
+    return value - before
+
+
+def indicator_rows(period: periods.Period, scope: queries.Scope, codes=reg.HEADLINE) -> list[dict]:
+    """Each indicator against its target, the previous period and the same period last year."""
+    previous, last_year = period.previous(), period.last_year()
+    now = compute(codes, period, scope)[""]
+    before = compute(codes, previous, scope)[""]
+    year_ago = compute(codes, last_year, scope)[""]
+    targets = targets_for(period.first)
+    rows = []
+    for code in codes:
+        ind = reg.REGISTRY[code]
+        if scope.agent_id is not None and ind.unit in (reg.PER_10K, reg.PER_MILLION):
+            continue  # rates per subscriber are the operator's, not one person's
+        value, target = now.get(code), targets.get(code)
+        rows.append({
+            "code": code, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
+            "definition": ind.definition, "value": value, "target": float(target) if target is not None else None,
+            "met": ind.met(value, target),
+            "previous": before.get(code), "last_year": year_ago.get(code),
+            "change_previous": _change(value, before.get(code)), "change_last_year": _change(value, year_ago.get(code)),
+        })
+    return rows
+
+
+# --- labels of breakdown keys --------------------------------------------------------------
+
+DIMENSION_LABELS = {
+    "department": lambda: _("Department"), "province": lambda: _("Province"), "city": lambda: _("City"),
+    "channel": lambda: _("Channel"), "kind": lambda: _("Kind"), "category": lambda: _("Category"),
+    "severity": lambda: _("Severity"), "segment": lambda: _("Customer segment"), "agent": lambda: _("Staff member"),
+    "policy": lambda: _("Time limit policy"),
+}
+
+
+def key_labels(dim: str, keys) -> dict[str, str]:
+    keys = [k for k in keys if k != ""]
+    ints = [int(k) for k in keys if k.lstrip("-").isdigit()]
+    if dim == "department":
+        names = dict(Department.objects.filter(pk__in=ints).values_list("pk", "name"))
+        return {k: names.get(int(k), _("No department")) if k.isdigit() else k for k in keys} | {"0": _("No department")}
+    if dim == "agent":
+        people = {u.pk: (u.get_full_name() or u.username) for u in User.objects.filter(pk__in=ints)}
+        return {k: people.get(int(k), k) for k in keys}
+    if dim == "category":
+        names = dict(Category.objects.filter(pk__in=ints).values_list("pk", "name"))
+        return {k: names.get(int(k), k) for k in keys}
+    if dim == "policy":
+        names = dict(SlaPolicy.objects.filter(pk__in=ints).values_list("pk", "name"))
+        return {k: names.get(int(k), _("No policy")) for k in keys}
+    choices = {"channel": Channel, "kind": Kind, "severity": Severity, "segment": Segment}.get(dim)
+    if choices is not None:
+        labels = dict(choices.choices)
+        return {k: str(labels.get(k, k)) for k in keys}
+    return {k: k for k in keys}
+
+
+BREAKDOWN_CODES = ("orders_registered", "complaints", "satisfaction_rate", "on_time_rate", "reopen_rate", "backlog")
+BREAKDOWNS = ("department", "channel", "kind", "category", "severity", "province", "city", "segment")
+
+
+def breakdown(period: periods.Period, scope: queries.Scope, dim: str, codes=BREAKDOWN_CODES) -> dict:
+    values = compute(codes, period, scope, by=dim)
+    labels = key_labels(dim, values)
+    rows: list[dict[str, Any]] = [{"key": k, "label": labels.get(k, k), "values": v} for k, v in values.items() if k != ""]
+    rows.sort(key=lambda r: -(r["values"].get(codes[0]) or 0))
+    return {"dim": dim, "label": DIMENSION_LABELS[dim](), "codes": list(codes), "rows": rows}
+
+
+# --- complaint analysis ------------------------------------------------------------------------
+
+def complaint_analysis(period: periods.Period, scope: queries.Scope) -> dict:
+    """投诉分析: complaints by cause as a Pareto (each cause with its categories), repeat and
+    escalated complaints, regulator transfers, top categories and regions."""
+    data = queries.sums(period, scope, ["c:registered", "c:repeat", "c:escalated", "c:regulator"], [], by="category")
+    tree = {c.pk: c for c in Category.objects.only("id", "code", "name", "parent_id")}
+    complaint_root = next((c for c in tree.values() if c.code == "complaint"), None)
+
+    def cause_of(cat_id: int | None):
+        node = tree.get(cat_id) if cat_id else None
+        while node is not None and node.parent_id and (complaint_root is None or node.parent_id != complaint_root.pk):
+            node = tree.get(node.parent_id)
+        return node if node is not None and complaint_root is not None and node.parent_id == complaint_root.pk else None
+
+    causes: dict[str, dict[str, Any]] = {}
+    categories: list[dict[str, Any]] = []
+    for key, values in data.items():
+        count = values.get("c:registered", 0)
+        if not count:
+            continue
+        cat_id = int(key) if key.isdigit() else None
+        cause = cause_of(cat_id)
+        code = cause.code if cause else ""
+        entry = causes.setdefault(code, {"code": code, "name": cause.name if cause else _("Not classified"),
+                                         "count": 0, "categories": []})
+        entry["count"] += count
+        name = tree[cat_id].name if cat_id in tree else _("Not classified")
+        entry["categories"].append({"id": cat_id, "name": name, "count": count})
+        categories.append({"id": cat_id, "name": name, "count": count})
+    total = sum(c["count"] for c in causes.values())
+    pareto, running = [], 0
+    for entry in sorted(causes.values(), key=lambda c: (-c["count"], c["code"])):
+        running += entry["count"]
+        entry["share"] = entry["count"] / total if total else None
+        entry["cumulative"] = running / total if total else None
+        entry["categories"].sort(key=lambda c: -c["count"])
+        pareto.append(entry)
+    totals = queries.sums(period, scope, ["c:registered", "c:repeat", "c:escalated", "regulator"], [])
+    t = totals.get("", {})
+    regions = queries.sums(period, scope, ["c:registered"], [], by="province") if scope.agent_id is None else {}
+    counted = sorted(((v.get("c:registered", 0), k) for k, v in regions.items()), key=lambda p: -p[0])[:10]
+    top_regions = [{"name": k or _("Unknown"), "count": n} for n, k in counted]
+    return {"total": t.get("c:registered", 0), "repeat": t.get("c:repeat", 0), "escalated": t.get("c:escalated", 0),
+            "regulator": t.get("regulator", 0), "pareto": pareto,
+            "top_categories": sorted(categories, key=lambda c: -c["count"])[:10], "top_regions": top_regions}
+
+
+# --- time limits and backlog ---------------------------------------------------------------
+
+AGE_BUCKETS = ((0, 1), (1, 3), (3, 7), (7, 15), (15, None))
+
+
+def age_label(low: int, high: int | None) -> str:
+    if low == 0:
+        return _("Under 1 day")
+    if high is None:
+        return _("Over %(n)d days") % {"n": low}
+    return _("%(low)d–%(high)d days") % {"low": low, "high": high}
+
+
+def time_limits(period: periods.Period, scope: queries.Scope) -> dict:
+    data = queries.sums(period, scope, [], ["clock_due:", "clock_met:"]).get("", {})
+    metric_labels = dict(Metric.choices)
+    by_metric = []
+    for metric in Metric.values:
+        due, met = data.get(f"clock_due:{metric}", 0), data.get(f"clock_met:{metric}", 0)
+        if due:
+            by_metric.append({"metric": metric, "label": str(metric_labels[metric]), "due": due, "met": met,
+                              "rate": met / due})
+    by_policy: list[dict[str, Any]] = []
+    if scope.agent_id is None:
+        rows = queries.sums(period, scope, [], ["clock_due:", "clock_met:"], by="policy")
+        labels = key_labels("policy", rows)
+        for key, values in rows.items():
+            due = sum(v for m, v in values.items() if m.startswith("clock_due:"))
+            met = sum(v for m, v in values.items() if m.startswith("clock_met:"))
+            if due:
+                by_policy.append({"key": key, "label": labels.get(key, key), "due": due, "met": met, "rate": met / due})
+        by_policy.sort(key=lambda r: -r["due"])
+    return {"by_metric": by_metric, "by_policy": by_policy}
+
+
+def backlog(period: periods.Period, scope: queries.Scope) -> dict:
+    """Open orders at the end of the period's last day, by age since registration."""
+    rows = queries.levels(period.last, scope, ["open", "overdue"], by="regday") if scope.agent_id is None else {}
+    buckets: list[dict[str, Any]] = [{"label": age_label(lo, hi), "count": 0} for lo, hi in AGE_BUCKETS]
+    end = period.last + dt.timedelta(days=1)
+    for key, values in rows.items():
+        n = values.get("open", 0)
+        if not n:
+            continue
+        age = (end - dt.date.fromisoformat(key)).days  # whole days since the registration day began
+        for i, (lo, hi) in enumerate(AGE_BUCKETS):
+            if age - 1 < (hi if hi is not None else 10**9) and age - 1 >= lo:
+                buckets[i]["count"] += n
+                break
+    totals = queries.levels(period.last, scope, ["open", "overdue"]).get("", {})
+    return {"open": totals.get("open", 0), "overdue": totals.get("overdue", 0), "ageing": buckets}
+
+
+# --- league table ----------------------------------------------------------------------------
+
+LEAGUE_CODES = ("orders_registered", "orders_resolved", "satisfaction_rate", "avg_score", "on_time_rate", "reopen_rate")
+
+
+def league(period: periods.Period, scope: queries.Scope, user) -> dict:
+    """The agents' league table of a department (supervisors); an agent gets their own row and
+    the team's averages, never a colleague's row."""
+    if scope.agent_id is not None:
+        mine = compute(LEAGUE_CODES, period, scope)[""]
+        # The team: the people of one's own department, whichever department their orders were in.
+        colleagues = {str(pk) for pk in User.objects.filter(department_id=user.department_id).values_list("pk", flat=True)} \
+            if user.department_id else {str(user.pk)}
+        everyone = compute(LEAGUE_CODES, period, queries.Scope(everything=True), by="agent")
+        team = {k: v for k, v in everyone.items() if k in colleagues}
+        return {"rows": [{"key": str(user.pk), "label": user.get_full_name() or user.username, "values": mine}],
+                "average": _average(team), "codes": list(LEAGUE_CODES), "people": len(team), "by": "agent"}
+    # A department's people for its supervisor; across departments (a region, everything), the
+    # departments themselves — a league of thousands of people is nobody's table.
+    by = "agent" if scope.department_id and not scope.province and not scope.everything else "department"
+    values = compute(LEAGUE_CODES, period, scope, by=by)
+    labels = key_labels(by, values)
+    rows: list[dict[str, Any]] = [{"key": k, "label": labels.get(k, k), "values": v} for k, v in values.items() if k]
+    rows.sort(key=lambda r: (-(r["values"].get("orders_resolved") or 0), r["label"]))
+    return {"rows": rows, "average": _average(values), "codes": list(LEAGUE_CODES), "people": len(rows), "by": by}
+
+
+def _average(values: dict[str, dict]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for code in LEAGUE_CODES:
+        numbers = [v[code] for k, v in values.items() if k and v.get(code) is not None]
+        out[code] = sum(numbers) / len(numbers) if numbers else None
+    return out
+
+
+# --- series for the charts ---------------------------------------------------------------------
+
+SERIES_CODES = ("orders_registered", "complaints", "satisfaction_rate", "on_time_rate")
+
+
+def series(period: periods.Period, scope: queries.Scope) -> dict:
+    """Day by day (a period of up to 92 days) or month by month, for the ECharts lines."""
+    steps: list[periods.Period] = []
+    if period.days <= 92:
+        steps = [periods.day(period.first + dt.timedelta(days=i)) for i in range(period.days)]
+    else:
+        cursor = period.first
+        while cursor <= period.last:
+            m = periods.month(cursor)
+            steps.append(periods.Period(periods.RANGE, max(m.first, period.first), min(m.last, period.last)))
+            cursor = m.last + dt.timedelta(days=1)
+    points: dict[str, list[float | None]] = {code: [] for code in SERIES_CODES}
+    for step in steps:
+        values = compute(SERIES_CODES, step, scope)[""]
+        for code in SERIES_CODES:
+            points[code].append(values.get(code))
+    return {"labels": [s.first.isoformat() if period.days <= 92 else s.first.strftime("%Y-%m") for s in steps],
+            "series": [{"code": c, "name": reg.REGISTRY[c].name, "unit": reg.REGISTRY[c].unit, "data": points[c]}
+                       for c in SERIES_CODES]}
+
+
+# --- the report ------------------------------------------------------------------------------
+
+def report(user, period: periods.Period, *, breakdowns=BREAKDOWNS) -> dict:
+    """The whole report of PERIOD as USER may read it."""
+    scope = scope_for(user)
+    own = scope.agent_id is not None
+    result = {
+        "period": _period_dict(period), "previous": _period_dict(period.previous()),
+        "last_year": _period_dict(period.last_year()),
+        "scope": scope_label(user, scope), "own": own,
+        "generated_at": timezone.now(), "definitions_version": reg.definitions_version(),
+        "indicators": indicator_rows(period, scope),
+        "breakdowns": [] if own else [breakdown(period, scope, dim) for dim in breakdowns],
+        "complaints": complaint_analysis(period, scope),
+        "time_limits": time_limits(period, scope),
+        "backlog": backlog(period, scope),
+        "league": league(period, scope, user),
+        "series": series(period, scope),
+    }
+    return result
+
+
+def _period_dict(period: periods.Period) -> dict:
+    return {"kind": period.kind, "code": period.code, "label": period.label,
+            "first": period.first, "last": period.last}
+
+
+# --- the report as a document (exports) ------------------------------------------------------
+
+_UNIT_KIND = {reg.PERCENT: doc.PERCENT, reg.COUNT: doc.COUNT, reg.MINUTES: doc.MINUTES, reg.HOURS: doc.HOURS,
+              reg.SCORE: doc.NUMBER, reg.PER_10K: doc.NUMBER, reg.PER_MILLION: doc.NUMBER}
+
+
+def target_value(code: str, target: Decimal | None) -> float | None:
+    """A target as the figure it is compared with (percent targets as fractions)."""
+    if target is None:
+        return None
+    return float(target) / 100 if reg.REGISTRY[code].unit == reg.PERCENT else float(target)
+
+
+def document(data: dict) -> doc.Document:
+    """The report dict as a Document: the same figures for Excel, PDF and CSV."""
+    period = data["period"]
+    d = doc.Document(
+        title=_("Service quality report"), period_label=period["label"], start=period["first"], end=period["last"],
+        generated_at=data["generated_at"], scope_label=data["scope"],
+        meta=[(_("Indicator definitions version"), data["definitions_version"]),
+              (_("Previous period"), data["previous"]["label"]), (_("Same period last year"), data["last_year"]["label"])]
+             + list(data.get("meta", [])))
+    rows = []
+    for r in data["indicators"]:
+        kind = _UNIT_KIND[r["unit"]]
+        rows.append([r["name"], doc.Cell(r["value"], kind), doc.Cell(target_value(r["code"], r["target"]), kind),
+                     _met_text(r["met"]), doc.Cell(r["previous"], kind), doc.Cell(r["last_year"], kind)])
+    d.sections.append(doc.Table(_("Indicators"), [
+        doc.Column("name", _("Indicator")), doc.Column("value", _("Value"), doc.MIXED),
+        doc.Column("target", _("Target"), doc.MIXED), doc.Column("met", _("Target met")),
+        doc.Column("previous", _("Previous period"), doc.MIXED), doc.Column("last_year", _("Same period last year"), doc.MIXED)],
+        rows))
+    c = data["complaints"]
+    d.sections.append(doc.Table(_("Complaints by cause"), [
+        doc.Column("cause", _("Cause")), doc.Column("count", _("Complaints"), doc.COUNT),
+        doc.Column("share", _("Share"), doc.PERCENT), doc.Column("cumulative", _("Cumulative share"), doc.PERCENT)],
+        [[e["name"], e["count"], e["share"], e["cumulative"]] for e in c["pareto"]]))
+    t = data["time_limits"]
+    d.sections.append(doc.Table(_("Time limits"), [
+        doc.Column("metric", _("Time limit")), doc.Column("due", _("Came due"), doc.COUNT),
+        doc.Column("met", _("Met"), doc.COUNT), doc.Column("rate", _("On-time rate"), doc.PERCENT)],
+        [[m["label"], m["due"], m["met"], m["rate"]] for m in t["by_metric"]]
+        + [[p["label"], p["due"], p["met"], p["rate"]] for p in t["by_policy"]]))
+    b = data["backlog"]
+    d.sections.append(doc.Table(_("Backlog at the period's end"), [
+        doc.Column("age", _("Age")), doc.Column("count", _("Open orders"), doc.COUNT)],
+        [[a["label"], a["count"]] for a in b["ageing"]] + [[_("Open past the limit"), b["overdue"]]]))
+    for bd in data["breakdowns"]:
+        cols = [doc.Column("key", bd["label"])] + [
+            doc.Column(code, reg.REGISTRY[code].name, _UNIT_KIND[reg.REGISTRY[code].unit]) for code in bd["codes"]]
+        d.sections.append(doc.Table(_("By %(dimension)s") % {"dimension": bd["label"]}, cols,
+                                    [[r["label"]] + [r["values"].get(code) for code in bd["codes"]] for r in bd["rows"]]))
+    lg = data["league"]
+    by_department = lg.get("by") == "department"
+    cols = [doc.Column("agent", _("Department") if by_department else _("Staff member"))] + [
+        doc.Column(code, reg.REGISTRY[code].name, _UNIT_KIND[reg.REGISTRY[code].unit]) for code in lg["codes"]]
+    d.sections.append(doc.Table(_("Departments compared") if by_department else _("League table"), cols,
+                                [[r["label"]] + [r["values"].get(code) for code in lg["codes"]] for r in lg["rows"]]
+                                + [[_("Average") if by_department else _("Team average")]
+                                   + [lg["average"].get(code) for code in lg["codes"]]]))
+    return d
+
+
+def _met_text(met: bool | None) -> str:
+    if met is None:
+        return "—"
+    return _("Met") if met else _("Not met")
+
+
+def default_period(kind: str = periods.MONTH) -> periods.Period:
+    today = timezone.localdate(timezone=__import__("zoneinfo").ZoneInfo(settings.TIME_ZONE))
+    return periods.last_complete(kind, today)
+
+
+# --- plumbing for the HTTP layers ------------------------------------------------------------
+
+def jsonable(data: Any) -> Any:
+    """DATA as JSON values only: dates and datetimes in ISO 8601, Decimals as strings, lazy
+    translations as text, tuples as lists, keys as strings; a float that is a whole number as
+    an int and one that is not finite as None (JSON has no NaN). Idempotent, and the figures
+    read back from the database (PostgreSQL's jsonb writes 1e16 as 10000000000000000) give the
+    same value again, so a closed report's hash can be checked (snapshots.py)."""
+    if data is None or isinstance(data, bool | int):
+        return data
+    if isinstance(data, str):
+        return str(data)  # a TextChoices member as its plain value
+    if isinstance(data, float):
+        if not math.isfinite(data):
+            return None
+        return int(data) if data.is_integer() else data
+    if isinstance(data, Decimal):
+        return str(data)
+    if isinstance(data, dt.datetime | dt.date | dt.time):
+        return data.isoformat()
+    if isinstance(data, Promise):
+        return str(data)
+    if isinstance(data, dict):
+        return {str(k): jsonable(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [jsonable(v) for v in data]
+    raise TypeError(f"cannot write a {type(data).__name__} in a report")
+
+
+def unknown_indicator() -> str:
+    return _("Unknown indicator.")
+
+
+def no_breakdown() -> str:
+    return _("This indicator cannot be broken down by that dimension.")
+
+
+def no_section() -> str:
+    return _("The report has no such section.")
+
+
+def filename(period: periods.Period, extension: str, section: str = "") -> str:
+    """服务质量报告-2026-11.xlsx (in the reader's language)."""
+    name = pgettext("file name", "Service quality report")
+    code = period.code.replace("..", "_")
+    return f"{name}-{code}{'-' + section if section else ''}.{extension}".replace("/", "_")
+
+
+def format_figure(value, unit: str, *, signed: bool = False) -> str:
+    """A figure of an indicator of UNIT as every page shows it (document.format_value); SIGNED:
+    a change, with its sign (percentages as percentage points)."""
+    kind = _UNIT_KIND.get(unit, doc.NUMBER)
+    text = doc.format_value(value, kind)
+    if signed and value is not None:
+        if kind == doc.PERCENT:
+            text = _("%(points)s pts") % {"points": doc.format_value(value * 100, doc.MINUTES)}  # one decimal
+        if value > 0:
+            text = "+" + text
+    return text
+
+
+def target_text(row: dict) -> str:
+    """An indicator's target as people read it: ≥ 85.0%, ≤ 0."""
+    target = row.get("target")
+    if target is None:
+        return "—"
+    sign = "≥ " if row.get("direction") == reg.HIGHER else "≤ " if row.get("direction") == reg.LOWER else ""
+    return sign + format_figure(target_value(row["code"], target), row["unit"])
+
+
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf",
+           "csv": "text/csv; charset=utf-8"}
+
+
+def export(data: dict, fmt: str, section: int = 0) -> tuple[bytes, str, str]:
+    """The report DATA as a file: (content, content type, file name). FMT xlsx, pdf or csv
+    (one SECTION, 0 being the indicators)."""
+    from . import exports
+
+    d = document(data)
+    period = periods.Period(data["period"]["kind"], data["period"]["first"], data["period"]["last"])
+    if fmt == "xlsx":
+        return exports.to_xlsx(d), FORMATS[fmt], filename(period, fmt)
+    if fmt == "pdf":
+        return exports.to_pdf(d), FORMATS[fmt], filename(period, fmt)
+    if fmt == "csv":
+        if not 0 <= section < len(d.sections):
+            raise ValidationFailed(no_section(), fields={"section": no_section()})
+        return exports.to_csv(d.sections[section]), FORMATS[fmt], filename(period, fmt, d.sections[section].title)
+    raise ValidationFailed(_("Unknown format."), fields={"format": _("Unknown format.")})
+
+
+def parse_period(text: str | None, *, field: str = "period") -> periods.Period:
+    """A period as written (periods.parse), or last month when none is given."""
+    return periods.parse(text, field=field) if text else default_period()
+
+
+def quick_periods(today: dt.date) -> list[tuple[periods.Period, str]]:
+    """The periods a report page offers in one click."""
+    picks = [periods.last_complete(k, today) for k in (periods.DAY, periods.WEEK, periods.MONTH, periods.QUARTER, periods.YEAR)]
+    names = [pgettext("report period", "Yesterday"), _("Last week"), _("Last month"), _("Last quarter"), _("Last year"), _("This month so far")]
+    picks.append(periods.Period(periods.RANGE, today.replace(day=1), today))
+    return list(zip(picks, names, strict=True))
+
+
+def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None) -> int:
+    """Recompute the rollups (rollups.rebuild) and the subscriber counts; the orders done."""
+    from . import rollups, subscribers
+
+    run = rollups.rebuild(date_from, date_to)
+    subscribers.refresh()
+    return run.orders_done

@@ -1,0 +1,136 @@
+"""The 报表 pages: a period's report with its charts, the complaints behind a Pareto bar, and
+the downloads (the same figures as the API's exports)."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import ServiceError, ValidationFailed
+from kefu.orders import services as orders
+from kefu.orders.models import Category
+from kefu.reports import delivery, snapshots
+from kefu.reports import services as reports
+
+from .views import _acts, _reads
+
+
+def _period(request):
+    """The period asked for, or last month with the reason the one asked for was refused."""
+    try:
+        return reports.parse_period(request.GET.get("period", "").strip()), None
+    except ValidationFailed as exc:
+        return reports.parse_period(None), exc.message
+
+
+def _choices(current) -> list[dict]:
+    return [{"code": p.code, "label": name, "detail": p.label, "current": p == current}
+            for p, name in reports.quick_periods(timezone.localdate())]
+
+
+def _frozen(request, period):
+    """The closed report of PERIOD (the version asked for, else the latest) if the reader reads
+    closed reports and did not ask for the live figures; its versions either way."""
+    if period.kind not in snapshots.CLOSED_KINDS:
+        return None, []
+    try:
+        versions = snapshots.versions_for(request.user, period.kind, period.first)
+    except ServiceError:
+        return None, []
+    if not versions or request.GET.get("live"):
+        return None, versions
+    version = request.GET.get("version")
+    try:
+        frozen = snapshots.frozen_report(request.user, period.kind, period.first,
+                                         int(version) if version and version.isdigit() else None)
+    except ServiceError:
+        return None, versions
+    return snapshots.thaw(frozen), versions
+
+
+@_reads
+def report(request):
+    period, refused = _period(request)
+    if refused:
+        messages.error(request, refused)
+    by = request.GET.get("by", "department")
+    if by not in reports.BREAKDOWNS:
+        by = "department"
+    data, versions = _frozen(request, period)
+    if data is None:
+        data = reports.report(request.user, period, breakdowns=(by,))
+    else:
+        data["breakdowns"] = [b for b in data["breakdowns"] if b["dim"] == by]
+    charts = {"series": data["series"], "pareto": [{"name": c["name"], "count": c["count"], "cumulative": c["cumulative"]}
+                                                   for c in data["complaints"]["pareto"]],
+              "labels": {"count": _("Complaints"), "cumulative": _("Cumulative share")}}
+    return render(request, "web/reports.html", {
+        "section": "reports", "r": data, "period": period, "picks": _choices(period), "by": by,
+        "versions": versions, "frozen": data.get("snapshot"), "subscriptions": delivery.subscriptions(request.user),
+        "frequencies": delivery.FREQUENCIES,
+        "dimensions": [(d, reports.DIMENSION_LABELS[d]()) for d in reports.BREAKDOWNS],
+        "charts": reports.jsonable(charts),
+        "sections": [(i, t.title) for i, t in enumerate(reports.document(data).sections)],
+    })
+
+
+@_reads
+def download(request, fmt):
+    from urllib.parse import quote
+
+    period, _refused = _period(request)
+    try:
+        section = int(request.GET.get("section", 0))
+    except ValueError:
+        section = -1
+    try:
+        content, content_type, name = reports.export(reports.report(request.user, period), fmt, section)
+    except ValidationFailed:
+        raise Http404 from None
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@_reads
+def complaint_orders(request):
+    """The complaints registered in the period under one cause or category (the Pareto's drill-down)."""
+    period, _refused = _period(request)
+    reports.scope_for(request.user)
+    category_ids: list[int] = []
+    title = _("Complaints not classified")
+    code = request.GET.get("cause", "")
+    if request.GET.get("category", "").isdigit():
+        category = Category.objects.filter(pk=int(request.GET["category"])).first()
+        if category is not None:
+            category_ids, title = [category.pk], category.name
+    elif code:
+        cause = Category.objects.filter(code=code).first()
+        if cause is not None:
+            category_ids = [cause.pk, *Category.objects.filter(parent=cause).values_list("pk", flat=True)]
+            title = cause.name
+    start = dt.datetime.combine(period.first, dt.time(), timezone.get_current_timezone())
+    end = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(), timezone.get_current_timezone())
+    qs = orders.search_orders(request.user, kind="complaint", category=category_ids or None, created_from=start,
+                              created_to=end)
+    if not category_ids:
+        qs = qs.filter(category__isnull=True) if code == "" and "cause" in request.GET else qs
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "web/report_orders.html", {"section": "reports", "page": page, "title": title,
+                                                      "period": period, "query": request.GET.urlencode()})
+
+
+@_acts(back=lambda **_kw: reverse("web:reports") + "#subscriptions")
+def subscribe(request):
+    frequency = request.POST.get("frequency", "")
+    if request.POST.get("stop"):
+        delivery.unsubscribe(request.user, frequency)
+        messages.success(request, _("Subscription ended."))
+    else:
+        delivery.subscribe(request.user, frequency, email=bool(request.POST.get("email")))
+        messages.success(request, _("Subscribed: you will receive this report when each period ends."))
