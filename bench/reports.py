@@ -22,6 +22,7 @@ import os
 import random
 import sys
 import time
+from contextlib import contextmanager
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
@@ -71,7 +72,8 @@ def rows_for(rng, grain, period, dept, province, orders, agents, categories, pol
             if v:
                 yield (grain, period, dept, province, dim, key, measure, v)
 
-    yield from emit("", "", base | complaint | hist | flows)
+    yield from emit("", "", base | complaint | hist)
+    yield from emit("~", "", flows)  # levels' flows under their own dimensions (facts.STOCK_DIM)
     if totals_only:
         return
     for dim, keys in (("channel", CHANNELS), ("kind", KINDS), ("severity", SEVERITIES), ("segment", SEGMENTS)):
@@ -86,7 +88,8 @@ def rows_for(rng, grain, period, dept, province, orders, agents, categories, pol
     for policy in policies:
         yield from emit("policy", str(policy), {k: v for k, v in base.items() if k.startswith("clock_")}, 1 / len(policies))
     for agent in agents:
-        yield from emit("agent", str(agent), base | flows, 1 / len(agents))
+        yield from emit("agent", str(agent), base, 1 / len(agents))
+        yield from emit("~agent", str(agent), flows, 1 / len(agents))
 
 
 def write_rollups(orders: int, months: int, departments: int, agents: int, database: str) -> int:
@@ -161,6 +164,7 @@ def part_reports(year_code: str) -> None:
 
     period = periods.parse(year_code)
     dept = Department.objects.get(code="bench-1")
+    User.objects.filter(username__in=["bench-manager", "bench-supervisor"]).delete()
     manager = User.objects.create_user("bench-manager", password="pw")
     manager.groups.add(Group.objects.get(name=roles.MANAGER))
     manager = User.objects.get(pk=manager.pk)
@@ -223,6 +227,24 @@ def part_rebuild(orders: int) -> None:
           f"(writing them through the services took {write_took:.1f} s)")
 
 
+@contextmanager
+def kept(name: str):
+    import base64
+
+    import psycopg
+
+    from throwaway import PG
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = f"{PG}/{name}"
+    os.environ.setdefault("KEFU_FIELD_KEYS", "b1:" + base64.urlsafe_b64encode(b"k" * 32).decode())
+    os.environ.setdefault("KEFU_DATA_DIR", f"/tmp/{name}")
+    os.makedirs(os.environ["KEFU_DATA_DIR"], exist_ok=True)
+    yield
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
@@ -232,8 +254,10 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=2000)
     parser.add_argument("--rebuild-orders", type=int, default=100_000, help="orders seeded for the rebuild rate")
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--keep", metavar="NAME", help="PostgreSQL: use (and keep) the database NAME; its rollups are "
+                                                       "written only if it has none (to measure again without waiting)")
     args = parser.parse_args()
-    with throwaway(args.database, "reports"):
+    with (kept(args.keep) if args.keep else throwaway(args.database, "reports")):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
         os.environ["KEFU_EVENTS_DRAIN_ON_COMMIT"] = "false"
         import django
@@ -242,7 +266,10 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        write_rollups(args.orders, args.months, args.departments, args.agents, args.database)
+        from kefu.reports.models import Rollup
+
+        if not (args.keep and Rollup.objects.exists()):
+            write_rollups(args.orders, args.months, args.departments, args.agents, args.database)
         last_year = dt.date.today().year - 1
         part_reports(str(last_year))
         if not args.skip_rebuild:

@@ -114,6 +114,9 @@ def shoot(browser, base, env):
     supervisor.goto("/board/")
     supervisor.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")
     snap(supervisor, "05-board")
+    supervisor.goto("/reports/")  # last month, as a supervisor opens 报表
+    supervisor.wait_for_load_state("load")
+    snap(supervisor, "11-reports")
     portal = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN",
                               extra_http_headers={"Accept-Language": "zh-Hans"})
     portal.goto("/portal/login/")

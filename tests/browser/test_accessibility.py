@@ -76,6 +76,16 @@ def test_main_pages_meet_wcag_2_1_aa(page, live_server, world):
     page.goto("/board/")
     page.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")
     _check(page, "/board/", found)
+    from django.utils import timezone
+
+    from kefu.reports import rollups
+
+    rollups.rebuild()
+    today = timezone.localdate()
+    for path in (f"/reports/?period={today:%Y-%m}", f"/reports/complaints/?period={today:%Y-%m}&cause=cmp-billing"):
+        assert page.goto(path).ok, path
+        page.wait_for_load_state("load")
+        _check(page, path, found)
 
     from kefu.contacts.models import SmsMessage
 

@@ -143,7 +143,31 @@ def brute(period: periods.Period) -> dict:
         "on_time_rate": ratio(met, due),
         "orders_registered": WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end).count(),
         "backlog": _open_at(end),
+        "fcr_rate": _fcr(start, end),
     }
+
+
+def _fcr(start, end):
+    """一次性解决率 contact by contact (KPIS.md): inbound contacts ended in the period, settled
+    within them, and the same customer not back within 7 days."""
+    from kefu.contacts.models import Contact, ContactOrder
+
+    ended = settled = 0
+    for c in Contact.objects.filter(direction="inbound", ended_at__gte=start, ended_at__lt=end).exclude(
+            outcome__in=["abandoned", "open"]):
+        ended += 1
+        if c.outcome == "transferred":
+            continue
+        raised = ContactOrder.objects.filter(contact=c, role="raised").values_list("order_id", flat=True)
+        resolved_in_time = all(
+            OrderEvent.objects.filter(order_id=o, action="resolve", at__lte=c.ended_at).exists()
+            and OrderEvent.objects.filter(order_id=o, action="resolve").order_by("at").first().at <= c.ended_at
+            for o in raised)
+        back = c.customer_id and Contact.objects.filter(
+            customer_id=c.customer_id, direction="inbound", started_at__gt=c.ended_at,
+            started_at__lte=c.ended_at + dt.timedelta(days=7)).exclude(pk=c.pk).exists()
+        settled += resolved_in_time and not back
+    return settled / ended if ended else None
 
 
 def _open_at(moment) -> int:
@@ -160,7 +184,7 @@ def _open_at(moment) -> int:
     return n
 
 
-SAMPLE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "reopen_rate", "orders_resolved",
+SAMPLE = ("fcr_rate", "satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "reopen_rate", "orders_resolved",
           "complaints", "repeat_complaint_rate", "on_time_rate", "orders_registered", "backlog")
 
 
@@ -199,12 +223,78 @@ def test_an_order_deleted_leaves_the_rollups(seeded):
     order.events.all().delete()
     OrderClock.objects.filter(order=order).delete()
     from kefu.contacts.models import ContactOrder
-    ContactOrder.objects.filter(order=order).delete()
+    links = ContactOrder.objects.filter(order=order)
+    contacts = list(links.values_list("contact_id", flat=True))
+    links.delete()
     WorkOrder.objects.filter(pk=order.pk).delete()
     rollups.refresh_incremental([order.pk])
+    rollups.refresh_incremental(contacts, source=rollups.CONTACTS)  # they raised no order now
     assert not OrderFact.objects.filter(order_id=order.pk).exists()
     assert table() != snapshot
     rebuilt_from = table()
     rollups.rebuild()
     assert table() == rebuilt_from
     assert ReportState.objects.filter(name=rollups.DUE_WATERMARK).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_refreshes_of_the_same_orders_count_each_once(agent, customer, subscription):
+    """Two workers refreshing overlapping orders at once (the consumer and the clocks' refresh):
+    the rows they share are added to in one order, and the result is the rebuilt one."""
+    import threading
+
+    from django.db import connection
+
+    made = [orders.create_order(agent, kind="complaint" if i % 2 else "consultation", title=f"宽带故障{i}",
+                                customer_id=customer.pk, subscription_id=subscription.pk, channel="hotline") for i in range(12)]
+    ids = [o.pk for o in made]
+    for order in made[:6]:
+        orders.accept(agent, order.pk)
+    gate = threading.Barrier(4, timeout=30)
+    errors = []
+
+    def refresh(part):
+        try:
+            gate.wait()
+            rollups.refresh_incremental(part)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    parts = [ids, ids[::-1], ids[3:], ids[:9]]
+    threads = [threading.Thread(target=refresh, args=(p,)) for p in parts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    concurrent = table()
+    assert sum(v for k, v in concurrent.items() if k[0] == "d" and k[4] == "" and k[6] == "registered") == 12
+    rollups.rebuild()
+    assert table() == concurrent
+
+
+def test_first_contact_resolution_follows_contacts_as_they_end(db, agent, customer):
+    """A call answered at first contact counts as settled once it has ended; the same customer
+    calling again within 7 days takes that back (the worker's refresh, no order event involved)."""
+    from kefu.contacts import services as contacts
+
+    start = timezone.now() - dt.timedelta(minutes=30)
+    assert rollups.refresh_due(now=start - dt.timedelta(minutes=1)) == 0  # the watermark starts here
+    first = contacts.open_contact(agent, channel="hotline", customer_id=customer.pk, started_at=start)
+    contacts.update_contact(agent, first.pk, version=first.version,
+                            changes={"outcome": "answered", "ended_at": start + dt.timedelta(minutes=5)})
+    figures = lambda: services.compute(["fcr_rate"], periods.day(local_day(start)), EVERYTHING)[""]["fcr_rate"]  # noqa: E731
+    assert figures() is None  # not seen yet
+    rollups.refresh_due(now=start + dt.timedelta(minutes=6))
+    assert figures() == 1.0
+    again = contacts.open_contact(agent, channel="hotline", customer_id=customer.pk, started_at=start + dt.timedelta(minutes=10))
+    contacts.update_contact(agent, again.pk, version=again.version,
+                            changes={"outcome": "answered", "ended_at": start + dt.timedelta(minutes=12)})
+    rollups.refresh_due(now=start + dt.timedelta(minutes=13))
+    assert figures() == 0.5  # the first no longer settled at first contact; the second is
+    snapshot = table()
+    rollups.rebuild()
+    assert table() == snapshot

@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from kefu.orders.models import Feedback, OrderEvent, WorkOrder
-from kefu.sla.models import OrderClock
+from kefu.sla.models import Metric, OrderClock
 from kefu.sla.services import CUSTOMER_WORDS, FINAL_WORDS
 
 COMPLAINT_PREFIX = "c:"
@@ -63,6 +63,29 @@ def bucket(minutes: float) -> int:
     if m < 14400:
         return m - m % 60
     return min(m - m % 1440, 525600)
+
+
+def _bucket_values() -> tuple[int, ...]:
+    return tuple(sorted({bucket(m) for m in (*range(0, 14400), *range(14400, 525601, 1440))}))
+
+
+# Every value `bucket` can give: the names of a histogram's measures are known in advance, so
+# reading one is an index lookup of exact names, not a scan of a prefix.
+BUCKETS = _bucket_values()
+
+
+def family(prefix: str) -> list[str]:
+    """The names of the measures PREFIX:N ("score:", "c:clock_due:", "frt:" …)."""
+    base = prefix.removeprefix(COMPLAINT_PREFIX)
+    if base == "score:":
+        values = [str(n) for n in range(0, 11)]
+    elif base in ("clock_due:", "clock_met:"):
+        values = list(Metric.values)
+    elif base in ("frt:", "res:"):
+        values = [str(b) for b in BUCKETS]
+    else:
+        raise ValueError(f"unknown measure family {prefix!r}")
+    return [prefix + v for v in values]
 
 
 def _zone() -> ZoneInfo:
@@ -191,6 +214,13 @@ NARROW = {"frt:": ("kind", "channel"), "res:": ("kind", "channel"),
           "open": ("channel", "kind", "severity"), "overdue": ("channel", "kind", "severity")}
 
 
+# Levels kept as flows (+1 when a state begins, −1 when it ends): a report sums them over all
+# history up to a day, so their rows live under dimensions of their own ("~" + dimension) and
+# that sum reads only them, not every measure of every earlier month.
+STOCKS = frozenset({"open", "overdue"})
+STOCK_DIM = "~"
+
+
 def _narrow(measure: str) -> tuple[str, ...] | None:
     for prefix, dims in NARROW.items():
         if measure == prefix or (prefix.endswith(":") and measure.startswith(prefix)):
@@ -203,7 +233,7 @@ def expand(dims: dict, atoms: Iterable[list]) -> dict[tuple, int]:
     (day ordinal, department, province, dim, key, measure) → value."""
     cells: dict[tuple, int] = defaultdict(int)
     dept, province = dims["department_id"], dims["province"]
-    fixed = [(name, str(dims[name])) for name in DIMENSIONS]
+    fixed = [(name, str(dims[name])) for name in DIMENSIONS if dims.get(name) is not None]
     complaint = dims["kind"] == "complaint"
     for day, agent, extra, measure, value in atoms:
         narrow = _narrow(measure)
@@ -213,9 +243,10 @@ def expand(dims: dict, atoms: Iterable[list]) -> dict[tuple, int]:
         for name, key in extra.items():
             keys.append((name, dt.date.fromordinal(key).isoformat() if name == "regday" else str(key)))
         measures = (measure, COMPLAINT_PREFIX + measure) if complaint else (measure,)
+        prefix = STOCK_DIM if measure in STOCKS else ""
         for m in measures:
             for name, key in keys:
-                cells[(day, dept, province, name, key, m)] += value
+                cells[(day, dept, province, prefix + name, key, m)] += value
     return cells
 
 
@@ -239,3 +270,70 @@ def load(order_ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[l
         feedback[item.order_id].append(item)
     zone = _zone()
     return {o.pk: shares(o, events[o.pk], clocks[o.pk], feedback[o.pk], now, zone) for o in orders}
+
+
+# --- contacts: first-contact resolution (一次性解决率) --------------------------------------------
+
+FCR_DAYS = 7  # a further contact by the same customer within this many days: not settled at first contact
+# Dimensions a contact has (the rest of DIMENSIONS do not apply to it and are not expanded).
+CONTACT_DIMENSIONS = ("channel", "city", "segment")
+
+
+def contact_share(contact, *, department_id: int, settled: bool, again: bool) -> tuple[dict, list[list]]:
+    """A contact's dimensions and atoms: `contacts_ended` on the day it ended, for its agent, and
+    `fcr` when its request was settled within it (SETTLED: answered, or every order it raised
+    resolved by its end) and the same customer did not come back within FCR_DAYS (AGAIN)."""
+    customer = contact.customer
+    dims = {"department_id": department_id or 0, "province": (customer.province if customer else "") or "",
+            "channel": contact.channel, "city": (customer.city if customer else "") or "",
+            "segment": (customer.segment if customer else "") or "", "kind": None, "category": None, "severity": None}
+    day = day_of(contact.ended_at)
+    atoms = [[day, contact.agent_id or 0, {}, "contacts_ended", 1]]
+    if settled and not again:
+        atoms.append([day, contact.agent_id or 0, {}, "fcr", 1])
+    return dims, atoms
+
+
+def load_contacts(contact_ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[list]]]:
+    """The shares of the contacts CONTACT_IDS that count (inbound, ended, not abandoned), in
+    four queries; the others have none."""
+    from django.db.models import Min
+
+    from kefu.contacts.models import Contact, ContactOrder
+
+    counted = list(Contact.objects.filter(pk__in=contact_ids, direction=Contact.Direction.INBOUND, ended_at__isnull=False)
+                   .exclude(outcome__in=[Contact.Outcome.ABANDONED, Contact.Outcome.OPEN])
+                   .select_related("customer", "agent").only(
+                       "id", "channel", "started_at", "ended_at", "outcome", "agent_id", "agent__department_id", "customer_id",
+                       "customer__province", "customer__city", "customer__segment"))
+    ids = [c.pk for c in counted]
+    raised: dict[int, list[int]] = defaultdict(list)
+    for contact_id, order_id in ContactOrder.objects.filter(contact_id__in=ids, role=ContactOrder.Role.RAISED).values_list(
+            "contact_id", "order_id"):
+        raised[contact_id].append(order_id)
+    order_ids = {o for orders in raised.values() for o in orders}
+    first_resolved = dict(OrderEvent.objects.filter(order_id__in=order_ids, action="resolve").values("order_id")
+                          .annotate(at=Min("at")).values_list("order_id", "at"))
+    customers = {c.customer_id for c in counted if c.customer_id}
+    if counted:
+        earliest = min(c.ended_at for c in counted)
+        later = list(Contact.objects.filter(customer_id__in=customers, direction=Contact.Direction.INBOUND,
+                                            started_at__gt=earliest, started_at__lte=now)
+                     .exclude(pk__in=ids).values_list("customer_id", "started_at"))
+        later += [(c.customer_id, c.started_at) for c in counted]  # counted contacts are each other's later ones
+    else:
+        later = []
+    by_customer: dict[int, list[dt.datetime]] = defaultdict(list)
+    for customer_id, started in later:
+        by_customer[customer_id].append(started)
+    window = dt.timedelta(days=FCR_DAYS)
+    out = {}
+    for c in counted:
+        orders = raised.get(c.pk, [])
+        if c.outcome == Contact.Outcome.TRANSFERRED:
+            settled = False
+        else:
+            settled = all(first_resolved.get(o) is not None and first_resolved[o] <= c.ended_at for o in orders)
+        again = c.customer_id is not None and any(c.ended_at < t <= c.ended_at + window for t in by_customer[c.customer_id])
+        out[c.pk] = contact_share(c, department_id=c.agent.department_id if c.agent else 0, settled=settled, again=again)
+    return out

@@ -25,6 +25,7 @@ HIGHER, LOWER = "higher", "lower"  # which way is better
 # Breakdowns the rollups hold for order figures (department and province are columns).
 ORDER_DIMS = ("department", "province", "city", "channel", "kind", "category", "severity", "segment", "agent")
 DURATION_DIMS = ("department", "province", "channel", "kind")  # facts.NARROW
+CONTACT_DIMS = ("department", "province", "city", "channel", "segment", "agent")  # facts.CONTACT_DIMENSIONS
 BACKLOG_DIMS = ("department", "province", "channel", "kind", "severity", "agent")
 
 # Bumped whenever a formula below changes meaning: a closed report records the version it used.
@@ -204,6 +205,12 @@ register(Indicator(
     definition_zh="投诉工单处理时限与结果反馈时限的及时率。",
     definition_en="On-time rate over complaints' resolution and feedback limits."))
 register(Indicator(
+    "fcr_rate", "一次性解决率", "First-contact resolution", PERCENT, _rate("fcr", "contacts_ended"), ("fcr", "contacts_ended"),
+    HIGHER, _T(70), dims=CONTACT_DIMS,
+    definition_zh="期间内结束的来电、来信等接触中，在本次接触内解决（未留下未结工单，或工单在接触中即已解决）且同一客户 7 天内未再次联系的比例。",
+    definition_en="Contacts ended in the period whose request was settled within them (no work order left open, or resolved during "
+                  "the contact) and with no further contact by the same customer within 7 days / contacts ended in the period."))
+register(Indicator(
     "reopen_rate", "重开率", "Reopen rate", PERCENT, _rate("reopened", "resolved"), ("reopened", "resolved"), LOWER,
     definition_zh="期间内重开的工单数 ÷ 期间内解决的工单数。", definition_en="Orders reopened in the period / orders resolved in the period."))
 register(Indicator(
@@ -259,7 +266,7 @@ register(Indicator(
     definition_en="Orders registered in the period through the regulator × 1,000,000 / subscriptions active at the period's midpoint."))
 
 # The sections of a report list the headline indicators in this order.
-HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "on_time_rate", "complaint_on_time_rate",
+HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "fcr_rate", "on_time_rate", "complaint_on_time_rate",
             "first_response_time", "resolution_time", "reopen_rate", "repeat_complaint_rate", "escalated_complaint_rate",
             "complaints_per_10k", "appeals_per_million", "orders_registered", "complaints", "orders_resolved",
             "backlog", "overdue_open")

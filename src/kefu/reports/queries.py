@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 
+from . import facts
 from .models import Grain, Rollup, SubscriberFlow
 from .periods import Period
 from .rollups import month_end, month_start
@@ -56,21 +57,26 @@ def _spans(first: dt.date, last: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 
 
 def _measure_q(names: list[str], prefixes: list[str]) -> Q:
-    q = Q(measure__in=names) if names else Q(pk__in=[])
+    """The measures by exact name (prefixes as their families' names, facts.family): an index
+    lookup per name whatever the collation."""
+    wanted = set(names)
     for prefix in prefixes:
-        # A range, not LIKE: it uses the index whatever the collation.
-        q |= Q(measure__gte=prefix, measure__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
-    return q
+        wanted.update(facts.family(prefix))
+    return Q(measure__in=sorted(wanted))
 
 
-def _rows(first, last, scope: Scope, dim: str, names, prefixes, *, agent_key=True):
-    pieces = Q(pk__in=[])
+def _rows(first, last, scope: Scope, dim: str, names, prefixes):
+    """One queryset per piece of the period (a month-grain run, day-grain runs): each a plain
+    index range per measure over (grain, dim, measure, period), or over (grain, dim,
+    department, period) for a department (models.Rollup's indexes)."""
+    measures = _measure_q(names, prefixes)
+    if scope.agent_id is not None:
+        dim, key = (facts.STOCK_DIM if dim.startswith(facts.STOCK_DIM) else "") + "agent", str(scope.agent_id)
+    else:
+        key = None
     for grain, a, b in _spans(first, last):
-        pieces |= Q(grain=grain, period__gte=a, period__lte=b)
-    rows = Rollup.objects.filter(pieces, _measure_q(names, prefixes), scope.q())
-    if scope.agent_id is not None and agent_key:
-        return rows.filter(dim="agent", key=str(scope.agent_id))
-    return rows.filter(dim=dim)
+        rows = Rollup.objects.filter(measures, scope.q(), grain=grain, dim=dim, period__gte=a, period__lte=b)
+        yield rows if key is None else rows.filter(key=key)
 
 
 def sums(period: Period, scope: Scope, names: list[str], prefixes: list[str], *, by: str = "") -> dict[str, dict[str, int]]:
@@ -80,22 +86,24 @@ def sums(period: Period, scope: Scope, names: list[str], prefixes: list[str], *,
 
 
 def levels(at: dt.date, scope: Scope, names: list[str], *, by: str = "") -> dict[str, dict[str, int]]:
-    """{key: {measure: level}} at the end of the day AT of flow measures (backlog): the sum of
-    every change up to that day."""
-    return _sum(dt.date(1970, 1, 1), at, scope, names, [], by)
+    """{key: {measure: level}} at the end of the day AT of stock measures (backlog: facts.STOCKS),
+    the sum of every change up to that day, read from their own dimensions."""
+    return _sum(dt.date(1970, 1, 1), at, scope, names, [], by, stock=True)
 
 
-def _sum(first, last, scope, names, prefixes, by) -> dict[str, dict[str, int]]:
+def _sum(first, last, scope, names, prefixes, by, *, stock=False) -> dict[str, dict[str, int]]:
     column = {"department": "department_id", "province": "province"}.get(by)
-    dim = "" if column else by
-    rows = _rows(first, last, scope, dim, names, prefixes)
+    dim = ("" if column else by)
+    if stock:
+        dim = facts.STOCK_DIM + dim
     if scope.agent_id is not None and by not in ("", "agent"):
         return {}  # one's own figures are not broken down further
     group = column or "key"
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in rows.values(group, "measure").annotate(total=Sum("value")).order_by():
-        key = "" if not by else str(row[group]) if not (by == "agent" and scope.agent_id) else str(scope.agent_id)
-        out[key][row["measure"]] = out[key].get(row["measure"], 0) + row["total"]
+    for rows in _rows(first, last, scope, dim, names, prefixes):
+        for row in rows.values(group, "measure").annotate(total=Sum("value")).order_by():
+            key = "" if not by else str(scope.agent_id) if (by == "agent" and scope.agent_id) else str(row[group])
+            out[key][row["measure"]] = out[key].get(row["measure"], 0) + row["total"]
     return dict(out)
 
 
@@ -107,3 +115,16 @@ def subscribers(at: dt.date, *, province: str | None = None, by_province: bool =
     if by_province:
         return {r["province"]: r["n"] for r in rows.values("province").annotate(n=Sum("delta")).order_by()}
     return rows.aggregate(n=Sum("delta"))["n"] or 0
+
+
+def by_day(first: dt.date, last: dt.date, scope: Scope, names: list[str], prefixes: list[str]) -> dict[dt.date, dict[str, int]]:
+    """{day: {measure: sum}} for each day FIRST … LAST, from the day rows, in one query."""
+    measures = _measure_q(names, prefixes)
+    dim, key = ("agent", str(scope.agent_id)) if scope.agent_id is not None else ("", None)
+    rows = Rollup.objects.filter(measures, scope.q(), grain=Grain.DAY, dim=dim, period__gte=first, period__lte=last)
+    if key is not None:
+        rows = rows.filter(key=key)
+    out: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    for row in rows.values("period", "measure").annotate(total=Sum("value")).order_by():
+        out[row["period"]][row["measure"]] = row["total"]
+    return dict(out)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -22,7 +24,7 @@ from kefu.orders import events as events_hook
 from kefu.orders.models import WorkOrder
 
 from . import facts
-from .models import Grain, OrderFact, RebuildRun, ReportState, Rollup
+from .models import ContactFact, Grain, OrderFact, RebuildRun, ReportState, Rollup
 
 log = logging.getLogger("kefu.reports")
 
@@ -81,27 +83,51 @@ def _span(atoms: list[list]) -> tuple[dt.date | None, dt.date | None]:
     return dt.date.fromordinal(min(days)), dt.date.fromordinal(max(days))
 
 
-def refresh(order_ids, *, now: dt.datetime | None = None, cleared: tuple[int, int] | None = None) -> int:
-    """Bring the rollups up to date with the orders ORDER_IDS, in the caller's transaction.
-    CLEARED: (first, last) day ordinals of a rebuild's cleared months, where these orders' whole
-    share is added instead of the difference. Returns the number of orders refreshed."""
-    ids = sorted(set(order_ids))
+@dataclass(frozen=True)
+class Source:
+    """What shares come from: the model keeping each one's share, its key, the loader of current
+    shares (facts.py), the table it reads and the rebuild's position field."""
+
+    fact: type
+    key: str
+    load: Callable
+    model: Callable
+    position: str
+
+
+def _contact_model():
+    from kefu.contacts.models import Contact
+
+    return Contact
+
+
+ORDERS = Source(OrderFact, "order_id", facts.load, lambda: WorkOrder, "last_order_id")
+CONTACTS = Source(ContactFact, "contact_id", facts.load_contacts, _contact_model, "last_contact_id")
+
+
+def refresh(ids_in, *, now: dt.datetime | None = None, cleared: tuple[int, int] | None = None,
+            source: Source = ORDERS) -> int:
+    """Bring the rollups up to date with the orders (or SOURCE's rows) IDS_IN, in the caller's
+    transaction. CLEARED: (first, last) day ordinals of a rebuild's cleared months, where their
+    whole share is added instead of the difference. Returns the number refreshed."""
+    ids = sorted(set(ids_in))
     if not ids:
         return 0
     now = now or timezone.now()
-    # Lock the stored shares (creating empty ones first), so two refreshes of one order queue.
-    OrderFact.objects.bulk_create([OrderFact(order_id=i, computed_at=now) for i in ids], ignore_conflicts=True)
-    stored = {f.order_id: f for f in OrderFact.objects.select_for_update().filter(order_id__in=ids).order_by("order_id")}
-    current = facts.load(ids, now)
+    Fact, key = source.fact, source.key
+    # Lock the stored shares (creating empty ones first), so two refreshes of one row queue.
+    Fact.objects.bulk_create([Fact(**{key: i, "computed_at": now}) for i in ids], ignore_conflicts=True)
+    stored = {getattr(f, key): f for f in Fact.objects.select_for_update().filter(**{f"{key}__in": ids}).order_by(key)}
+    current = source.load(ids, now)
     cells: dict[tuple, int] = defaultdict(int)
     changed, gone = [], []
-    for order_id in ids:
-        fact = stored[order_id]
-        new = current.get(order_id)
+    for i in ids:
+        fact = stored[i]
+        new = current.get(i)
         if fact.atoms:
             _grains(facts.expand(fact.dims, fact.atoms), -1, cells, outside=cleared)
         if new is None:
-            gone.append(order_id)
+            gone.append(i)
             continue
         dims, atoms = new
         _grains(facts.expand(dims, atoms), +1, cells)
@@ -112,8 +138,8 @@ def refresh(order_ids, *, now: dt.datetime | None = None, cleared: tuple[int, in
     _add(cells)
     if changed or gone:
         # Rewritten as new rows (they are locked): much cheaper than an UPDATE … CASE per row.
-        OrderFact.objects.filter(order_id__in=[f.order_id for f in changed] + gone)._raw_delete(connection.alias)
-        OrderFact.objects.bulk_create(changed, batch_size=500)
+        Fact.objects.filter(**{f"{key}__in": [getattr(f, key) for f in changed] + gone})._raw_delete(connection.alias)
+        Fact.objects.bulk_create(changed, batch_size=500)
     return len(ids)
 
 
@@ -130,7 +156,7 @@ def _lock() -> None:
     ReportState.objects.select_for_update().get(name=LOCK)
 
 
-def refresh_incremental(order_ids, *, now=None) -> int:
+def refresh_incremental(order_ids, *, now=None, source: Source = ORDERS) -> int:
     """`refresh` for the order-event consumer and the worker, in a transaction of its own. While
     a rebuild is unfinished it raises RebuildInProgress: the rebuild reads the orders as they
     are when it reaches them, and the events wait until it has finished."""
@@ -138,7 +164,7 @@ def refresh_incremental(order_ids, *, now=None) -> int:
         _lock()
         if RebuildRun.objects.filter(finished_at__isnull=True).exists():
             raise RebuildInProgress
-        return refresh(order_ids, now=now)
+        return refresh(order_ids, now=now, source=source)
 
 
 # --- the order-event hook's "after" phase --------------------------------------------------
@@ -176,7 +202,22 @@ def refresh_due(now: dt.datetime | None = None) -> int:
         state.save(update_fields=["at"])
         for start in range(0, len(ids), BATCH):
             refresh(ids[start:start + BATCH], now=now)
-    return len(ids)
+        contacts = _contacts_ended(since, now)
+        for start in range(0, len(contacts), BATCH):
+            refresh(contacts[start:start + BATCH], now=now, source=CONTACTS)
+    return len(ids) + len(contacts)
+
+
+def _contacts_ended(since: dt.datetime, now: dt.datetime) -> list[int]:
+    """Contacts that ended in (SINCE, NOW], and the earlier contacts of the same customers that
+    the new ones may have made not settled at first contact (facts.FCR_DAYS)."""
+    Contact = _contact_model()
+    ended = list(Contact.objects.filter(started_at__gt=since - dt.timedelta(days=1), started_at__lte=now,
+                                        ended_at__gt=since, ended_at__lte=now).values_list("pk", "customer_id"))
+    customers = {c for _pk, c in ended if c}
+    earlier = Contact.objects.filter(customer_id__in=customers, started_at__gte=since - dt.timedelta(days=facts.FCR_DAYS + 1),
+                                     ended_at__isnull=False).values_list("pk", flat=True) if customers else []
+    return sorted({pk for pk, _c in ended} | set(earlier))
 
 
 # --- rebuild ---------------------------------------------------------------------------------
@@ -202,36 +243,44 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
             run.cleared = True
             run.save(update_fields=["cleared"])
     cleared = (first.toordinal() if first else 1, last.toordinal() if last else dt.date.max.toordinal())
-    candidates = _candidates(first, last)
-    top = WorkOrder.objects.aggregate(top=Max("pk"))["top"] or 0
     batches = 0
-    while True:
-        with transaction.atomic():
-            run = RebuildRun.objects.select_for_update().get(pk=run.pk)
-            ids = list(candidates.filter(pk__gt=run.last_order_id, pk__lte=top).order_by("pk").values_list("pk", flat=True)[:batch])
-            if not ids:
-                # Shares of orders that no longer exist, and nothing more to do.
-                if first is None:
-                    stale = OrderFact.objects.exclude(order_id__in=WorkOrder.objects.values("pk")).values_list("order_id", flat=True)
-                    refresh(list(stale), cleared=cleared)
-                Rollup.objects.filter(value=0).delete()
-                # Clocks that came due after the orders were read are the worker's from here.
-                state, _ = ReportState.objects.get_or_create(name=DUE_WATERMARK, defaults={"at": run.started_at})
-                if state.at > run.started_at:
-                    ReportState.objects.filter(pk=state.pk).update(at=run.started_at)
-                run.finished_at = timezone.now()
-                run.last_order_id = top
-                run.save(update_fields=["finished_at", "last_order_id"])
+    for source in (ORDERS, CONTACTS):
+        candidates = _candidates(source, first, last)
+        top = source.model().objects.aggregate(top=Max("pk"))["top"] or 0
+        while True:
+            with transaction.atomic():
+                run = RebuildRun.objects.select_for_update().get(pk=run.pk)
+                position = getattr(run, source.position)
+                if position >= top and top:
+                    break
+                ids = list(candidates.filter(pk__gt=position, pk__lte=top).order_by("pk").values_list("pk", flat=True)[:batch])
+                if not ids:
+                    if first is None:  # shares of rows that no longer exist
+                        gone = source.fact.objects.exclude(**{f"{source.key}__in": source.model().objects.values("pk")})
+                        refresh(list(gone.values_list(source.key, flat=True)), cleared=cleared, source=source)
+                    setattr(run, source.position, top)
+                    run.save(update_fields=[source.position])
+                    break
+                refresh(ids, cleared=cleared, source=source)
+                setattr(run, source.position, ids[-1])
+                if source is ORDERS:
+                    run.orders_done += len(ids)
+                run.save(update_fields=[source.position, "orders_done"])
+            batches += 1
+            if progress is not None:
+                progress(run)
+            if max_batches is not None and batches >= max_batches:
                 return run
-            refresh(ids, cleared=cleared)
-            run.last_order_id = ids[-1]
-            run.orders_done += len(ids)
-            run.save(update_fields=["last_order_id", "orders_done"])
-        batches += 1
-        if progress is not None:
-            progress(run)
-        if max_batches is not None and batches >= max_batches:
-            return run
+    with transaction.atomic():
+        run = RebuildRun.objects.select_for_update().get(pk=run.pk)
+        Rollup.objects.filter(value=0).delete()
+        # Clocks that came due and contacts that ended after they were read are the worker's from here.
+        state, _ = ReportState.objects.get_or_create(name=DUE_WATERMARK, defaults={"at": run.started_at})
+        if state.at > run.started_at:
+            ReportState.objects.filter(pk=state.pk).update(at=run.started_at)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["finished_at"])
+    return run
 
 
 def _clear(first: dt.date | None, last: dt.date | None) -> None:
@@ -243,21 +292,27 @@ def _clear(first: dt.date | None, last: dt.date | None) -> None:
     rows._raw_delete(rows.db)  # no signals, no cascades: one DELETE
 
 
-def _candidates(first: dt.date | None, last: dt.date | None):
-    """The orders that may have a share in the months FIRST … LAST: those with a stored share
-    there, and those registered up to LAST (a share never starts before registration)."""
-    orders = WorkOrder.objects.all()
+def _candidates(source: Source, first: dt.date | None, last: dt.date | None):
+    """The rows of SOURCE that may have a share in the months FIRST … LAST: those with a stored
+    share there, those with none yet, and those begun (registered, started) in the range. A
+    share never starts before the row does; a contact's ends with it."""
+    rows = source.model().objects.all()
     if first is None and last is None:
-        return orders
+        return rows
+    begun = "created_at" if source is ORDERS else "started_at"
     q = Q()
     if last is not None:
-        q &= Q(created_at__date__lte=last + dt.timedelta(days=1))
+        q &= Q(**{f"{begun}__date__lte": last + dt.timedelta(days=1)})
     if first is not None:
-        # Registered before the range: only if its stored share reaches into it, or it has none yet.
-        reaching = OrderFact.objects.filter(last_day__gte=first).values("order_id")
-        q &= Q(created_at__date__gte=first - dt.timedelta(days=1)) | Q(pk__in=reaching) | ~Q(
-            pk__in=OrderFact.objects.values("order_id"))
-    return orders.filter(q)
+        reaching = source.fact.objects.filter(last_day__gte=first).values(source.key)
+        q &= (Q(**{f"{begun}__date__gte": first - dt.timedelta(days=FIRST_MARGIN_DAYS[source.key])}) | Q(pk__in=reaching)
+              | ~Q(pk__in=source.fact.objects.values(source.key)))
+    return rows.filter(q)
+
+
+# How long before the range a row may begin and still first count in it: a day of time zones for
+# orders (registered on the day it counts), a contact may end some days after it started.
+FIRST_MARGIN_DAYS = {"order_id": 1, "contact_id": 2}
 
 
 def resume_unfinished(max_batches: int = 20) -> RebuildRun | None:

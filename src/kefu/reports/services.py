@@ -198,7 +198,8 @@ def key_labels(dim: str, keys) -> dict[str, str]:
     return {k: k for k in keys}
 
 
-BREAKDOWN_CODES = ("orders_registered", "complaints", "satisfaction_rate", "on_time_rate", "reopen_rate", "backlog")
+BREAKDOWN_CODES = ("orders_registered", "complaints", "satisfaction_rate", "fcr_rate", "on_time_rate", "reopen_rate",
+                   "backlog")
 BREAKDOWNS = ("department", "channel", "kind", "category", "severity", "province", "city", "segment")
 
 
@@ -313,7 +314,8 @@ def backlog(period: periods.Period, scope: queries.Scope) -> dict:
 
 # --- league table ----------------------------------------------------------------------------
 
-LEAGUE_CODES = ("orders_registered", "orders_resolved", "satisfaction_rate", "avg_score", "on_time_rate", "reopen_rate")
+LEAGUE_CODES = ("orders_registered", "orders_resolved", "fcr_rate", "satisfaction_rate", "avg_score", "on_time_rate",
+                "reopen_rate")
 
 
 def league(period: periods.Period, scope: queries.Scope, user) -> dict:
@@ -585,3 +587,16 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None) ->
     run = rollups.rebuild(date_from, date_to)
     subscribers.refresh()
     return run.orders_done
+
+
+def daily(user, codes, first: dt.date, last: dt.date) -> dict:
+    """The indicators CODES (flows, not stocks) day by day from FIRST to LAST, as USER may read
+    them, in one query: {"days": [...], code: [value per day]} (the supervisor board's lines)."""
+    scope = scope_for(user)
+    names, prefixes = reg.measures_of(codes)
+    data = queries.by_day(first, last, scope, names, prefixes)
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    out: dict[str, list] = {"days": [d.isoformat() for d in days]}
+    for code in codes:
+        out[code] = [reg.REGISTRY[code].compute(reg.Figures(data.get(d, {}))) for d in days]
+    return out

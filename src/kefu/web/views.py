@@ -1,5 +1,6 @@
 """Web pages: each view reads the request, calls services, renders. No rules here."""
 
+import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from kefu.customers import services as customers
 from kefu.knowledge import services as kb
 from kefu.orders import services as orders
 from kefu.orders.states import ACTION_LABELS
+from kefu.reports import services as report_figures
 from kefu.routing import services as routing
 from kefu.sla import services as sla
 from kefu.staff import services as staff
@@ -471,8 +473,19 @@ def board(request):
 
 @_reads
 def board_data(request):
-    """The chart series as JSON, for ECharts to redraw without reloading the page."""
-    return JsonResponse(orders.board_charts(request.user), json_dumps_params={"ensure_ascii": False})
+    """The chart series as JSON, for ECharts to redraw without reloading the page. The lines of
+    orders registered and satisfaction per day are indicators: from the reports' registry and
+    rollups for those who read reports (the counts of open orders are the live state)."""
+    data = orders.board_charts(request.user)
+    first, last = (dt.date.fromisoformat(data["days"][0]), dt.date.fromisoformat(data["days"][-1]))
+    try:
+        lines = report_figures.daily(request.user, ("orders_registered", "avg_score"), first, last)
+    except Forbidden:
+        lines = None
+    if lines is not None:
+        data["created"] = lines["orders_registered"]
+        data["satisfaction"] = [None if v is None else round(v, 2) for v in lines["avg_score"]]
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 # --- knowledge base side panel -------------------------------------------------------------

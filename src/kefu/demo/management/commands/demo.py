@@ -31,8 +31,12 @@ class Command(BaseCommand):
             counts = generate(customers=customers, orders=orders, seed=seed, clocks=True, now=timezone.now())
             self.stdout.write("Loaded demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
             from kefu.reports import services as reports
+            from kefu.reports import snapshots
 
-            # The reports' rollups of the seeded months (the worker keeps them from here on).
+            # The reports' rollups of the seeded months (the worker keeps them from here on), and
+            # last month's report closed, as the worker would have closed it when it ended.
             self.stdout.write(f"Report rollups of {reports.rebuild()} orders.")
+            closed = snapshots.close_due()
+            self.stdout.write("Closed reports: " + (", ".join(f"{s.period} {s.start}" for s in closed) or "none"))
         self.stdout.write(org.logins_text())
         self.stdout.write("Demo service password of every demo customer: 123456")
