@@ -76,7 +76,10 @@ def ensure_org() -> dict:
     for username, password, name, role, dept in people:
         user = User.objects.filter(username=username).first()
         if user is None:
+            # Logins get an address (the reserved .example domain) so that reports can be
+            # subscribed to by e-mail in the demo.
             user = User(username=username, display_name=name, department=depts.get(dept),
+                        email=f"{username}@kefu-demo.example" if password else "",
                         is_staff=role in (roles.ADMINISTRATOR, roles.SUPERVISOR), is_superuser=role == roles.ADMINISTRATOR)
             if password:
                 user.set_password(password)

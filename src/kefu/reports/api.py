@@ -5,6 +5,7 @@ from datetime import date
 
 from django.http import HttpResponse
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from kefu.core.api import ERRORS
 from kefu.core.errors import ValidationFailed
@@ -58,7 +59,7 @@ def indicators(request, on: date | None = None):
 def set_target(request, payload: TargetIn):
     """A new version of an indicator's target from a date on (administrators)."""
     target = services.set_target(request.user, payload.indicator, payload.value, payload.valid_from, payload.note)
-    return 201, {"indicator": target.indicator, "value": float(target.value), "valid_from": target.valid_from}
+    return Status(201, {"indicator": target.indicator, "value": float(target.value), "valid_from": target.valid_from})
 
 
 @router.get("/report", response={200: dict, **ERRORS})

@@ -528,6 +528,8 @@ def format_figure(value, unit: str, *, signed: bool = False) -> str:
     a change, with its sign (percentages as percentage points)."""
     kind = _UNIT_KIND.get(unit, doc.NUMBER)
     text = doc.format_value(value, kind)
+    if value is not None and unit in (reg.MINUTES, reg.HOURS):
+        text = (_("%(n)s min") if unit == reg.MINUTES else _("%(n)s h")) % {"n": text}
     if signed and value is not None:
         if kind == doc.PERCENT:
             text = _("%(points)s pts") % {"points": doc.format_value(value * 100, doc.MINUTES)}  # one decimal

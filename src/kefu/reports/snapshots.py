@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from kefu.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import periods, services
-from .models import RebuildRun, Snapshot
+from .models import Grain, RebuildRun, Rollup, Snapshot
 
 KINDS = (periods.MONTH, periods.QUARTER, periods.YEAR)
 VIEW_SNAPSHOT = "reports.view_snapshot"
@@ -133,6 +133,10 @@ def close_due(today: dt.date | None = None) -> list[Snapshot]:
     today = today or _today()
     due = [periods.last_complete(kind, today) for kind in KINDS]
     due = [p for p in due if not Snapshot.objects.filter(period=p.kind, start=p.first).exists()]
+    # A period that ended before the installation had any figure is not closed (a new
+    # installation in November closes no empty report of last year).
+    first_figure = Rollup.objects.filter(grain=Grain.DAY).order_by("period").values_list("period", flat=True).first()
+    due = [p for p in due if first_figure is not None and p.last >= first_figure]
     if not due or RebuildRun.objects.filter(finished_at__isnull=True).exists():
         return []
     from . import rollups

@@ -24,7 +24,7 @@
     var rows = data.pareto;
     return { grid: { left: 48, right: 48, top: 30, bottom: 60, containLabel: true }, tooltip: Object.assign({ trigger: "axis" }, TIP),
              legend: { top: 0 },
-             xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { interval: 0, overflow: "truncate", width: 80 } },
+             xAxis: { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: { interval: 0, rotate: 30, overflow: "truncate", width: 96 } },
              yAxis: [{ type: "value", minInterval: 1 }, { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }],
              series: [{ type: "bar", name: data.labels.count, data: rows.map(function (r) { return r.count; }), itemStyle: { color: "#a8321f" } },
                       { type: "line", name: data.labels.cumulative, yAxisIndex: 1, data: rows.map(function (r) { return pct(r.cumulative); }), itemStyle: { color: "#333" } }] };
