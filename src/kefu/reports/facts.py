@@ -100,10 +100,11 @@ def _minutes(start: dt.datetime, end: dt.datetime) -> float:
     return (end - start).total_seconds() / 60
 
 
-def shares(order: WorkOrder, events: list[OrderEvent], clocks: list[OrderClock], feedback: list[Feedback],
+def shares(order: WorkOrder, events: list, clocks: list, feedback: list,
            now: dt.datetime, zone: ZoneInfo | None = None) -> tuple[dict, list[list]]:
-    """ORDER's dimensions and atoms as of NOW. EVENTS in the order they happened; ORDER's
-    customer loaded (segment, city)."""
+    """ORDER's dimensions and atoms as of NOW. EVENTS (with id, at, actor_id, action,
+    visibility) in the order they happened, CLOCKS and FEEDBACK as rows with their fields;
+    ORDER's customer loaded (segment, city)."""
     zone = zone or _zone()
     customer = order.customer
     dims = {
@@ -140,7 +141,7 @@ def shares(order: WorkOrder, events: list[OrderEvent], clocks: list[OrderClock],
                 (event.visibility == "customer" and action not in CUSTOMER_WORDS) or action in FINAL_WORDS):
             first_word = event
         if action == "resolve":
-            resolvers[event.pk] = event.actor_id or 0
+            resolvers[event.id] = event.actor_id or 0
             last_resolver = event.actor_id or 0
             add(event.at, event.actor_id, "resolved")
             add(event.at, event.actor_id, f"res:{bucket(_minutes(created, event.at))}")
@@ -185,7 +186,7 @@ def shares(order: WorkOrder, events: list[OrderEvent], clocks: list[OrderClock],
     return dims, _merge(atoms)
 
 
-def _came_due(clock: OrderClock, now: dt.datetime) -> tuple[dt.datetime, bool] | None:
+def _came_due(clock, now: dt.datetime) -> tuple[dt.datetime, bool] | None:
     """When CLOCK came due and whether it was met, or None if it has not come due by NOW."""
     if clock.stopped_at is not None and clock.state == OrderClock.State.MET:
         if clock.stopped_at <= clock.due_at and clock.breached_at is None:
@@ -258,15 +259,17 @@ def load(order_ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[l
         "customer__segment"))
     ids = [o.pk for o in orders]
     events: dict[int, list] = defaultdict(list)
-    for event in OrderEvent.objects.filter(order_id__in=ids).only(
-            "id", "order_id", "at", "actor_id", "action", "visibility").order_by("at", "id"):
+    # Plain rows (named tuples), not model instances: a rebuild reads millions of them.
+    for event in OrderEvent.objects.filter(order_id__in=ids).order_by("at", "id").values_list(
+            "id", "order_id", "at", "actor_id", "action", "visibility", named=True):
         events[event.order_id].append(event)
     clocks: dict[int, list] = defaultdict(list)
-    for clock in OrderClock.objects.filter(order_id__in=ids).only(
-            "id", "order_id", "metric", "round", "policy_id", "state", "due_at", "stopped_at", "breached_at"):
+    for clock in OrderClock.objects.filter(order_id__in=ids).values_list(
+            "id", "order_id", "metric", "round", "policy_id", "state", "due_at", "stopped_at", "breached_at", named=True):
         clocks[clock.order_id].append(clock)
     feedback: dict[int, list] = defaultdict(list)
-    for item in Feedback.objects.filter(order_id__in=ids).only("id", "order_id", "score", "at", "resolution_event_id"):
+    for item in Feedback.objects.filter(order_id__in=ids).values_list(
+            "id", "order_id", "score", "at", "resolution_event_id", named=True):
         feedback[item.order_id].append(item)
     zone = _zone()
     return {o.pk: shares(o, events[o.pk], clocks[o.pk], feedback[o.pk], now, zone) for o in orders}
