@@ -74,16 +74,6 @@ def smtp(settings):
 
 
 @pytest.fixture
-def data(agent, customer, subscription):
-    """Two orders the agent registered today, in the rollups."""
-    for title in ("话费多扣了20元", "宽带断网三天"):
-        orders.create_order(agent, kind="complaint", title=title, customer_id=customer.pk,
-                            subscription_id=subscription.pk, channel="hotline")
-    rollups.rebuild()
-    return agent
-
-
-@pytest.fixture
 def manager(make_user):
     user = make_user(roles.MANAGER, None, "manager")
     user.email, user.language = "manager@example.com", "zh-hans"

@@ -7,23 +7,13 @@ import re
 import pytest
 from django.utils import translation
 
-from kefu.demo.seed import generate
-from kefu.orders import events
-from kefu.reports import periods, rollups, subscribers
+from kefu.reports import periods
 from kefu.staff import roles
 from kefu.staff.models import User
 
-from .test_rollups import ANCHOR, brute
+from .test_rollups import brute
 
 PERIOD = "2026-03"
-
-
-@pytest.fixture
-def seeded(db):
-    generate(customers=30, orders=200, seed=11, anchor=ANCHOR, clocks=True)
-    events.drain("reports")
-    rollups.rebuild()
-    subscribers.refresh()
 
 
 @pytest.fixture

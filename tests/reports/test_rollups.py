@@ -10,11 +10,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from kefu.demo.seed import generate
 from kefu.orders import events
 from kefu.orders import services as orders
 from kefu.orders.models import Feedback, OrderEvent, Status, WorkOrder
-from kefu.reports import facts, periods, queries, rollups, services, subscribers
+from kefu.reports import facts, periods, queries, rollups, services
 from kefu.reports.models import OrderFact, RebuildRun, ReportState, Rollup
 from kefu.sla.models import OrderClock
 
@@ -26,15 +25,6 @@ EVERYTHING = queries.Scope(everything=True)
 def table() -> Counter:
     return Counter({(r.grain, r.period, r.department_id, r.province, r.dim, r.key, r.measure): r.value
                     for r in Rollup.objects.exclude(value=0)})
-
-
-@pytest.fixture
-def seeded(db):
-    generate(customers=30, orders=200, seed=11, anchor=ANCHOR, clocks=True)
-    # The seed writes its rows directly: the consumer starts after them, the rebuild reads them.
-    events.drain("reports")
-    rollups.rebuild()
-    subscribers.refresh()
 
 
 def local_day(moment) -> dt.date:

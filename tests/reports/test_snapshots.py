@@ -32,16 +32,6 @@ def registered(figures: dict) -> int:
 
 
 @pytest.fixture
-def data(agent, customer, subscription):
-    """Two orders registered today, in the rollups."""
-    for title in ("话费多扣了20元", "宽带断网三天"):
-        orders.create_order(agent, kind="complaint", title=title, customer_id=customer.pk,
-                            subscription_id=subscription.pk, channel="hotline")
-    rollups.rebuild()
-    return agent
-
-
-@pytest.fixture
 def manager(make_user):
     return make_user(roles.MANAGER, None, "manager")
 

@@ -49,16 +49,22 @@ class Rollup(models.Model):
         return f"{self.period} {self.measure} {self.dim}={self.key}: {self.value}"
 
 
-class OrderFact(models.Model):
-    """What one work order has added to the rollups, so that any change to the order is applied
-    as the difference between its new share and this one (incremental = rebuilt)."""
+class Share(models.Model):
+    """What one row (an order, a contact) has added to the rollups, so that any change to it is
+    applied as the difference between its new share and this one (incremental = rebuilt)."""
 
-    order_id = models.BigIntegerField(_("work order"), primary_key=True)
     dims = models.JSONField(_("dimensions"), default=dict)
     atoms = models.JSONField(_("shares"), default=list)  # [day ordinal, agent, extra dims, measure, value]
     first_day = models.DateField(_("first day"), null=True)
     last_day = models.DateField(_("last day"), null=True)
     computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        abstract = True
+
+
+class OrderFact(Share):
+    order_id = models.BigIntegerField(_("work order"), primary_key=True)
 
     class Meta:
         verbose_name = _("order's share of the rollups")
@@ -69,15 +75,10 @@ class OrderFact(models.Model):
         return f"{self.order_id}"
 
 
-class ContactFact(models.Model):
-    """What one contact has added to the rollups (first-contact resolution), as OrderFact."""
+class ContactFact(Share):
+    """A contact's share (first-contact resolution)."""
 
     contact_id = models.BigIntegerField(_("contact"), primary_key=True)
-    dims = models.JSONField(_("dimensions"), default=dict)
-    atoms = models.JSONField(_("shares"), default=list)
-    first_day = models.DateField(_("first day"), null=True)
-    last_day = models.DateField(_("last day"), null=True)
-    computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
         verbose_name = _("contact's share of the rollups")
