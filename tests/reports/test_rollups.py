@@ -288,3 +288,33 @@ def test_first_contact_resolution_follows_contacts_as_they_end(db, agent, custom
     snapshot = table()
     rollups.rebuild()
     assert table() == snapshot
+
+
+def test_resolution_time_in_working_hours_follows_each_orders_calendar(seeded):
+    """The median of the working time from registration to resolution, counted order by order
+    in the calendar of its resolution limit, is the rollups' (to the bucket)."""
+    from kefu.sla.calendars import calculator_for
+    from kefu.sla.services import replay
+
+    period = periods.parse("2026-03")
+    start = dt.datetime.combine(period.first, dt.time(), ZONE)
+    end = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(), ZONE)
+    # The seed gives clocks to open orders only: give the month's resolved ones theirs.
+    resolved = WorkOrder.objects.filter(events__action="resolve", events__at__gte=start, events__at__lt=end,
+                                        clocks__isnull=True).distinct()[:40]
+    for order in resolved:
+        replay(order)
+    rollups.refresh_incremental([o.pk for o in resolved])
+    minutes = []
+    for event in OrderEvent.objects.filter(action="resolve", at__gte=start, at__lt=end).select_related("order"):
+        clocks = sorted(OrderClock.objects.filter(order=event.order).select_related("calendar"),
+                        key=lambda c: (c.metric != "resolution", c.round, c.pk))
+        if clocks:
+            seconds = calculator_for(clocks[0].calendar.name).working_seconds_between(event.order.created_at, event.at)
+            minutes.append(facts.bucket(seconds / 60))
+    assert len(minutes) > 10
+    minutes.sort()
+    median = minutes[(len(minutes) + 1) // 2 - 1]  # nearest rank
+    got = services.compute(["resolution_time_working", "resolution_time"], period, EVERYTHING)[""]
+    assert got["resolution_time_working"] == pytest.approx(median / 60)
+    assert got["resolution_time_working"] <= got["resolution_time"]  # never more working hours than hours

@@ -81,7 +81,7 @@ def family(prefix: str) -> list[str]:
         values = [str(n) for n in range(0, 11)]
     elif base in ("clock_due:", "clock_met:"):
         values = list(Metric.values)
-    elif base in ("frt:", "res:"):
+    elif base in ("frt:", "res:", "frtw:", "resw:"):
         values = [str(b) for b in BUCKETS]
     else:
         raise ValueError(f"unknown measure family {prefix!r}")
@@ -101,10 +101,12 @@ def _minutes(start: dt.datetime, end: dt.datetime) -> float:
 
 
 def shares(order: WorkOrder, events: list, clocks: list, feedback: list,
-           now: dt.datetime, zone: ZoneInfo | None = None) -> tuple[dict, list[list]]:
+           now: dt.datetime, zone: ZoneInfo | None = None, calendar=None) -> tuple[dict, list[list]]:
     """ORDER's dimensions and atoms as of NOW. EVENTS (with id, at, actor_id, action,
     visibility) in the order they happened, CLOCKS and FEEDBACK as rows with their fields;
-    ORDER's customer loaded (segment, city)."""
+    ORDER's customer loaded (segment, city). CALENDAR: the order's working calendar (the
+    calculator of its resolution limit's calendar, sla.engine), for the durations in working
+    minutes (`frtw:`, `resw:`); None when it has no time limit."""
     zone = zone or _zone()
     customer = order.customer
     dims = {
@@ -145,6 +147,8 @@ def shares(order: WorkOrder, events: list, clocks: list, feedback: list,
             last_resolver = event.actor_id or 0
             add(event.at, event.actor_id, "resolved")
             add(event.at, event.actor_id, f"res:{bucket(_minutes(created, event.at))}")
+            if calendar is not None:
+                add(event.at, event.actor_id, f"resw:{bucket(calendar.working_seconds_between(created, event.at) / 60)}")
         elif action == "reopen":
             add(event.at, last_resolver, "reopened")
         if action in ENDS_OPEN and open_since is not None:
@@ -156,6 +160,9 @@ def shares(order: WorkOrder, events: list, clocks: list, feedback: list,
         intervals.append((open_since, None))
     if first_word is not None:
         add(first_word.at, first_word.actor_id, f"frt:{bucket(_minutes(created, first_word.at))}")
+        if calendar is not None:
+            add(first_word.at, first_word.actor_id,
+                f"frtw:{bucket(calendar.working_seconds_between(created, first_word.at) / 60)}")
 
     for item in feedback:
         if item.score:
@@ -211,7 +218,7 @@ def _merge(atoms: list[list]) -> list[list]:
 # Measures broken down by fewer dimensions than the rest, to keep the rollups small: the
 # duration histograms (a row per bucket) by kind and channel only; the backlog's flows not by
 # category, city or segment. (Department and province are columns of every row.)
-NARROW = {"frt:": ("kind", "channel"), "res:": ("kind", "channel"),
+NARROW = {"frt:": ("kind", "channel"), "res:": ("kind", "channel"), "frtw:": ("kind", "channel"), "resw:": ("kind", "channel"),
           "open": ("channel", "kind", "severity"), "overdue": ("channel", "kind", "severity")}
 
 
@@ -265,14 +272,32 @@ def load(order_ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[l
         events[event.order_id].append(event)
     clocks: dict[int, list] = defaultdict(list)
     for clock in OrderClock.objects.filter(order_id__in=ids).values_list(
-            "id", "order_id", "metric", "round", "policy_id", "state", "due_at", "stopped_at", "breached_at", named=True):
+            "id", "order_id", "metric", "round", "policy_id", "state", "due_at", "stopped_at", "breached_at", "calendar_id",
+            named=True):
         clocks[clock.order_id].append(clock)
     feedback: dict[int, list] = defaultdict(list)
     for item in Feedback.objects.filter(order_id__in=ids).values_list(
             "id", "order_id", "score", "at", "resolution_event_id", named=True):
         feedback[item.order_id].append(item)
     zone = _zone()
-    return {o.pk: shares(o, events[o.pk], clocks[o.pk], feedback[o.pk], now, zone) for o in orders}
+    calendars = _calculators({c.calendar_id for rows in clocks.values() for c in rows})
+    return {o.pk: shares(o, events[o.pk], clocks[o.pk], feedback[o.pk], now, zone, calendars.get(_calendar_of(clocks[o.pk])))
+            for o in orders}
+
+
+def _calendar_of(clocks: list) -> int | None:
+    """The calendar an order's durations are counted in: its resolution limit's (first round),
+    else its first limit's."""
+    ordered = sorted(clocks, key=lambda c: (c.metric != "resolution", c.round, c.id))
+    return ordered[0].calendar_id if ordered else None
+
+
+def _calculators(calendar_ids: set) -> dict:
+    from kefu.sla.calendars import calculator_for
+    from kefu.sla.models import Calendar
+
+    names = dict(Calendar.objects.filter(pk__in=calendar_ids).values_list("pk", "name"))
+    return {pk: calculator_for(name) for pk, name in names.items()}
 
 
 # --- contacts: first-contact resolution (一次性解决率) --------------------------------------------

@@ -233,6 +233,16 @@ register(Indicator(
     _duration("frt:", 0.9), ("frt:",), LOWER, dims=DURATION_DIMS,
     definition_zh="同上，第 90 百分位。", definition_en="The same, 90th percentile."))
 register(Indicator(
+    "first_response_time_working", "首次响应时长（工作时间中位数）", "First response time in working minutes (median)", MINUTES,
+    _duration("frtw:", 0.5), ("frtw:",), LOWER, dims=DURATION_DIMS,
+    definition_zh="同首次响应时长，按工单时限所用日历的工作时间计（节假日、调休照官方日历）。",
+    definition_en="The same in working minutes of the calendar of the order's time limits (official holidays and make-up days)."))
+register(Indicator(
+    "resolution_time_working", "处理时长（工作时间中位数）", "Resolution time in working hours (median)", HOURS,
+    _duration("resw:", 0.5, 60), ("resw:",), LOWER, dims=DURATION_DIMS,
+    definition_zh="同处理时长，按工单时限所用日历的工作小时计。",
+    definition_en="The same in working hours of the calendar of the order's time limits."))
+register(Indicator(
     "resolution_time", "处理时长（中位数）", "Resolution time (median)", HOURS, _duration("res:", 0.5, 60), ("res:",), LOWER, dims=DURATION_DIMS,
     definition_zh="登记到解决的自然小时数的中位数。", definition_en="Median natural hours from registration to resolution."))
 register(Indicator(
@@ -266,9 +276,9 @@ register(Indicator(
     definition_en="Orders registered in the period through the regulator × 1,000,000 / subscriptions active at the period's midpoint."))
 
 # The sections of a report list the headline indicators in this order.
-HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "fcr_rate", "on_time_rate", "complaint_on_time_rate",
-            "first_response_time", "resolution_time", "reopen_rate", "repeat_complaint_rate", "escalated_complaint_rate",
-            "complaints_per_10k", "appeals_per_million", "orders_registered", "complaints", "orders_resolved",
+HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "fcr_rate", "on_time_rate",
+            "complaint_on_time_rate", "first_response_time", "first_response_time_working", "resolution_time",
+            "resolution_time_working", "reopen_rate", "repeat_complaint_rate", "escalated_complaint_rate", "complaints_per_10k", "appeals_per_million", "orders_registered", "complaints", "orders_resolved",
             "backlog", "overdue_open")
 
 
