@@ -381,3 +381,152 @@ def test_confirmations_are_the_customers_word_not_the_resolvers(seeded):
     for e in confirms:
         resolver = [r for r in resolves[e.order_id] if (r.at, r.id) < (e.at, e.id)][-1].actor_id
         assert e.actor_id != resolver and e.data.get("channel")
+
+
+# --- how the seed writes: word index, bulk load, writer thread, encryption ----------------------
+
+def test_the_word_index_holds_each_orders_words_as_the_services_cut_them(seeded):
+    """The seed writes the index itself (title and description cut apart, texts seen before
+    remembered): exactly words_of(number, title, description), as reindex_words would write."""
+    from kefu.orders.models import OrderWord
+    from kefu.orders.services import words_of
+
+    stored = defaultdict(set)
+    for word, order_id in OrderWord.objects.values_list("word", "order_id"):
+        stored[order_id].add(word)
+    orders = list(WorkOrder.objects.values_list("id", "number", "title", "description"))
+    assert orders and {pk: stored[pk] for pk, *_texts in orders} == {pk: words_of(*texts) for pk, *texts in orders}
+
+
+def _schema():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1")
+            indexes = cursor.fetchall()
+            cursor.execute("SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid), condeferrable, "
+                           "condeferred FROM pg_constraint ORDER BY 1, 2")
+            return indexes + cursor.fetchall()
+        cursor.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_writes_the_same_rows_and_restores_every_index_and_key(monkeypatch):
+    """Big runs drop the tables' secondary indexes (and foreign keys on PostgreSQL) for the load
+    and make them again: same data as the row-by-row way, same schema afterwards."""
+    import kefu.demo.seed as seed
+
+    org.ensure_org()
+    schema = _schema()
+    usual = _seed_and_dump(5)
+    monkeypatch.setattr(seed, "BULK_LOAD_ORDERS", 1)
+    assert _seed_and_dump(5) == usual
+    assert _schema() == schema
+    stats: dict = {}
+    generate(customers=10, orders=40, seed=2, anchor=ANCHOR, stats=stats)
+    assert stats["bulk load"] is True
+    assert _schema() == schema
+    stats = {}
+    generate(customers=10, orders=40, seed=3, anchor=ANCHOR, stats=stats, clocks=True)
+    assert stats["bulk load"] is False  # the clocks' replay reads orders in the planner's order
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_that_fails_leaves_nothing_and_the_schema_as_it_was(monkeypatch):
+    import kefu.demo.seed as seed
+
+    org.ensure_org()
+    schema = _schema()
+    during = []
+
+    def failing(ctx, *args):
+        ctx.flush()
+        # A query of this thread waits for the writer's batches: it sees every customer built.
+        during.append((Customer.objects.count(), _schema()))
+        raise RuntimeError("built half")
+
+    monkeypatch.setattr(seed, "BULK_LOAD_ORDERS", 1)
+    monkeypatch.setattr(seed, "make_orders", failing)
+    with pytest.raises(RuntimeError, match="built half"):
+        generate(customers=10, orders=40, seed=2, anchor=ANCHOR)
+    assert during[0][0] == 10 and during[0][1] != schema  # the indexes were dropped for the load
+    assert _schema() == schema
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_insert_that_fails_in_the_writer_is_raised_and_rolled_back(monkeypatch):
+    """The writer thread inserts on the caller's connection: its error reaches the caller, and
+    the run's transaction (with what was written before it) is rolled back."""
+    from django.db import IntegrityError
+
+    from kefu.demo.seed import context
+
+    generate(customers=5, orders=10, seed=1, anchor=ANCHOR)
+    before = (Customer.objects.count(), WorkOrder.objects.count(), OrderEvent.objects.count())
+    monkeypatch.setattr(context, "next_ids", lambda *models: dict.fromkeys(models, 1))  # ids taken
+    with pytest.raises(IntegrityError):
+        generate(customers=5, orders=10, seed=1, anchor=ANCHOR)
+    assert (Customer.objects.count(), WorkOrder.objects.count(), OrderEvent.objects.count()) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bulk", [False, True])
+def test_sequences_follow_the_seeded_ids(monkeypatch, bulk):
+    """After COPY with explicit ids (PostgreSQL), rows the application adds take ids above the
+    seeded ones, in every table the seed writes; on both ways of loading."""
+    import kefu.demo.seed as seed
+    from kefu.demo.seed.rows import COLUMNS
+
+    if bulk:
+        monkeypatch.setattr(seed, "BULK_LOAD_ORDERS", 1)
+    stats: dict = {}
+    generate(customers=10, orders=40, seed=2, anchor=ANCHOR, stats=stats)
+    assert stats["bulk load"] is bulk
+    seeded = {model: max(model.objects.values_list("pk", flat=True)) for model in COLUMNS}
+    agent = User.objects.get(username="agent")
+    customer = customer_services.create_customer(agent, type="individual", name="新客户", id_type="passport",
+                                                 id_number="E12345678", phone="13900000001", province="北京市",
+                                                 city="北京市")
+    account = customer_services.create_account(agent, customer_id=customer.pk, name="新客户")
+    sub = customer_services.create_subscription(agent, customer_id=customer.pk, account_id=account.pk,
+                                                product="mobile", service_number="13900000001", opened_on=ANCHOR)
+    contact = Contact.objects.create(channel="hotline", started_at=dt.datetime.now(dt.UTC), agent=agent, customer=customer)
+    check = IdentityVerification.objects.create(contact=contact, method="sms_code", result="passed", agent=agent)
+    order = services.create_order(agent, kind="fault", title="手机无信号", customer_id=customer.pk, channel="hotline",
+                                  subscription_id=sub.pk, contact_id=contact.pk)
+    link = ContactOrder.objects.get(order=order)
+    resolved = WorkOrder.objects.filter(status=Status.RESOLVED).first()
+    feedback = services.record_feedback(User.objects.get(pk=resolved.owner_id), resolved.pk, confirmed=True, score=9)
+    new = {Customer: customer, Account: account, Subscription: sub, Contact: contact, IdentityVerification: check,
+           WorkOrder: order, OrderEvent: order.events.get(action="create"), Feedback: feedback, ContactOrder: link}
+    assert {model: new[model].pk > seeded[model] for model in COLUMNS} == dict.fromkeys(COLUMNS, True)
+    assert order in services.with_words(WorkOrder.objects.all(), "手机无信号")
+
+
+def test_identity_is_sealed_as_the_model_fields_seal_it(seeded):
+    """The seed's own encryption and blind indexes (rows.Sealer) are kefu.core.crypto's: the
+    model reads the values back, and lookups by number find the customer."""
+    from django.db import connection
+
+    from kefu.core import crypto
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, phone, id_number, address FROM customers_customer ORDER BY id")
+        stored = cursor.fetchall()
+        cursor.execute("SELECT caller FROM contacts_contact WHERE caller <> ''")
+        callers = [caller for (caller,) in cursor.fetchall()]
+    assert stored and callers
+    assert all(crypto.is_encrypted(value) for row in stored for value in row[1:]) and all(map(crypto.is_encrypted, callers))
+    assert len({value for row in stored for value in row[1:]}) == 3 * len(stored)  # a nonce of its own each
+    customers = {c.pk: c for c in Customer.objects.all()}
+    for pk, phone, id_number, address in stored:
+        c = customers[pk]
+        assert crypto.decrypt(phone, "customers.customer.phone") == c.phone
+        assert crypto.decrypt(id_number, "customers.customer.id_number") == c.id_number
+        assert crypto.decrypt(address, "customers.customer.address") == c.address != ""
+        assert Customer.objects.get(phone_bidx__in=crypto.lookup_hashes(c.phone, "phone")) == c
+        assert c.id_number_bidx in crypto.lookup_hashes(c.id_number, "id_number")
+    assert all(crypto.decrypt(caller, "contacts.contact.caller") for caller in callers)

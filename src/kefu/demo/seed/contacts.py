@@ -8,7 +8,6 @@ from kefu.orders.models import Kind
 
 from .draws import choice, randint, randrange
 from .params import DAY, VERIFY_METHODS, WINDOW_DAYS
-from .rows import encrypted
 from .values import Values, fill
 from .words import ANSWERED, CHANNEL_OPENERS, KIND_VERBS
 
@@ -30,7 +29,7 @@ def _contact(ctx, customer, channel, agent, started, ended, summary, outcome) ->
     pk = ctx.take_id(Contact)
     start_ts, end_ts = ts(started), ts(ended)
     ctx.rows(Contact).append((pk, start_ts, end_ts, 1, channel, Contact.Direction.INBOUND, start_ts, end_ts,
-                              agent, customer.pk, encrypted("contacts.contact", "caller", _caller(rng, channel, customer)),
+                              agent, customer.pk, ctx.sealer.encrypt(_caller(rng, channel, customer), "contacts.contact.caller"),
                               summary, outcome, ctx.key_id))
     # The agent verifies identity before touching the account (REQUIREMENTS.md §3).
     if channel in (Channel.HOTLINE, Channel.ONLINE_CHAT, Channel.WECHAT) and rng.random() < 0.4:
@@ -49,10 +48,13 @@ def _contact(ctx, customer, channel, agent, started, ended, summary, outcome) ->
 
 
 def order_contact(ctx, order, customer, created):
+    """The contact that raised ORDER. Its summary names the order's number, not known while the
+    order's id is provisional: (provisional id, text before the number, text after), completed by
+    orders.Parked."""
     rng = ctx.rng
     started = created - dt.timedelta(seconds=randint(rng, 60, 900))
     ended = created + dt.timedelta(seconds=randint(rng, 30, 300))
-    summary = f"{CHANNEL_OPENERS[order.channel]}{KIND_VERBS[order.kind]}：{order.title}。已登记工单{order.number}。"
+    summary = (order.pk, f"{CHANNEL_OPENERS[order.channel]}{KIND_VERBS[order.kind]}：{order.title}。已登记工单", "。")
     contact = _contact(ctx, customer, order.channel, order.owner_id, started, ended, summary,
                        Contact.Outcome.ORDER_CREATED)
     ctx.rows(ContactOrder).append((ctx.take_id(ContactOrder), contact, order.pk, ContactOrder.Role.RAISED))

@@ -1,5 +1,5 @@
-"""The run context: one run's random source, time window, staff pools, categories, id counters
-and tables."""
+"""The run context: one run's random source, time window, staff pools, categories, id counters,
+tables and where their rows go (the writer, or orders.Parked while order ids are not known)."""
 
 import datetime as dt
 from random import Random
@@ -7,22 +7,24 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from kefu.core import crypto
 from kefu.demo import org
-from kefu.orders.models import Category, Kind, WorkOrder
+from kefu.orders.models import Category, Kind, OrderWord, WorkOrder
 from kefu.staff import roles
 from kefu.staff.models import Department, User
 
 from .customers import CustomerInfo, Product
 from .draws import Weighted, randrange
 from .params import CATEGORY_WEIGHTS, DAY, HOUR_WEIGHTS, WINDOW_DAYS
-from .rows import COLUMNS, Table, db_converters, next_ids
+from .rows import COLUMNS, WORD_COLUMNS, Sealer, Table, db_converters, next_ids
 
 
 class Context:
-    """Random source, time window, staff pools, categories, id counters and tables of one run."""
+    """Random source, time window, staff pools, categories, id counters and tables of one run.
 
-    def __init__(self, seed, anchor, now=None):
+    flush() hands the rows built so far to `sink`, a list of (table, rows) at a time: by default
+    to WRITER (rows.Writer), which inserts them while the next ones are built."""
+
+    def __init__(self, seed, anchor, now=None, writer=None):
         self.rng, self.seed, self.anchor = Random(seed), seed, anchor
         self.tz = ZoneInfo(settings.TIME_ZONE)
         # The data ends at the horizon: 00:00 of the anchor day, or NOW (kefu demo), so nothing
@@ -43,11 +45,15 @@ class Context:
         self.late_scores = Weighted([(s, 1 + max(0, 10 - s - 1)) for s in range(max(1, threshold - 3), 11)])
         self.ts, self.day = db_converters(self.tz, self.horizon - 4000 * DAY, self.horizon)
         self.tables = {model: Table(model, columns) for model, columns in COLUMNS.items()}
-        self.key_id = crypto.ring().current.id
+        self.words = Table(OrderWord, WORD_COLUMNS)  # filled once the orders' numbers are known
+        self.sorted_words = True  # written in the order of the index's key (see generate)
+        self.writer = writer
+        self.sink = self.write
+        self.sealer = Sealer()
+        self.key_id = self.sealer.key.id
         self.ids = next_ids(*COLUMNS)
         self.first_order_id = self.ids[WorkOrder]
-        self.places: list[int] | None = None  # see order_id
-        self.registered_at: list[dt.datetime] = []
+        self.registered_at: list[dt.datetime] = []  # of each order built, in build order
         self.customers: list[CustomerInfo] = []
         self.by_product: dict[str, list[CustomerInfo]] = {p: [] for p in Product.values}
         self._load_staff()
@@ -59,20 +65,26 @@ class Context:
         return pk
 
     def order_id(self, created) -> int:
-        """The id of the next work order built, registered at CREATED. Live, ids follow
-        registration (numbers GD<date><id> rise with their dates, and a search lists newest first
-        by id): with `places` (orders.registration_places) each order takes the id of its place among
-        all by registration time; without (the dry run that finds them), ids in build order."""
+        """The provisional id of the next work order built, registered at CREATED: ids in build
+        order. Live, ids follow registration (numbers GD<date><id> rise with their dates, and a
+        search lists newest first by id): once all are built, each order takes the id of its
+        place among all by registration time (orders.make_orders)."""
         pk = self.take_id(WorkOrder)
         self.registered_at.append(created)
-        return pk if self.places is None else self.first_order_id + self.places[pk - self.first_order_id]
+        return pk
 
     def rows(self, model) -> list:
         return self.tables[model].rows
 
     def flush(self):
-        for table in self.tables.values():  # COLUMNS lists parents before children
-            table.flush()
+        """Hand the rows built so far to the sink, parents before children (COLUMNS' order)."""
+        batch = [(table, rows) for table in self.tables.values() if (rows := table.take())]
+        if batch:
+            self.sink(batch)
+
+    def write(self, batch):
+        for table, rows in batch:
+            self.writer.put(table, rows)
 
     def _load_staff(self):
         people = [(u, r, d) for u, _p, _n, r, d in org.DEMO_USERS] + [(u, r, d) for u, _n, r, d in org.EXTRA_STAFF]

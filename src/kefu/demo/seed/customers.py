@@ -1,11 +1,9 @@
 """Customers with their account and 1–3 subscriptions; people and companies from all over China."""
 
 import datetime as dt
-import functools
 
 from django.contrib.auth.hashers import make_password
 
-from kefu.core import crypto
 from kefu.customers.models import Account, Customer, Segment, Subscription
 from kefu.customers.services import customer_number
 
@@ -20,7 +18,6 @@ from .identity import (
     unique,
 )
 from .params import CHUNK, DEMO_SERVICE_PASSWORD
-from .rows import encrypted
 from .words import (
     BROADBAND_PLANS,
     COMPANY_BRANDS,
@@ -109,12 +106,13 @@ def _customer(ctx, password_hash, taken) -> CustomerInfo:
     status = Customer.Status.INACTIVE if rng.random() < 0.02 else Customer.Status.ACTIVE
     since = ctx.ts(c.since)
     # Written as Customer.save would: identity encrypted, with its blind indexes (kefu.core.crypto).
-    enc = functools.partial(encrypted, "customers.customer")
+    enc, bidx = ctx.sealer.encrypt, ctx.sealer.blind_index
     ctx.rows(Customer).append((c.pk, since, since, 1, customer_number(c.pk), c.type, c.name, id_type,
-                               enc("id_number", id_number), enc("phone", c.phone), enc("alt_phone", alt_phone), c.email,
-                               enc("address", address), c.province, c.city, c.district, c.segment, status, password_hash,
-                               crypto.blind_index(id_number, "id_number"), crypto.blind_index(c.phone, "phone"),
-                               crypto.blind_index(alt_phone, "phone"), ctx.key_id))
+                               enc(id_number, "customers.customer.id_number"), enc(c.phone, "customers.customer.phone"),
+                               enc(alt_phone, "customers.customer.alt_phone"), c.email,
+                               enc(address, "customers.customer.address"), c.province, c.city, c.district, c.segment,
+                               status, password_hash, bidx(id_number, "id_number"), bidx(c.phone, "phone"),
+                               bidx(alt_phone, "phone"), ctx.key_id))
     return c
 
 

@@ -28,7 +28,8 @@ from .words import (
 
 class Order:
     """The work order row while its history is being written. Its times are copies of its
-    events' times, already converted for the database."""
+    events' times, already converted for the database. Its id is provisional and its number
+    is not known yet (orders.Parked completes them)."""
 
     __slots__ = ("pk", "number", "kind", "category_id", "severity", "channel", "status", "customer_id",
                  "subscription_id", "title", "description", "customer_summary", "resolution", "owner_id", "handler_id", "department_id",
@@ -64,7 +65,7 @@ class History:
         self.late = False  # the last resolution came after the budget
         self.last_at = None  # the last event's time as stored
 
-    def event(self, action, at, actor, *, reason="", note="", data=None, disputes=None, visibility=None):
+    def event(self, action, at, actor, *, reason="", note="", data=None, disputes=None, visibility=None, dump=True):
         order = self.order
         from_status = order.status
         if action in TRANSITIONS:
@@ -78,14 +79,16 @@ class History:
         self.events.append((pk, order.pk, self.last_at, actor, action, "" if action == "create" else from_status,
                             order.status, reason, note,
                             visibility or ("customer" if action in CUSTOMER_VISIBLE else "internal"),
-                            json.dumps(data) if data else "{}", disputes))
+                            (json.dumps(data) if data else "{}") if dump else data, disputes))
         return pk
 
     def create(self, at):
         self.created = at
         o = self.order
-        self.event("create", at, o.owner_id, data={"number": o.number, "kind": o.kind, "severity": o.severity,
-                                                    "channel": o.channel, "category": o.category_id})
+        # The data names the order's number, known once its id is: left as a dict, its number
+        # filled in and dumped by orders.Parked.
+        self.event("create", at, o.owner_id, data={"number": None, "kind": o.kind, "severity": o.severity,
+                                                    "channel": o.channel, "category": o.category_id}, dump=False)
         o.created_at = self.last_at
 
     def apply(self, step, at):
@@ -162,12 +165,12 @@ class History:
     def _relayer(self):
         """Who records the customer's answer to a resolution: the first-contact owner, or when the
         owner resolved it themselves, a colleague on the follow-up call (回访): the person who
-        resolved an order never confirms it for the customer (orders.services.confirm)."""
+        resolved an order never confirms it for the customer (orders.services.confirm). The
+        colleague is chosen by the order's id, not known yet: minus the resolver's id stands for
+        them until orders.Parked calls colleague()."""
         resolver, owner = self.resolver, self.order.owner_id
-        if owner != resolver:
-            return owner
-        colleagues = [u for u in self.ctx.owners if u != resolver]
-        return colleagues[self.order.pk % len(colleagues)]
+        return owner if owner != resolver else -resolver
+
 
     def _confirm_fb(self, at):
         scores = self.ctx.late_scores if self.late else self.ctx.happy_scores
@@ -224,3 +227,9 @@ class History:
 
     def _cancel(self, at):
         self.event("cancel", at, self.order.owner_id, reason=choice(self.ctx.rng, CANCEL_REASONS))
+
+
+def colleague(ctx, resolver, order_id):
+    """The colleague of RESOLVER who relays the customer's answer on the order ORDER_ID."""
+    colleagues = [u for u in ctx.owners if u != resolver]
+    return colleagues[order_id % len(colleagues)]

@@ -1,18 +1,20 @@
 """Work orders: what each is about, who takes it, its texts, its history and its contact; ids
-in order of registration."""
+in order of registration, given once all are built (Parked)."""
 
-import copy
 import datetime as dt
+import json
+import pickle
+import tempfile
 
-from kefu.contacts.models import Channel
+from kefu.contacts.models import Channel, Contact, ContactOrder
 from kefu.customers.models import Customer, Segment
-from kefu.orders.models import Kind, Severity, WorkOrder
-from kefu.orders.services import order_number
+from kefu.orders.models import Feedback, Kind, OrderEvent, Severity, WorkOrder
+from kefu.orders.services import order_number, words_of
 
 from . import plans
 from .contacts import answered_contact, order_contact
 from .draws import Weighted, choice, randrange
-from .history import History, Order
+from .history import History, Order, colleague
 from .identity import scramble
 from .params import (
     AT_RISK_SHARE,
@@ -35,6 +37,7 @@ from .params import (
     Product,
     S,
 )
+from .rows import COLUMNS
 from .values import Values, fill
 from .words import (
     CUSTOMER_SUMMARIES,
@@ -195,8 +198,10 @@ class OrderFactory:
             created, times = plans.timeline(ctx, created, final, plan, gaps)
         values = Values(ctx, customer, created)
         title, description, resolutions = self.texts(kind, category, severity, channel, customer, values)
-        pk = ctx.order_id(created)
-        order = Order(pk=pk, number=order_number(pk, created.replace(tzinfo=ctx.tz)), kind=kind, category_id=category.pk if category else None,
+        # The id is provisional and the number (GD<date><id>) waits for the final id: the
+        # registration time stands for it (Parked).
+        order = Order(pk=ctx.order_id(created), number=created.replace(tzinfo=ctx.tz), kind=kind,
+                      category_id=category.pk if category else None,
                        severity=severity, channel=channel, customer_id=customer.pk, title=title,
                        description=description, owner_id=owner, province=customer.province,
                        customer_summary=title if channel == Channel.SELF_SERVICE
@@ -210,33 +215,154 @@ class OrderFactory:
         order_contact(ctx, order, customer, created)
 
 
+def _column(model, name) -> int:
+    return COLUMNS[model].index(name)
+
+
+class Parked:
+    """The rows of the orders being built, parked (pickled, in a temporary file: memory stays
+    bounded) until every order is built; then completed with the final ids and handed to the
+    writer, CHUNK orders at a time, in build order.
+
+    Live, ids follow registration, and an order's registration time is drawn with the rest of
+    it: only once all are built is each order's id known, the id of its place among all by
+    registration time. Until then an order's rows hold its provisional id (Context.order_id)
+    and leave open what depends on the final one:
+
+    - WorkOrder.id, and the order_id of its events, feedback and contact link: the provisional id;
+    - WorkOrder.number: the registration time, for orders.services.order_number;
+    - the data of its "create" event: a dict whose "number" is None;
+    - the summary of the contact that raised it: (provisional id, text before the number, after);
+    - who relays the customer's answer when the resolver is the first-contact owner
+      (History._relayer): minus the resolver's id, for history.colleague.
+
+    Its word index (orders.services.words_of) is written with it.
+    """
+
+    def __init__(self, ctx):
+        self.ctx, self.chunks = ctx, 0
+        self.file = tempfile.TemporaryFile()
+
+    def __call__(self, batch):
+        """Park a batch (the context's sink while orders are built)."""
+        pickle.dump([(table.model, rows) for table, rows in batch], self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.chunks += 1
+
+    def release(self):
+        """Complete the parked rows with the final ids and write them."""
+        ctx = self.ctx
+        first, registered = ctx.first_order_id, ctx.registered_at
+        by_time = sorted(range(len(registered)), key=lambda i: (registered[i], i))
+        self.final = [0] * len(registered)  # provisional id - first -> final id
+        for place, i in enumerate(by_time):
+            self.final[i] = first + place
+        self.title_words: dict[str, frozenset] = {}
+        self.text_words: dict[str, frozenset] = {}
+        self.file.seek(0)
+        for _ in range(self.chunks):
+            batch = pickle.load(self.file)
+            ctx.write(self._complete([(ctx.tables[model], rows) for model, rows in batch]))
+
+    def _complete(self, batch):
+        ctx, final, first = self.ctx, self.final, self.ctx.first_order_id
+        numbers: dict[int, str] = {}  # provisional id -> number
+        orders = [self._order(row, numbers) for table, rows in batch if table.model is WorkOrder for row in rows]
+        done = []
+        for table, rows in batch:
+            model = table.model
+            if model is WorkOrder:
+                rows = orders
+            elif model is OrderEvent:
+                rows = [self._event(row, numbers) for row in rows]
+            elif model is Feedback:
+                rows = [self._feedback(row) for row in rows]
+            elif model is ContactOrder:
+                rows = [(pk, contact, final[order - first], role) for pk, contact, order, role in rows]
+            elif model is Contact:
+                rows = [row if type(row[SUMMARY]) is not tuple else self._contact(row, numbers) for row in rows]
+            done.append((table, rows))
+            if model is WorkOrder:  # in its key's order, the inserts walk the index's B-tree once
+                words = ctx.words.take()
+                done.append((ctx.words, sorted(words) if ctx.sorted_words else words))
+        return done
+
+    def _order(self, row, numbers):
+        pk = self.final[row[0] - self.ctx.first_order_id]
+        number = numbers[row[0]] = order_number(pk, row[NUMBER])
+        words = self.ctx.words.rows
+        for word in self._words(number, row[TITLE], row[DESCRIPTION]):
+            words.append((word, pk))
+        return (pk, *row[1:NUMBER], number, *row[NUMBER + 1:])
+
+    def _words(self, number, title, description):
+        """words_of(number, title, description): the words of each part apart (the tokenizer
+        cuts at line breaks, as words_of joins them), those of texts seen before remembered."""
+        cache = self.title_words
+        title_words = cache.get(title)
+        if title_words is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            title_words = cache[title] = frozenset(words_of("", title, ""))
+        cache = self.text_words
+        text_words = cache.get(description)
+        if text_words is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            text_words = cache[description] = frozenset(words_of("", "", description))
+        return words_of(number, "", "") | title_words | text_words
+
+    def _event(self, row, numbers):
+        row = list(row)
+        provisional = row[EVENT_ORDER]
+        order = row[EVENT_ORDER] = self.final[provisional - self.ctx.first_order_id]
+        if row[ACTOR] is not None and row[ACTOR] < 0:
+            row[ACTOR] = colleague(self.ctx, -row[ACTOR], order)
+        if row[ACTION] == "create":
+            row[DATA]["number"] = numbers[provisional]
+            row[DATA] = json.dumps(row[DATA])
+        return row
+
+    def _feedback(self, row):
+        row = list(row)
+        order = row[FEEDBACK_ORDER] = self.final[row[FEEDBACK_ORDER] - self.ctx.first_order_id]
+        if row[RECORDED_BY] < 0:
+            row[RECORDED_BY] = colleague(self.ctx, -row[RECORDED_BY], order)
+        return row
+
+    def _contact(self, row, numbers):
+        provisional, before, after = row[SUMMARY]
+        return (*row[:SUMMARY], f"{before}{numbers[provisional]}{after}", *row[SUMMARY + 1:])
+
+
+NUMBER, TITLE, DESCRIPTION = (_column(WorkOrder, c) for c in ("number", "title", "description"))
+EVENT_ORDER, ACTOR, ACTION, DATA = (_column(OrderEvent, c) for c in ("order_id", "actor_id", "action", "data"))
+FEEDBACK_ORDER, RECORDED_BY = (_column(Feedback, c) for c in ("order_id", "recorded_by_id"))
+SUMMARY = _column(Contact, "summary")
+
+
 def build_orders(ctx, count) -> "OrderFactory":
-    """Build COUNT orders into CTX's tables, written CHUNK at a time; returns the factory."""
+    """Build COUNT orders into CTX's tables, handed to its sink CHUNK at a time; returns the factory."""
     factory = OrderFactory(ctx, count)
     for n, forced in enumerate(factory.forced_statuses(count)):
         factory.build(forced)
         if n % CHUNK == CHUNK - 1:
             ctx.flush()
+    ctx.flush()
     return factory
 
 
-def registration_places(ctx, count) -> list[int]:
-    """Each order's place (0, 1, …) among the COUNT orders by registration time, in build order:
-    the same draws made on a copy of CTX that writes nothing (the build sets an order's
-    registration time only after drawing its status, its timeline and its texts)."""
-    dry = copy.deepcopy(ctx)
-    dry.flush = lambda: [table.rows.clear() for table in dry.tables.values()]
-    build_orders(dry, count)
-    by_time = sorted(range(count), key=lambda i: (dry.registered_at[i], i))
-    places = [0] * count
-    for place, i in enumerate(by_time):
-        places[i] = place
-    return places
-
-
-def make_orders(ctx, count, extra_contacts):
-    ctx.places = registration_places(ctx, count)
-    factory = build_orders(ctx, count)
+def make_orders(ctx, count, extra_contacts, progress=None):
+    """COUNT orders with their contacts, then EXTRA_CONTACTS contacts answered without one."""
+    parked = ctx.sink = Parked(ctx)
+    try:
+        factory = build_orders(ctx, count)
+        ctx.sink = ctx.write
+        if progress:
+            progress("work orders built")
+        parked.release()
+    finally:
+        ctx.sink = ctx.write
+        parked.file.close()
     for n in range(extra_contacts):
         answered_contact(ctx, factory)
         if n % CHUNK == CHUNK - 1:

@@ -14,6 +14,9 @@ from .draws import Weighted
 DEMO_SERVICE_PASSWORD = "123456"
 WINDOW_DAYS = 120
 CHUNK = 5000  # orders or customers built and inserted at a time: bounded memory, big batches
+# Runs adding at least this many orders drop the tables' secondary indexes (and on PostgreSQL
+# their foreign keys) for the load and make them again at its end (rows.bulk_load).
+BULK_LOAD_ORDERS = 50_000
 
 S = Status
 Product = Subscription.Product

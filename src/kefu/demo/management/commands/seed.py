@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from kefu.demo.seed.params import BULK_LOAD_ORDERS
+
 
 def _date(value: str) -> dt.date:
     try:
@@ -16,7 +18,10 @@ def _date(value: str) -> dt.date:
 
 class Command(BaseCommand):
     help = ("Add deterministic demo data: customers with accounts and subscriptions, contacts, and work orders "
-            "in every status with legal histories. Demo customers' service password is 123456.")
+            "in every status with legal histories, with their word index. Demo customers' service password is "
+            f"123456. Runs of {BULK_LOAD_ORDERS} orders or more without --clocks drop the tables' indexes (and "
+            "foreign keys on PostgreSQL) for the load and make them again before committing: until then other "
+            "sessions wait for those tables.")
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, required=True, help="customers to add")
