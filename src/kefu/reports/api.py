@@ -8,7 +8,6 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from kefu.core.api import ERRORS
-from kefu.core.errors import ValidationFailed
 
 from . import indicators as reg
 from . import services
@@ -73,18 +72,7 @@ def report(request, period: str | None = None):
 @router.get("/figures", response={200: dict, **ERRORS})
 def figures(request, indicator: str, period: str | None = None, by: str = ""):
     """One indicator (its code) over a period, in total or by one breakdown dimension."""
-    code = indicator
-    if code not in reg.REGISTRY:
-        raise ValidationFailed(services.unknown_indicator(), fields={"indicator": services.unknown_indicator()})
-    ind = reg.REGISTRY[code]
-    if by and by not in ind.dims:
-        raise ValidationFailed(services.no_breakdown(), fields={"by": services.no_breakdown()})
-    p = _period(period)
-    scope = services.scope_for(request.user)
-    values = services.compute([code], p, scope, by=by)
-    labels = services.key_labels(by, values) if by else {}
-    return {"indicator": code, "unit": ind.unit, "period": p.code,
-            "values": [{"key": k, "label": labels.get(k, k), "value": v[code]} for k, v in sorted(values.items())]}
+    return services.figures(request.user, indicator, _period(period), by)
 
 
 def _download(request, period: str | None, fmt: str, section: int = 0) -> HttpResponse:

@@ -112,7 +112,7 @@ def _figures(sums: dict[str, int], subscribers: int | None) -> reg.Figures:
 def compute(codes, period: periods.Period, scope: queries.Scope, *, by: str = "") -> dict[str, dict[str, float | None]]:
     """{key: {code: value}} of the indicators CODES over PERIOD in SCOPE (key "" in total, else
     the keys of the breakdown BY)."""
-    codes = [c for c in codes if by in ("",) or by in reg.REGISTRY[c].dims]
+    codes = [c for c in codes if not by or by in reg.REGISTRY[c].dims]
     flow = [c for c in codes if not reg.REGISTRY[c].stock]
     stock = [c for c in codes if reg.REGISTRY[c].stock]
     names, prefixes = reg.measures_of(flow)
@@ -354,22 +354,24 @@ SERIES_CODES = ("orders_registered", "complaints", "satisfaction_rate", "on_time
 
 
 def series(period: periods.Period, scope: queries.Scope) -> dict:
-    """Day by day (a period of up to 92 days) or month by month, for the ECharts lines."""
-    steps: list[periods.Period] = []
+    """Day by day (a period of up to 92 days, one query) or month by month, for the ECharts lines."""
     if period.days <= 92:
-        steps = [periods.day(period.first + dt.timedelta(days=i)) for i in range(period.days)]
-    else:
-        cursor = period.first
-        while cursor <= period.last:
-            m = periods.month(cursor)
-            steps.append(periods.Period(periods.RANGE, max(m.first, period.first), min(m.last, period.last)))
-            cursor = m.last + dt.timedelta(days=1)
-    points: dict[str, list[float | None]] = {code: [] for code in SERIES_CODES}
+        days, points = _day_by_day(SERIES_CODES, period.first, period.last, scope)
+        return {"labels": [d.isoformat() for d in days],
+                "series": [{"code": c, "name": reg.REGISTRY[c].name, "unit": reg.REGISTRY[c].unit, "data": points[c]}
+                           for c in SERIES_CODES]}
+    steps: list[periods.Period] = []
+    cursor = period.first
+    while cursor <= period.last:
+        m = periods.month(cursor)
+        steps.append(periods.Period(periods.RANGE, max(m.first, period.first), min(m.last, period.last)))
+        cursor = m.last + dt.timedelta(days=1)
+    points = {code: [] for code in SERIES_CODES}
     for step in steps:
         values = compute(SERIES_CODES, step, scope)[""]
         for code in SERIES_CODES:
             points[code].append(values.get(code))
-    return {"labels": [s.first.isoformat() if period.days <= 92 else s.first.strftime("%Y-%m") for s in steps],
+    return {"labels": [s.first.strftime("%Y-%m") for s in steps],
             "series": [{"code": c, "name": reg.REGISTRY[c].name, "unit": reg.REGISTRY[c].unit, "data": points[c]}
                        for c in SERIES_CODES]}
 
@@ -594,11 +596,51 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None) ->
 def daily(user, codes, first: dt.date, last: dt.date) -> dict:
     """The indicators CODES (flows, not stocks) day by day from FIRST to LAST, as USER may read
     them, in one query: {"days": [...], code: [value per day]} (the supervisor board's lines)."""
-    scope = scope_for(user)
+    days, values = _day_by_day(codes, first, last, scope_for(user))
+    return {"days": [d.isoformat() for d in days]} | values
+
+
+def _day_by_day(codes, first: dt.date, last: dt.date, scope: queries.Scope) -> tuple[list[dt.date], dict[str, list]]:
+    """The days FIRST … LAST and each flow indicator's value on each, from one query of day rows."""
     names, prefixes = reg.measures_of(codes)
     data = queries.by_day(first, last, scope, names, prefixes)
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    out: dict[str, list] = {"days": [d.isoformat() for d in days]}
-    for code in codes:
-        out[code] = [reg.REGISTRY[code].compute(reg.Figures(data.get(d, {}))) for d in days]
-    return out
+    return days, {code: [reg.REGISTRY[code].compute(reg.Figures(data.get(d, {}))) for d in days] for code in codes}
+
+
+def figures(user, code: str, period: periods.Period, by: str = "") -> dict:
+    """One indicator over PERIOD as USER may read it, in total or by the breakdown BY."""
+    if code not in reg.REGISTRY:
+        raise ValidationFailed(unknown_indicator(), fields={"indicator": unknown_indicator()})
+    ind = reg.REGISTRY[code]
+    if by and by not in ind.dims:
+        raise ValidationFailed(no_breakdown(), fields={"by": no_breakdown()})
+    values = compute([code], period, scope_for(user), by=by)
+    labels = key_labels(by, values) if by else {}
+    return {"indicator": code, "unit": ind.unit, "period": period.code,
+            "values": [{"key": k, "label": labels.get(k, k), "value": v[code]} for k, v in sorted(values.items())]}
+
+
+def complaint_orders(user, period: periods.Period, *, cause: str | None = None, category: int | None = None):
+    """The complaints registered in PERIOD behind one bar of the Pareto, as USER may see them:
+    one CATEGORY, or one CAUSE (its category and those under it), or with CAUSE "" those not
+    classified. Returns (title, orders)."""
+    from django.utils import timezone as tz
+
+    from kefu.orders import services as orders
+
+    scope_for(user)
+    ids: list[int] = []
+    title = _("Complaints not classified")
+    node = Category.objects.filter(pk=category).first() if category is not None else \
+        Category.objects.filter(code=cause).first() if cause else None
+    if node is not None:
+        ids = [node.pk] if category is not None else [node.pk, *Category.objects.filter(parent=node).values_list("pk", flat=True)]
+        title = node.name
+    zone = tz.get_current_timezone()
+    qs = orders.search_orders(user, kind="complaint", category=ids or None,
+                              created_from=dt.datetime.combine(period.first, dt.time(), zone),
+                              created_to=dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(), zone))
+    if not ids and cause == "":
+        qs = qs.filter(category__isnull=True)
+    return title, qs

@@ -1,7 +1,6 @@
 """The 报表 pages: a period's report with its charts, the complaints behind a Pareto bar, and
 the downloads (the same figures as the API's exports)."""
 
-import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -12,8 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ServiceError, ValidationFailed
-from kefu.orders import services as orders
-from kefu.orders.models import Category
 from kefu.reports import delivery, snapshots
 from kefu.reports import services as reports
 
@@ -101,25 +98,9 @@ def download(request, fmt):
 def complaint_orders(request):
     """The complaints registered in the period under one cause or category (the Pareto's drill-down)."""
     period, _refused = _period(request)
-    reports.scope_for(request.user)
-    category_ids: list[int] = []
-    title = _("Complaints not classified")
-    code = request.GET.get("cause", "")
-    if request.GET.get("category", "").isdigit():
-        category = Category.objects.filter(pk=int(request.GET["category"])).first()
-        if category is not None:
-            category_ids, title = [category.pk], category.name
-    elif code:
-        cause = Category.objects.filter(code=code).first()
-        if cause is not None:
-            category_ids = [cause.pk, *Category.objects.filter(parent=cause).values_list("pk", flat=True)]
-            title = cause.name
-    start = dt.datetime.combine(period.first, dt.time(), timezone.get_current_timezone())
-    end = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(), timezone.get_current_timezone())
-    qs = orders.search_orders(request.user, kind="complaint", category=category_ids or None, created_from=start,
-                              created_to=end)
-    if not category_ids:
-        qs = qs.filter(category__isnull=True) if code == "" and "cause" in request.GET else qs
+    category = request.GET.get("category", "")
+    title, qs = reports.complaint_orders(request.user, period, cause=request.GET.get("cause"),
+                                         category=int(category) if category.isdigit() else None)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/report_orders.html", {"section": "reports", "page": page, "title": title,
                                                       "period": period, "query": request.GET.urlencode()})
