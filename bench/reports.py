@@ -254,6 +254,7 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=2000)
     parser.add_argument("--rebuild-orders", type=int, default=100_000, help="orders seeded for the rebuild rate")
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--skip-reports", action="store_true", help="part 2 only: no rollups written, no report timed")
     parser.add_argument("--keep", metavar="NAME", help="PostgreSQL: use (and keep) the database NAME; its rollups are "
                                                        "written only if it has none (to measure again without waiting)")
     args = parser.parse_args()
@@ -268,10 +269,10 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         from kefu.reports.models import Rollup
 
-        if not (args.keep and Rollup.objects.exists()):
-            write_rollups(args.orders, args.months, args.departments, args.agents, args.database)
-        last_year = dt.date.today().year - 1
-        part_reports(str(last_year))
+        if not args.skip_reports:
+            if not (args.keep and Rollup.objects.exists()):
+                write_rollups(args.orders, args.months, args.departments, args.agents, args.database)
+            part_reports(str(dt.date.today().year - 1))
         if not args.skip_rebuild:
             from kefu.reports.models import Rollup
 

@@ -11,6 +11,7 @@ reached (it will read them as they are then), so the two never count an order tw
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from .models import ContactFact, Grain, OrderFact, RebuildRun, ReportState, Roll
 log = logging.getLogger("kefu.reports")
 
 BATCH = 1000
+REBUILD_BATCH = 5000  # orders per committed step of a rebuild: more cells shared per write
 _UPSERT_ROWS = 400  # rows per INSERT … ON CONFLICT (8 parameters each)
 
 
@@ -47,27 +49,59 @@ def _add(cells: dict[tuple, int]) -> int:
     rows = sorted((k, v) for k, v in cells.items() if v)
     if not rows:
         return 0
-    table = Rollup._meta.db_table
-    # The driver's own cursor and placeholders: Django's wrapper rewrites every large statement
-    # with a regular expression on SQLite, which costs more than the insert.
-    mark = "?" if connection.vendor == "sqlite" else "%s"
-    row_sql = "(" + ", ".join([mark] * 8) + ")"
-    sql_head = f"INSERT INTO {table} (grain, period, department_id, province, dim, key, measure, value) VALUES "
-    sql_tail = (" ON CONFLICT (grain, period, dim, measure, key, department_id, province)"
-                f" DO UPDATE SET value = {table}.value + excluded.value")
     connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        _add_copy(rows)
+    else:
+        _add_values(rows)
+    return len(rows)
+
+
+_COLUMNS = "grain, period, department_id, province, dim, key, measure, value"
+_CONFLICT = " ON CONFLICT (grain, period, dim, measure, key, department_id, province) DO UPDATE SET value = {t}.value + excluded.value"
+
+
+def _add_copy(rows: list) -> None:
+    """PostgreSQL: COPY the cells into a temporary table, then one INSERT … SELECT … ON CONFLICT.
+    A large statement's parameters cost more to send than the upsert itself (bench/reports.py)."""
+    table = Rollup._meta.db_table
+    with transaction.atomic(savepoint=False):  # the temporary rows live until the commit
+        _copy_upsert(table, rows)
+
+
+def _copy_upsert(table: str, rows: list) -> None:
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS reports_rollup_add (grain varchar(1), period date,"
+                       " department_id integer, province varchar(20), dim varchar(12), key varchar(40),"
+                       " measure varchar(40), value bigint) ON COMMIT DELETE ROWS")
+        with cursor.copy(f"COPY reports_rollup_add ({_COLUMNS}) FROM STDIN") as copy:
+            for (grain, period, dept, province, dim, key, measure), value in rows:
+                copy.write_row((grain, period, dept, province, dim, key, measure, value))
+        cursor.execute(f"INSERT INTO {table} ({_COLUMNS}) SELECT {_COLUMNS} FROM reports_rollup_add"
+                       " ORDER BY grain, period, dim, measure, key, department_id, province"
+                       + _CONFLICT.format(t=table))
+        cursor.execute("TRUNCATE reports_rollup_add")
+    finally:
+        cursor.close()
+
+
+def _add_values(rows: list) -> None:
+    """SQLite: multi-row INSERT … ON CONFLICT through the driver's own cursor (Django's wrapper
+    rewrites every large statement with a regular expression, which costs more than the insert)."""
+    table = Rollup._meta.db_table
+    row_sql = "(" + ", ".join(["?"] * 8) + ")"
     cursor = connection.connection.cursor()
     try:
         for start in range(0, len(rows), _UPSERT_ROWS):
             chunk = rows[start:start + _UPSERT_ROWS]
             params: list = []
             for (grain, period, dept, province, dim, key, measure), value in chunk:
-                params += [grain, period.isoformat() if connection.vendor == "sqlite" else period, dept, province, dim, key,
-                           measure, value]
-            cursor.execute(sql_head + ", ".join([row_sql] * len(chunk)) + sql_tail, params)
+                params += [grain, period.isoformat(), dept, province, dim, key, measure, value]
+            cursor.execute(f"INSERT INTO {table} ({_COLUMNS}) VALUES " + ", ".join([row_sql] * len(chunk))
+                           + _CONFLICT.format(t=table), params)
     finally:
         cursor.close()
-    return len(rows)
 
 
 def _grains(day_cells: dict[tuple, int], sign: int, into: dict[tuple, int], *, only=None, outside=None) -> None:
@@ -125,31 +159,60 @@ def refresh(ids_in, *, now: dt.datetime | None = None, cleared: tuple[int, int] 
     now = now or timezone.now()
     Fact, key = source.fact, source.key
     # Lock the stored shares (creating empty ones first), so two refreshes of one row queue.
-    Fact.objects.bulk_create([Fact(**{key: i, "computed_at": now}) for i in ids], ignore_conflicts=True)
-    stored = {getattr(f, key): f for f in Fact.objects.select_for_update().filter(**{f"{key}__in": ids}).order_by(key)}
+    _shares_write(Fact, [(i, {}, [], None, None, now) for i in ids], ignore_conflicts=True)
+    stored = {i: (dims, atoms) for i, dims, atoms in Fact.objects.select_for_update().filter(**{f"{key}__in": ids})
+              .order_by(key).values_list(key, "dims", "atoms")}
     current = source.load(ids, now)
     cells: dict[tuple, int] = defaultdict(int)
     changed, gone = [], []
     for i in ids:
-        fact = stored[i]
+        old_dims, old_atoms = stored[i]
         new = current.get(i)
-        if fact.atoms:
-            _grains(facts.expand(fact.dims, fact.atoms), -1, cells, outside=cleared)
+        if old_atoms:
+            _grains(facts.expand(old_dims, old_atoms), -1, cells, outside=cleared)
         if new is None:
             gone.append(i)
             continue
         dims, atoms = new
         _grains(facts.expand(dims, atoms), +1, cells)
-        if dims != fact.dims or atoms != fact.atoms or cleared is not None:
-            fact.dims, fact.atoms, fact.computed_at = dims, atoms, now
-            fact.first_day, fact.last_day = _span(atoms)
-            changed.append(fact)
+        if dims != old_dims or atoms != old_atoms or cleared is not None:
+            changed.append((i, dims, atoms, *_span(atoms), now))
     _add(cells)
     if changed or gone:
         # Rewritten as new rows (they are locked): much cheaper than an UPDATE … CASE per row.
-        Fact.objects.filter(**{f"{key}__in": [getattr(f, key) for f in changed] + gone})._raw_delete(connection.alias)
-        Fact.objects.bulk_create(changed, batch_size=500)
+        Fact.objects.filter(**{f"{key}__in": [row[0] for row in changed] + gone})._raw_delete(connection.alias)
+        _shares_write(Fact, changed)
     return len(ids)
+
+
+def _shares_write(Fact, rows: list, *, ignore_conflicts: bool = False) -> None:
+    """Insert shares ROWS ((key, dims, atoms, first day, last day, computed at) tuples) through
+    the driver: COPY on PostgreSQL (or one INSERT … SELECT unnest(…) for empty placeholders),
+    executemany on SQLite. The ORM's per-value compilation cost more than the rest of a batch."""
+    if not rows:
+        return
+    meta = Fact._meta
+    table, key = meta.db_table, meta.pk.column
+    columns = f"{key}, dims, atoms, first_day, last_day, computed_at"
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        if connection.vendor == "postgresql":
+            if ignore_conflicts:
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT unnest(%s::bigint[]), '{{}}', '[]', NULL, NULL, %s"
+                               " ON CONFLICT DO NOTHING", [[r[0] for r in rows], rows[0][5]])
+            else:
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for i, dims, atoms, first, last, at in rows:
+                        copy.write_row((i, json.dumps(dims), json.dumps(atoms), first, last, at))
+        else:
+            verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+            day, moment = connection.ops.adapt_datefield_value, connection.ops.adapt_datetimefield_value
+            cursor.executemany(f"{verb} INTO {table} ({columns}) VALUES (?, ?, ?, ?, ?, ?)",
+                               [(i, json.dumps(dims), json.dumps(atoms), day(first), day(last), moment(at))
+                                for i, dims, atoms, first, last, at in rows])
+    finally:
+        cursor.close()
 
 
 class RebuildInProgress(Exception):
@@ -231,7 +294,7 @@ def _contacts_ended(since: dt.datetime, now: dt.datetime) -> list[int]:
 
 # --- rebuild ---------------------------------------------------------------------------------
 
-def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None, *, batch: int = BATCH,
+def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None, *, batch: int = REBUILD_BATCH,
             max_batches: int | None = None, progress=None) -> RebuildRun:
     """Recompute the rollups of the months from DATE_FROM to DATE_TO (both widened to whole
     months; None: all). Resumes an unfinished rebuild of the same range; idempotent. Each batch
@@ -324,7 +387,7 @@ def _candidates(source: Source, first: dt.date | None, last: dt.date | None):
 FIRST_MARGIN_DAYS = {"order_id": 1, "contact_id": 2}
 
 
-def resume_unfinished(max_batches: int = 20) -> RebuildRun | None:
+def resume_unfinished(max_batches: int = 4) -> RebuildRun | None:
     """The worker's share of an interrupted rebuild: a few more batches, if one is unfinished."""
     run = RebuildRun.objects.filter(finished_at__isnull=True).order_by("-id").first()
     if run is None:
