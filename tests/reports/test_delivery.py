@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -123,7 +123,10 @@ def test_the_monthly_report_arrives_by_email_and_in_the_inbox(smtp, data, manage
     body = message.get_body(("plain",)).get_content()
     assert f"/reports/?period={code}" in body
     note = Notification.objects.get(recipient=manager)
-    assert f"/reports/?period={code}" in note.message and note.order_id is None
+    # The inbox links to the report page (a path on this site); the message no longer carries it.
+    assert note.link == f"/reports/?period={code}" and note.order_id is None
+    with translation.override("zh-hans"):
+        assert note.message == f"您订阅的{THIS_MONTH.label}服务质量报告已生成。"
     sub.refresh_from_db()
     assert (sub.last_period_start, sub.last_sent_at) == (THIS_MONTH.first, NOW)
     # A second run, and a later one in the same month, send nothing more.
@@ -185,7 +188,9 @@ def test_in_app_only_subscriptions_send_no_mail(smtp, data, agent):
     assert delivery.send_due(NOW) == {"sent": 1, "failed": 0, "skipped": 0}
     assert smtp.received == []
     week = periods.last_complete(periods.WEEK, AFTER)
-    assert f"/reports/?period={week.code}" in Notification.objects.get(recipient=agent).message
+    note = Notification.objects.get(recipient=agent)
+    assert note.link == f"/reports/?period={week.code}" and note.order_id is None
+    assert note.message == f"Your service quality report for {week.label} is ready."  # the agent reads English
     sub.refresh_from_db()
     assert sub.last_period_start == week.first
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from kefu.core.api import ERRORS, Id
 
@@ -15,6 +15,8 @@ class NotificationOut(Schema):
     id: int
     order_id: int | None
     message: str
+    link: str = Field(description="Where the notification takes its reader: a path on this site, or \"\" for "
+                                  "none (then its order, if it has one).")
     created_at: datetime
     read_at: datetime | None
 

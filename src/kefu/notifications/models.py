@@ -9,6 +9,10 @@ class Notification(models.Model):
     recipient = models.ForeignKey("staff.User", verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications")
     order = models.ForeignKey("orders.WorkOrder", verbose_name=_("work order"), null=True, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(_("message"), max_length=300)
+    # Where the notification takes its reader: a path on this site ("/reports/?period=2026-11"),
+    # or "" (then its order's page, if it has an order). Only services.site_path() values are
+    # stored: never another host, which in an inbox would be a phishing link.
+    link = models.CharField(_("link"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 

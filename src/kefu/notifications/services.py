@@ -5,11 +5,16 @@ event here: `tell_many` decides who hears of it (首问负责制: the first-cont
 an order is given to; the complaint coordinators of an order the triage rules flag) and writes
 their notifications in the event's transaction. Other apps notify through `notify` (one person)
 and `deliver_to` (the people an SLA escalation step names). The inbox: `inbox`, `unread_count`,
-`notifications_for`, `mark_read`, `mark_all_read`.
+`notifications_for`, `mark_read`, `mark_all_read`. A notification may carry a link (a path on
+this site, `site_path`) to what it is about when that is not, or not only, a work order.
 """
+
+import unicodedata
+from urllib.parse import urlsplit
 
 from django.db.models import BooleanField, ExpressionWrapper, F
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from kefu import scopes
@@ -41,10 +46,39 @@ def deliver_to(people, order, message: str, *, at) -> None:
                                       for person in people])
 
 
-def notify(user, order, message: str) -> None:
-    """An in-app notification for a person: nobody reads a system user's (the portal's)."""
+LINK_MAX = 300  # Notification.link's max_length
+
+
+def site_path(link: str) -> str:
+    """LINK if it is a path on this site ("/reports/?period=2026-11"), "" for none; ValueError
+    for anything else. An inbox link that leads off the site is an open redirect and a phishing
+    link, so refused: a scheme ("https:", "javascript:"), a host ("//evil.example"), a backslash
+    (browsers read "/\\evil.example" as "//evil.example"), whitespace or control characters
+    (browsers drop tabs and newlines: "/<tab>/evil.example"), a relative path, or a link too long to
+    store whole (a cut one leads somewhere else)."""
+    if link == "":
+        return ""
+    if not isinstance(link, str):
+        raise ValueError("a notification's link must be a string")
+    if len(link) > LINK_MAX:
+        raise ValueError(f"a notification's link must be at most {LINK_MAX} characters")
+    if (not link.startswith("/") or link.startswith("//") or "\\" in link
+            or any(unicodedata.category(ch)[0] in "CZ" for ch in link)):
+        raise ValueError(f"a notification's link must be a path on this site starting with one '/': {link!r}")
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc or not url_has_allowed_host_and_scheme(link, allowed_hosts=None):
+        raise ValueError(f"a notification's link must be a path on this site: {link!r}")
+    return link
+
+
+def notify(user, order, message: str, *, link: str = "") -> None:
+    """An in-app notification for a person: nobody reads a system user's (the portal's). LINK,
+    a path on this site (site_path: ValueError for anything else), is where it takes its reader;
+    without one, its order's page."""
+    link = site_path(link)
     if user is not None and user.is_active and not system_user_ids({user.pk}):
-        Notification.objects.create(recipient=user, order=order, message=message[:300], created_at=timezone.now())
+        Notification.objects.create(recipient=user, order=order, message=message[:300], link=link,
+                                    created_at=timezone.now())
 
 
 def tell_owner(order, event) -> None:

@@ -87,7 +87,8 @@ def _zone(user) -> zoneinfo.ZoneInfo:
 
 
 def report_link(period: periods.Period) -> str:
-    """The report page of PERIOD (a path: the e-mail puts KEFU_BASE_URL before it)."""
+    """The report page of PERIOD, a path on this site: the in-app notification's link as it is,
+    the e-mail's with KEFU_BASE_URL before it."""
     return f"{REPORT_PAGE}?period={period.code}"
 
 
@@ -145,8 +146,8 @@ def _send_one(pk: int, today: dt.date, now: dt.datetime) -> str:
                 log.warning("report subscription %s: user %s has no e-mail address; in-app only", sub.pk, user.pk)
             from kefu.notifications import services as notifications
 
-            notifications.notify(user, None, _("Your service quality report for %(period)s is ready: %(link)s")
-                                 % {"period": period.label, "link": link})
+            notifications.notify(user, None, _("Your service quality report for %(period)s is ready.")
+                                 % {"period": period.label}, link=link)
         sub.last_period_start, sub.last_sent_at = period.first, now
         sub.save(update_fields=["last_period_start", "last_sent_at"])
     return "sent"

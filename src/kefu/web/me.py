@@ -48,13 +48,19 @@ def notifications(request):
 
 @_reads
 def open_notification(request, notification_id):
-    """Follow a notification to its order, marking it read on the way.
+    """Follow a notification to its link (a path on this site), else to its order, marking it
+    read on the way.
 
     A GET that writes, on purpose: this is a link people open in a new tab, and what it writes
     is idempotent (read_at is set once, again and again is the same), touches only the person's
     own inbox (someone else's notification is 404, like none) and gives nothing away, so a
     forged cross-site request can do no more than mark a message read."""
     note = notices.mark_read(request.user, notification_id)
+    if note.link:
+        try:  # checked again on the way out: only ever a path on this site (never another host)
+            return redirect(notices.site_path(note.link))
+        except ValueError:
+            pass
     return redirect("web:order", note.order_id) if note.order_id else redirect("web:notifications")
 
 
