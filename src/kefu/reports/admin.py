@@ -3,7 +3,7 @@ from django.contrib import admin
 from kefu.core.admin import ReadOnlyAdmin
 
 from . import indicators as reg
-from .models import IndicatorTarget, ReportSubscription, Snapshot
+from .models import IndicatorTarget, ReportSubscription, Snapshot, SubscriberFlow
 
 
 @admin.register(IndicatorTarget)
@@ -49,3 +49,14 @@ class SnapshotAdmin(ReadOnlyAdmin):
 class ReportSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["user", "frequency", "email", "is_active", "last_period_start", "last_sent_at"]
     list_filter = ["frequency", "is_active"]
+
+
+@admin.register(SubscriberFlow)
+class SubscriberFlowAdmin(ReadOnlyAdmin):
+    """Kefu's rows are rewritten from the subscriptions, the billing system's are loaded with
+    `kefu reports subscribers FILE`: neither is edited here."""
+
+    list_display = ["day", "source", "province", "city", "product", "delta"]
+    list_filter = ["source", "product", "province"]
+    date_hierarchy = "day"
+    ordering = ["-day", "province", "city", "product"]

@@ -91,13 +91,25 @@ class ContactFact(Share):
 
 class SubscriberFlow(models.Model):
     """Subscriptions opened (+) and terminated (−) on a day, by region and product: the number
-    active on any day is the running sum (万户投诉率, 百万用户申诉率)."""
+    active on any day is the running sum (万户投诉率, 百万用户申诉率).
+
+    Two sources. "kefu" rows are Kefu's own subscriptions (those of the customers who have
+    contacted the service centre), rewritten by `subscribers.refresh()`. "billing" rows are the
+    subscribers Kefu does not hold itself, as the billing system (BSS) reports them: a base on
+    some day and the net changes after it, loaded by `subscribers.record_billing` (`kefu reports
+    subscribers FILE`) and never touched by `refresh()`. The count the indicators divide by is
+    the sum of both sources."""
+
+    class Source(models.TextChoices):
+        KEFU = "kefu", _("Kefu's subscriptions")
+        BILLING = "billing", _("billing system")
 
     day = models.DateField(_("day"))
     province = models.CharField(_("province"), max_length=20)
     city = models.CharField(_("city"), max_length=30)
     product = models.CharField(_("product type"), max_length=12)
     delta = models.IntegerField(_("change"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.KEFU)
 
     class Meta:
         verbose_name = _("subscriber change")

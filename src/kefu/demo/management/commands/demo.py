@@ -30,6 +30,7 @@ class Command(BaseCommand):
             # started next has no backlog to fire.
             counts = generate(customers=customers, orders=orders, seed=seed, clocks=True, now=timezone.now())
             self.stdout.write("Loaded demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            self._billing_base()
             from kefu.reports import services as reports
             from kefu.reports import snapshots
 
@@ -40,3 +41,13 @@ class Command(BaseCommand):
             self.stdout.write("Closed reports: " + (", ".join(f"{s.period} {s.start}" for s in closed) or "none"))
         self.stdout.write(org.logins_text())
         self.stdout.write("Demo service password of every demo customer: 123456")
+
+    def _billing_base(self):
+        """The subscribers Kefu does not hold (about 600,000, kefu.demo.base), recorded as the
+        billing system's (reports.subscribers.record_billing, what `kefu reports subscribers` calls)."""
+        from kefu.demo import base
+        from kefu.reports import subscribers
+
+        rows = base.billing_rows(base.combos(), timezone.localdate())
+        subscribers.record_billing(rows, replace=True)
+        self.stdout.write(f"Billing system base: {sum(r[-1] for r in rows):,} subscribers beside Kefu's own.")

@@ -1,3 +1,4 @@
+import csv
 import datetime as dt
 import time
 
@@ -12,7 +13,8 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Service reports: rebuild the rollups; refresh the subscriber counts and clocks that came due."
+    help = ("Service reports: rebuild the rollups; refresh the subscriber counts and clocks that came due; "
+            "record the billing system's subscribers.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -28,6 +30,11 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="check the closed reports' hashes against their figures and the audit chain")
         verify.add_argument("--period", help="only this period's versions (2026-11, 2026-Q4 or 2026)")
         sub.add_parser("send", help="send the reports people subscribed to that are due now")
+        base = sub.add_parser("subscribers", help="record the billing system's subscribers that Kefu does not hold "
+                                                  "(a base and net changes), added to Kefu's own for the per-subscriber rates")
+        base.add_argument("file", help="CSV in UTF-8 with the header day,province,city,product,change "
+                                       "(product: mobile, broadband, fixed_line or value_added)")
+        base.add_argument("--replace", action="store_true", help="delete the billing rows recorded before")
 
     def handle(self, action, **options):
         from kefu.reports import rollups, subscribers
@@ -35,6 +42,8 @@ class Command(BaseCommand):
         if action == "refresh":
             self.stdout.write(f"clocks due: {rollups.refresh_due()} orders; subscriber rows: {subscribers.refresh()}")
             return
+        if action == "subscribers":
+            return self._billing(options["file"], options["replace"])
         if action in ("close", "verify"):
             return self._snapshots(action, options.get("period"))
         if action == "send":
@@ -62,6 +71,38 @@ class Command(BaseCommand):
         span = f"{run.date_from or 'the beginning'} – {run.date_to or 'now'}"
         self.stdout.write(f"rebuilt the rollups of {span}: {run.orders_done:,} orders in {seconds:.1f} s "
                           f"({run.orders_done / max(seconds, 1e-9):,.0f} orders/s)")
+
+    def _billing(self, path: str, replace: bool):
+        """The billing system's CSV through `subscribers.record_billing` (rows numbered as the
+        file's lines, the header being line 1)."""
+        from django.utils.translation import gettext as _
+
+        from kefu.core.errors import ServiceError
+        from kefu.reports import subscribers
+
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                rows = list(csv.reader(f))
+        except OSError as exc:
+            raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": path, "error": exc.strerror or exc}) from None
+        except UnicodeDecodeError:
+            raise CommandError(_("%(file)s is not UTF-8 text.") % {"file": path}) from None
+        except csv.Error as exc:
+            raise CommandError(_("%(file)s is not a CSV file: %(error)s") % {"file": path, "error": exc}) from None
+        while rows and not rows[-1]:
+            rows.pop()  # blank lines at the end
+        header = [c.strip().lower() for c in rows[0]] if rows else []
+        if header != list(subscribers.BILLING_FIELDS):
+            raise CommandError(_("The first line of %(file)s must be the header %(header)s.")
+                               % {"file": path, "header": ",".join(subscribers.BILLING_FIELDS)})
+        try:
+            n = subscribers.record_billing(rows[1:], replace=replace, start=2)
+        except ServiceError as exc:
+            raise CommandError(str(exc.message)) from None
+        if replace:
+            self.stdout.write(_("Recorded %(n)s billing system subscriber rows in place of those recorded before.") % {"n": n})
+        else:
+            self.stdout.write(_("Recorded %(n)s billing system subscriber rows.") % {"n": n})
 
     def _snapshots(self, action, code):
         from kefu.core.errors import ServiceError
