@@ -18,7 +18,7 @@ from kefu.customers.models import Account, Customer, Subscription
 from kefu.demo import org
 from kefu.demo.seed import CUSTOMER_SUMMARIES, generate
 from kefu.orders import services
-from kefu.orders.models import Feedback, OrderEvent, Status, WorkOrder
+from kefu.orders.models import SEVERITY_RANK, Feedback, OrderEvent, Status, WorkOrder
 from kefu.orders.states import TRANSITIONS, stamp
 from kefu.staff.models import User
 
@@ -45,10 +45,31 @@ def test_counts_match_rows(seeded):
     assert seeded["customers"] == Customer.objects.count() == 30
     assert seeded["work orders"] == WorkOrder.objects.count() == 200
     assert seeded["order events"] == OrderEvent.objects.exclude(action__in=SYSTEM).count()
-    assert seeded["contacts"] == Contact.objects.count() == 240  # one per order + 20 % answered
+    assert seeded["contacts"] == Contact.objects.count() == 800  # one per order + 3 answered per order
     assert seeded["accounts"] == Account.objects.count() == 30
     assert seeded["feedback"] == Feedback.objects.count() > 0
     assert seeded["identity verifications"] == IdentityVerification.objects.count() > 0
+
+
+def test_repeat_complaints_are_linked_as_registration_would_link_them(seeded):
+    """Each complaint that repeats an earlier one of its customer (orders.repeats, as of its
+    registration) is counted, linked and one step more severe, and only those."""
+    from kefu.orders import repeats
+    from kefu.orders.models import OrderLink
+
+    complaints = list(WorkOrder.objects.filter(kind="complaint").order_by("created_at", "id"))
+    links = dict(OrderLink.objects.filter(type="repeat").values_list("source_id", "target_id"))
+    assert seeded["repeat complaints"] == len(links) > 0
+    for order in complaints:
+        found = repeats.earlier_complaint(order, at=order.created_at)
+        assert links.get(order.pk) == (found.earlier.pk if found else None)
+        if found:
+            assert order.repeat_count == found.earlier.repeat_count + 1
+            create = OrderEvent.objects.get(order=order, action="create")
+            assert create.data["repeat_of"] == found.earlier.number and create.data["severity"] == order.severity
+            assert SEVERITY_RANK[order.severity] > SEVERITY_RANK[create.data["severity_asked"]] or order.severity == "major"
+        else:
+            assert order.repeat_count == 0
 
 
 def test_every_status_kind_and_severity_appears(seeded):
@@ -160,7 +181,7 @@ def test_each_order_has_its_raising_contact(seeded):
         assert contact.started_at < order.created_at < contact.ended_at
         assert contact.outcome == Contact.Outcome.ORDER_CREATED
     answered = Contact.objects.filter(outcome=Contact.Outcome.ANSWERED)
-    assert answered.count() == 40 and not ContactOrder.objects.filter(contact__in=answered).exists()
+    assert answered.count() == 600 and not ContactOrder.objects.filter(contact__in=answered).exists()
     assert not IdentityVerification.objects.exclude(result__in=["passed", "failed"]).exists()
 
 
@@ -184,7 +205,7 @@ def test_identifiers_are_valid_and_unique(seeded):
 
 
 def test_major_complaints_name_the_threat(seeded):
-    majors = WorkOrder.objects.filter(kind="complaint", severity="major")
+    majors = WorkOrder.objects.filter(kind="complaint", severity="major", repeat_count=0)  # a repeat is raised for repeating
     for order in majors:
         assert any(word in order.description for word in ("工信部", "12300", "媒体", "律师")), order.description
 
@@ -265,13 +286,21 @@ def test_command_prints_counts():
     assert WorkOrder.objects.count() == 20
 
 
-def test_open_orders_carry_their_sla_clocks(seeded):
+def test_open_and_recent_orders_carry_their_sla_clocks(seeded):
+    """Every open order, and the finished ones of the month before last and after (the reports'
+    on-time rates of last month and the one before), replayed through the SLA service."""
     from kefu.orders.models import OPEN_STATUSES
     from kefu.sla.models import OrderClock
 
     open_orders = WorkOrder.objects.filter(status__in=OPEN_STATUSES)
+    since = dt.datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))  # the data's last day is 30 March
+    finished = WorkOrder.objects.exclude(status__in=OPEN_STATUSES).filter(created_at__gte=since)
     assert seeded["open orders with SLA clocks"] == open_orders.count() > 0
-    assert set(OrderClock.objects.values_list("order_id", flat=True).distinct()) == set(open_orders.values_list("pk", flat=True))
+    assert seeded["finished orders with SLA clocks"] == finished.count() > 50
+    assert (set(OrderClock.objects.values_list("order_id", flat=True).distinct())
+            == set(open_orders.values_list("pk", flat=True)) | set(finished.values_list("pk", flat=True)))
+    late = OrderClock.objects.filter(order__in=finished, stopped_at__isnull=False, metric="resolution")
+    assert 0 < sum(c.is_breached for c in late) < late.count() * 0.3  # mostly on time, some late
     waiting = open_orders.filter(status="waiting_customer").first()
     if waiting is not None:
         assert OrderClock.objects.filter(order=waiting, state="paused").exists()
@@ -322,7 +351,7 @@ def test_a_fresh_demo_looks_like_a_well_run_centre_on_the_day():
     generate(customers=CUSTOMERS, orders=ORDERS, seed=1, now=DEMO_NOW, clocks=True)
     shares = _demo_shares(DEMO_NOW)
     assert shares["open"] >= 20
-    assert 0.05 <= shares["late or at risk"] <= 0.25, shares  # a young backlog, mostly on time
+    assert 0.05 <= shares["late or at risk"] <= 0.3, shares  # a young backlog, mostly on time (~30 orders: coarse)
     assert shares["oldest overdue"] <= dt.timedelta(days=3), shares
     assert shares["consultations and praise open"] < 0.02, shares  # answered at first contact
     assert shares["customers with 0-2 orders"] >= 0.75 and shares["most orders of a customer"] >= 6, shares

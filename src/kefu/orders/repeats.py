@@ -69,15 +69,18 @@ def _members(family_id, parents: dict) -> set:
     return {pk for pk in parents if family_id in Category.lineage(pk, parents)}
 
 
-def earlier_complaint(order) -> Repeat | None:
+def earlier_complaint(order, *, at=None) -> Repeat | None:
     """The latest complaint of the same customer inside the window about the same service or,
     with no service named, in the same category family; None if this is the first. A complaint
     with neither says nothing about its matter and repeats nothing. Uses the (customer,
-    created_at) index."""
+    created_at) index. AT: the moment ORDER was registered, for an order recorded afterwards
+    (demo data, imports): only complaints registered before it count; default now."""
     if order.kind != Kind.COMPLAINT or settings.KEFU_REPEAT_COMPLAINT_DAYS <= 0:
         return None
-    since = timezone.now() - timedelta(days=settings.KEFU_REPEAT_COMPLAINT_DAYS)
+    since = (at or timezone.now()) - timedelta(days=settings.KEFU_REPEAT_COMPLAINT_DAYS)
     qs = WorkOrder.objects.filter(customer_id=order.customer_id, kind=Kind.COMPLAINT, created_at__gte=since)
+    if at is not None:
+        qs = qs.filter(created_at__lt=at).exclude(pk=order.pk)
     if order.subscription_id is not None:
         qs, because = qs.filter(subscription_id=order.subscription_id), {"same": "service", "subscription_id": order.subscription_id}
     else:

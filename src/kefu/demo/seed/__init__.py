@@ -38,12 +38,20 @@ from django.db import connection, transaction
 from kefu.demo import org
 from kefu.orders.models import OrderWord
 
-from .clocks import escalation_history, open_order_clocks
+from .clocks import escalation_history, order_clocks
 from .context import Context
 from .customers import make_customers
 from .identity import landline_local, mobile_number, resident_id, social_credit_code
 from .orders import make_orders
-from .params import BULK_LOAD_ORDERS, DEMO_SERVICE_PASSWORD, FREQUENT_SHARE, WINDOW_DAYS
+from .params import (
+    ANSWERED_PER_ORDER,
+    BULK_LOAD_ORDERS,
+    DAY,
+    DEMO_SERVICE_PASSWORD,
+    FREQUENT_SHARE,
+    WINDOW_DAYS,
+)
+from .repeats import link_repeats
 from .rows import COLUMNS, LABELS, big_cache, bulk_load, reset_sequences, writing
 from .words import CUSTOMER_SUMMARIES, RESOLUTIONS, TEMPLATES
 
@@ -53,7 +61,7 @@ __all__ = ["CUSTOMER_SUMMARIES", "DEMO_SERVICE_PASSWORD", "FREQUENT_SHARE", "RES
 
 def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None = None, stdout=None,
              clocks: bool = False, now: dt.datetime | None = None, stats: dict | None = None) -> dict:
-    """Add CUSTOMERS customers and ORDERS work orders (plus ~20 % contacts answered without one),
+    """Add CUSTOMERS customers and ORDERS work orders (plus ANSWERED_PER_ORDER contacts answered without one for each),
     with the orders' word index.
 
     The data ends at NOW (an aware datetime; `kefu demo` passes the current moment) or, without
@@ -89,20 +97,26 @@ def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None =
                 ctx.sorted_words = not (bulk and connection.vendor == "postgresql")
                 make_customers(ctx, customers)
                 progress("customers built")
-                make_orders(ctx, orders, orders // 5, progress)
+                make_orders(ctx, orders, int(orders * ANSWERED_PER_ORDER), progress)
                 progress("answered contacts built")
             progress("customers, work orders with their words, contacts written")
         if bulk:
             progress("indexes and keys made again")
         reset_sequences(list(COLUMNS))
+        repeated = link_repeats(ctx.first_order_id)
+        progress(f"{repeated} repeat complaints linked")
         if clocks:
-            with_clocks = open_order_clocks(ctx.first_order_id)
+            # The month before last and on: a report of last month compares it with the one before.
+            since = ((ctx.last_day.replace(day=1) - DAY).replace(day=1) - DAY).replace(day=1, tzinfo=ctx.tz)
+            with_clocks, finished_clocks = order_clocks(ctx.first_order_id, since)
             escalations = escalation_history(ctx.horizon.replace(tzinfo=ctx.tz))
-            progress(f"SLA clocks of {with_clocks} open orders")
+            progress(f"SLA clocks of {with_clocks} open and {finished_clocks} finished orders")
     progress("committed")
     counts = {LABELS[model]: table.count for model, table in ctx.tables.items()}
+    counts["repeat complaints"] = repeated
     if clocks:
         counts["open orders with SLA clocks"] = with_clocks
+        counts["finished orders with SLA clocks"] = finished_clocks
         counts["escalations"] = escalations
     if stats is not None:
         stats.update({LABELS[model]: (rows, seconds) for model, (rows, seconds) in writer.stats.items()})

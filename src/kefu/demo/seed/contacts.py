@@ -47,13 +47,13 @@ def _contact(ctx, customer, channel, agent, started, ended, summary, outcome) ->
     return pk
 
 
-def order_contact(ctx, order, customer, created):
+def order_contact(ctx, order, customer, created, settled=None):
     """The contact that raised ORDER. Its summary names the order's number, not known while the
     order's id is provisional: (provisional id, text before the number, text after), completed by
-    orders.Parked."""
+    orders.Parked. SETTLED: when the order was resolved on this contact, which ends soon after."""
     rng = ctx.rng
     started = created - dt.timedelta(seconds=randint(rng, 60, 900))
-    ended = created + dt.timedelta(seconds=randint(rng, 30, 300))
+    ended = (settled or created) + dt.timedelta(seconds=randint(rng, 30, 300))
     summary = (order.pk, f"{CHANNEL_OPENERS[order.channel]}{KIND_VERBS[order.kind]}：{order.title}。已登记工单", "。")
     contact = _contact(ctx, customer, order.channel, order.owner_id, started, ended, summary,
                        Contact.Outcome.ORDER_CREATED)

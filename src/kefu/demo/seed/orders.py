@@ -31,6 +31,7 @@ from .params import (
     OPEN_FIRST_CONTACT_SHARE,
     OPEN_NEW_BUDGET_HOURS,
     REGULAR_ORDERS,
+    SETTLED_ON_CALL,
     SEVERITY_WEIGHTS,
     STATUS_BY_AGE,
     WINDOW_DAYS,
@@ -192,10 +193,14 @@ class OrderFactory:
         route = plans.route(ctx, kind, category.code if category else "", owner)
         plan = plans.plan(ctx, final, kind)
         gaps = plans.in_time(ctx, plan, [plans.gap(ctx, step, kind) for step in plan], plans.budget(kind, severity))
+        live = 0  # steps done on the call that raised the order
+        if "resolve" in plan and not forced and rng.random() < SETTLED_ON_CALL.get(kind, 0):
+            route = (ctx.user_dept[owner], owner)
+            plan, gaps, live = plans.on_call(ctx, plan, gaps)
         if final in OPEN:
             created, times = plans.open_timeline(ctx, created, gaps)
         else:
-            created, times = plans.timeline(ctx, created, final, plan, gaps)
+            created, times = plans.timeline(ctx, created, final, plan, gaps, live)
         values = Values(ctx, customer, created)
         title, description, resolutions = self.texts(kind, category, severity, channel, customer, values)
         # The id is provisional and the number (GD<date><id>) waits for the final id: the
@@ -212,7 +217,7 @@ class OrderFactory:
         for step, at in zip(plan, times, strict=True):
             history.apply(step, at)
         ctx.rows(WorkOrder).append(order.row())
-        order_contact(ctx, order, customer, created)
+        order_contact(ctx, order, customer, created, settled=times[live - 1] if live else None)
 
 
 def _column(model, name) -> int:

@@ -11,6 +11,7 @@ from .params import (
     CONFIRM_WAYS,
     DAY,
     GAPS,
+    ON_CALL_STEP_SECONDS,
     ON_TIME_SHARE,
     OPEN_BUDGET_HOURS,
     REJECT_STOPS,
@@ -76,6 +77,22 @@ def _walk(ctx, final, kind):
     return steps
 
 
+# An order settled on the call: its first-contact owner replies, accepts, takes and starts it,
+# then resolves it; what follows the resolution is as for any order.
+ON_CALL_STEPS = ["reply", "accept", "claim", "start"]
+
+
+def on_call(ctx, plan, gaps):
+    """(plan, gaps, steps on the call) of an order settled on the call that raised it: PLAN's
+    way to the first resolution replaced by ON_CALL_STEPS, seconds apart (ON_CALL_STEP_SECONDS);
+    what follows it, and its GAPS, kept."""
+    upto = plan.index("resolve")
+    lo, hi = ON_CALL_STEP_SECONDS
+    live = len(ON_CALL_STEPS) + 1
+    return (ON_CALL_STEPS + plan[upto:], [dt.timedelta(seconds=randint(ctx.rng, lo, hi)) for _n in range(live)]
+            + gaps[upto + 1:], live)
+
+
 def gap(ctx, action, kind) -> dt.timedelta:
     rng = ctx.rng
     if action == "auto_confirm":
@@ -112,14 +129,14 @@ def open_timeline(ctx, created, gaps):
     return created, times
 
 
-def timeline(ctx, created, final, plan, gaps):
+def timeline(ctx, created, final, plan, gaps, live=0):
     """(created, event times). Staff work that would fall at night moves to the next morning
-    (the auto-confirm job runs any time). A history that runs past the horizon, or a resolved
+    (the auto-confirm job runs any time), but for the first LIVE steps, done on the call. A history that runs past the horizon, or a resolved
     one old enough to have been auto-confirmed, moves by whole days: hours of day stay put."""
     rng, times, at = ctx.rng, [], created
-    for step, gap in zip(plan, gaps, strict=True):
+    for n, (step, gap) in enumerate(zip(plan, gaps, strict=True)):
         at += gap
-        if step != "auto_confirm" and not 8 <= at.hour < 22:
+        if n >= live and step != "auto_confirm" and not 8 <= at.hour < 22:
             morning = at.replace(hour=8, minute=0, second=0) + (DAY if at.hour >= 22 else dt.timedelta())
             at = morning + dt.timedelta(seconds=randrange(rng, 6 * 3600))
         times.append(at)
