@@ -53,7 +53,7 @@ def test_a_newcomer_takes_a_complaint_through_the_whole_loop(as_agent, as_handle
     events = as_agent.get(f"/orders/{oid}/events").json()
     assert [e["action"] for e in events] == ["create", "sla_policy", "accept", "assign", "start", "wait", "resume", "wait",
                                              "answer", "resolve", "reopen", "resolve", "confirm", "close"]
-    assert events[1]["data"]["policy"] == "Complaint" and events[1]["data"]["matched_on"] == {"kind": "complaint"}
+    assert events[1]["data"]["policy"] == "投诉" and events[1]["data"]["matched_on"] == {"kind": "complaint"}
     assert (events[8]["note"], events[8]["visibility"], events[8]["data"]) == ("序列号 ZTE0042", "customer", {"channel": "hotline"})
     reopen = events[10]
     assert reopen["disputes_id"] == events[9]["id"] and reopen["visibility"] == "customer"

@@ -54,7 +54,7 @@ def _started(agent, handler, customer, subscription):
 def test_most_specific_policy_wins_and_history_says_why(now, agent, customer, subscription):
     order = _complaint(agent, customer, subscription, severity="major")
     event = order.events.get(action="sla_policy")
-    assert event.data["policy"] == "Complaint, major"
+    assert event.data["policy"] == "投诉（重大）"
     assert event.data["matched_on"] == {"kind": "complaint", "severity": "major"}
     assert _clock(order, "resolution").due_at == now.value + timedelta(hours=24)
 
@@ -64,7 +64,7 @@ def test_rural_fault_gets_the_72_hour_ceiling(now, agent, customer, subscription
     subscription.save()
     order = services.create_order(agent, kind="fault", title="宽带断网", customer_id=customer.pk,
                                   subscription_id=subscription.pk, channel="hotline")
-    assert order.events.get(action="sla_policy").data["policy"] == "Fault, rural"
+    assert order.events.get(action="sla_policy").data["policy"] == "故障（农村）"
     assert _clock(order, "resolution").due_at == now.value + timedelta(hours=72)
 
 
@@ -166,7 +166,7 @@ def test_reclassification_moves_live_clocks(now, agent, customer, subscription):
     services.update_order(agent, order.pk, version=WorkOrder.objects.get(pk=order.pk).version, changes={"severity": "major"})
     clock = _clock(order, "resolution")
     assert clock.due_at == now.value + timedelta(hours=24) and clock.duration == "24h"
-    assert [e.data["policy"] for e in order.events.filter(action="sla_policy").order_by("id")] == ["Complaint", "Complaint, major"]
+    assert [e.data["policy"] for e in order.events.filter(action="sla_policy").order_by("id")] == ["投诉", "投诉（重大）"]
 
 
 def test_closing_stops_every_clock(now, agent, handler, customer, subscription):
