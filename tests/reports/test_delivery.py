@@ -76,8 +76,8 @@ def smtp(settings):
 @pytest.fixture
 def manager(make_user):
     user = make_user(roles.MANAGER, None, "manager")
-    user.email, user.language = "manager@example.com", "zh-hans"
-    user.save(update_fields=["email", "language"])
+    user.email, user.language, user.display_name = "manager@example.com", "zh-hans", "王经理"
+    user.save(update_fields=["email", "language", "display_name"])
     return user
 
 
@@ -121,7 +121,7 @@ def test_the_monthly_report_arrives_by_email_and_in_the_inbox(smtp, data, manage
     text = pdf_text(files[f"服务质量报告-{code}.pdf"])
     assert "受理量" in text and "满意率" in text
     body = message.get_body(("plain",)).get_content()
-    assert f"/reports/?period={code}" in body
+    assert f"/reports/?period={code}" in body and body.startswith("王经理，您好")  # by the name people know
     note = Notification.objects.get(recipient=manager)
     # The inbox links to the report page (a path on this site); the message no longer carries it.
     assert note.link == f"/reports/?period={code}" and note.order_id is None

@@ -115,6 +115,7 @@ def test_targets_are_versioned_from_a_date(manager, make_user, api_client):
     assert api.post("/reports/targets", {"indicator": "satisfaction_rate", "value": 90, "valid_from": "2026-03-01"}).status_code == 201
     report = api_client(manager).get(f"/reports/report?period={PERIOD}").json()
     assert next(i for i in report["indicators"] if i["code"] == "satisfaction_rate")["target"] == 90
+    assert next(i for i in report["indicators"] if i["code"] == "satisfaction_rate")["target_value"] == 0.9
     earlier = api_client(manager).get("/reports/report?period=2026-02").json()
     assert next(i for i in earlier["indicators"] if i["code"] == "satisfaction_rate")["target"] == 85
     assert api_client(manager).post("/reports/targets", {"indicator": "satisfaction_rate", "value": 1,

@@ -65,7 +65,9 @@ def set_target(request, payload: TargetIn):
 def report(request, period: str | None = None):
     """A period's report (2026-11, 2026-Q4, 2026, 2026-W45, 2026-11-05, 2026-11-01..2026-11-20;
     default last month): every indicator against its target, previous period and last year,
-    breakdowns, complaint analysis, time limits, backlog, league table, chart series."""
+    breakdowns, complaint analysis, time limits, backlog, league table, chart series. Percent
+    figures are fractions (0.85); each indicator's "target" is as administrators set it (percent
+    targets in percent: 85) and "target_value" the figure its value is compared with (0.85)."""
     return services.jsonable(services.report(request.user, _period(period)))
 
 

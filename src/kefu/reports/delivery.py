@@ -156,7 +156,7 @@ def _send_one(pk: int, today: dt.date, now: dt.datetime) -> str:
 def _email(user, period: periods.Period, data: dict, link: str) -> None:
     """The report of PERIOD to USER, with its Excel and PDF files, in the active language."""
     base = settings.KEFU_BASE_URL.rstrip("/")
-    name = user.get_full_name() or user.username
+    name = str(user)  # the display name, else the full name, else the login
     subject = _("Service quality report: %(period)s") % {"period": period.label}
     body = "\n\n".join([
         _("Hello %(name)s,") % {"name": name},

@@ -158,8 +158,10 @@ def indicator_rows(period: periods.Period, scope: queries.Scope, codes=reg.HEADL
         value, target = now.get(code), targets.get(code)
         rows.append({
             "code": code, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
+            # "target" as administrators set it (percent targets in percent: 85); "target_value"
+            # the figure VALUE is compared with (0.85).
             "definition": ind.definition, "value": value, "target": float(target) if target is not None else None,
-            "met": ind.met(value, target),
+            "target_value": target_value(code, target), "met": ind.met(value, target),
             "previous": before.get(code), "last_year": year_ago.get(code),
             "change_previous": _change(value, before.get(code)), "change_last_year": _change(value, year_ago.get(code)),
         })

@@ -92,6 +92,11 @@ class Command(BaseCommand):
         # they would share one socket to the database and read each other's replies.
         connections.close_all()
 
+        # Links in e-mail need the address people reach Kefu at: unless configured, the one this
+        # server listens on (the embedded worker, started below, inherits it).
+        if not settings.KEFU_BASE_URL and host not in ("0.0.0.0", "::", ""):
+            settings.KEFU_BASE_URL = os.environ["KEFU_BASE_URL"] = f"http://{host}:{port}"
+
         # The embedded default: one `kefu worker` beside the web workers, no extra server.
         background = EmbeddedWorker() if worker else None
 
