@@ -5,17 +5,17 @@
     .venv/bin/python bench/seed.py --database postgres --customers 200000 --orders 1000000 --name kefu_seedbench
     .venv/bin/python bench/seed.py --json
 
-Creates a fresh installation (bench/throwaway.py: a temporary data directory and field key,
-on PostgreSQL a database of its own, or --name NAME, dropped at the end all the same), migrates
-it and runs the seed (`kefu.demo.seed.generate`, what `kefu seed` calls) in this process:
---customers customers and --orders work orders (plus a fifth as many contacts answered without
-one), optionally with --clocks. Prints, for each table, the rows written and the rows per
-second of the writer thread that inserts them while the next rows are built (COPY on
-PostgreSQL, executemany on SQLite); then the time at which each phase of the run ended, for a
-bulk load (runs of kefu.demo.seed.params.BULK_LOAD_ORDERS orders or more, without --clocks)
-the time spent making the indexes and keys again and its slowest statements, the total time and
-rows per second over the run, and the CPU time of this process and (Linux, PostgreSQL) of the
-database backend. Not a test: pytest does not collect it.
+Creates a fresh installation (bench/throwaway.py: a temporary data directory and field key, on
+PostgreSQL a database of its own, or --name NAME, dropped at the end all the same), migrates it
+and runs the seed (`kefu.demo.seed.generate`, what `kefu seed` calls) in this process:
+--customers customers and --orders work orders (plus three contacts answered without one for
+each, kefu.demo.seed.params.ANSWERED_PER_ORDER), optionally with --clocks. Prints, for each
+table, the rows written and the rows per second of the writer thread that inserts them while the
+next rows are built (COPY on PostgreSQL, executemany on SQLite); then the time at which each
+phase of the run ended, for a bulk load (runs of kefu.demo.seed.params.BULK_LOAD_ORDERS orders
+or more, without --clocks) the time spent making the indexes and keys again and its slowest
+statements, the total time and rows per second over the run, and the CPU time of this process
+and (Linux, PostgreSQL) of the database backend. Not a test: pytest does not collect it.
 """
 
 import argparse

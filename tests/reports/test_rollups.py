@@ -85,6 +85,32 @@ def test_a_rebuild_of_some_months_equals_a_full_one_and_resumes(seeded):
     assert table() == full
 
 
+def test_a_full_rebuild_covers_the_order_events_recorded_before_it(seeded):
+    """A seed or an import writes millions of events; the rebuild that counts them moves the
+    consumer past them instead of refreshing every order again, event by event. A partial
+    rebuild does not (it reads only the orders of its months)."""
+    from kefu.customers.models import Subscription
+    from kefu.orders.models import EventConsumer, OrderEvent
+    from kefu.staff.models import User
+
+    agent, subscription = User.objects.get(username="agent"), Subscription.objects.first()
+    EventConsumer.objects.filter(name="reports").update(position=0, mark=None)
+    seeded_upto = events.settled_latest_id()
+    assert seeded_upto == OrderEvent.objects.order_by("-pk").values_list("pk", flat=True).first()  # all in the past
+    rollups.rebuild(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert EventConsumer.objects.get(name="reports").position == 0
+    run = rollups.rebuild()
+    assert run.events_upto == seeded_upto and EventConsumer.objects.get(name="reports").position == seeded_upto
+    order = orders.create_order(agent, kind="complaint", title="话费多扣", customer_id=subscription.customer_id,
+                                subscription_id=subscription.pk, channel="hotline")
+    orders.accept(agent, order.pk)
+    later = OrderEvent.objects.filter(pk__gt=seeded_upto).count()
+    assert later >= 2 and events.drain("reports") == later  # only what came after
+    full = table()
+    rollups.rebuild()
+    assert table() == full
+
+
 def test_clocks_that_come_due_without_an_event_are_counted_by_the_worker(db, agent, customer, subscription):
     order = orders.create_order(agent, kind="complaint", title="话费多扣", customer_id=customer.pk,
                                 subscription_id=subscription.pk, channel="hotline")

@@ -207,6 +207,29 @@ def _drain_batch(name, handler, history, limit, wait) -> int | None:
     return len(batch)
 
 
+def covered(name: str, upto: int) -> None:
+    """Every order event up to id UPTO has been taken into account by the consumer NAME by its
+    own means (a rebuild of its tables that read every order after those events committed): its
+    position moves up to UPTO (never down), so a drain does not hand them to it again. In the
+    caller's transaction."""
+    with transaction.atomic():
+        consumer = _lock(name, _after.get(name, (None, True))[1], True)
+        if consumer is None or upto <= consumer.position:
+            return
+        consumer.position = upto
+        EventReceipt.objects.filter(consumer=consumer, event_id__lte=upto).delete()
+        if consumer.mark is not None and consumer.mark < upto:
+            consumer.mark, consumer.marked_at = upto, timezone.now()
+        consumer.save()
+
+
+def settled_latest_id():
+    """The highest id of the order events recorded more than KEFU_EVENTS_SETTLE_SECONDS ago:
+    every event up to it has committed by now or never will (see the module's docstring)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.KEFU_EVENTS_SETTLE_SECONDS)
+    return OrderEvent.objects.filter(at__lt=cutoff).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
 def _lock(name, history, wait) -> EventConsumer | None:
     """The consumer's row, locked for this transaction (created on its first drain)."""
     rows = EventConsumer.objects.select_for_update(skip_locked=not wait).filter(name=name)

@@ -14,4 +14,4 @@ class ReportsConfig(AppConfig):
 
         # The rollups follow the orders once their events have committed: a rollup never
         # blocks or rolls back an order, and a failure only delays the figures.
-        events.subscribe_after("reports", rollups.on_order_events)
+        events.subscribe_after(rollups.CONSUMER, rollups.on_order_events)

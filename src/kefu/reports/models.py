@@ -130,6 +130,9 @@ class RebuildRun(models.Model):
     last_order_id = models.BigIntegerField(_("last work order done"), default=0)
     last_contact_id = models.BigIntegerField(_("last contact done"), default=0)
     orders_done = models.BigIntegerField(_("work orders done"), default=0)
+    # A rebuild of everything reads every order after the order events up to this id committed:
+    # when it finishes, the "reports" consumer need not handle them again (events.covered).
+    events_upto = models.BigIntegerField(_("order events covered up to"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -241,6 +241,9 @@ def refresh_incremental(order_ids, *, now=None, source: Source = ORDERS) -> int:
 
 # --- the order-event hook's "after" phase --------------------------------------------------
 
+CONSUMER = "reports"  # the name the app subscribes on_order_events under (apps.py)
+
+
 def on_order_events(events) -> None:
     """The consumer "reports": the orders behind a batch of committed events, refreshed."""
     try:
@@ -309,7 +312,10 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
             if RebuildRun.objects.filter(finished_at__isnull=True).exists():
                 other = RebuildRun.objects.filter(finished_at__isnull=True).first()
                 raise RuntimeError(f"another rebuild is unfinished ({other.date_from} – {other.date_to}); resume it first")
-            run = RebuildRun.objects.create(date_from=first, date_to=last, started_at=timezone.now())
+            # A rebuild of everything covers the order events recorded before it (they have
+            # committed; it reads every order after them): the consumer skips them when it ends.
+            run = RebuildRun.objects.create(date_from=first, date_to=last, started_at=timezone.now(),
+                                            events_upto=events_hook.settled_latest_id() if first is None and last is None else 0)
         if not run.cleared:
             _clear(first, last)
             run.cleared = True
@@ -350,6 +356,8 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         state, _ = ReportState.objects.get_or_create(name=DUE_WATERMARK, defaults={"at": run.started_at})
         if state.at > run.started_at:
             ReportState.objects.filter(pk=state.pk).update(at=run.started_at)
+        if run.events_upto:
+            events_hook.covered(CONSUMER, run.events_upto)
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
     return run
