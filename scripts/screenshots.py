@@ -46,7 +46,7 @@ def main():
     with tempfile.TemporaryDirectory() as data:
         env = os.environ | {"KEFU_DATA_DIR": data, "KEFU_LANGUAGE": "zh-hans", "KEFU_LOG_LEVEL": "WARNING"}
         env.pop("DATABASE_URL", None)
-        for step in (["keys", "init"], ["migrate", "-v0"], ["demo", "--customers", "200", "--orders", "1500"]):
+        for step in (["keys", "init"], ["migrate", "-v0"], ["demo"]):
             subprocess.run(KEFU + step, env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
         port = _port()
         server = subprocess.Popen(KEFU + ["serve", "--port", str(port), "--workers", "1", "--no-worker"], env=env, cwd=ROOT,
