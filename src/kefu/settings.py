@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kefu.privacy",
     "kefu.knowledge",
     "kefu.reports",
+    "kefu.surveys",
     "kefu.web.apps.TasksConfig",  # django_tasks_db under a translated name
     "kefu.web.apps.AxesConfig",  # axes (failed logins and lockout) under a translated name
     "kefu.demo",
@@ -318,6 +319,10 @@ KEFU_VERIFY_WINDOW_MINUTES = env_int("KEFU_VERIFY_WINDOW_MINUTES", 60)
 # the database for administrators to read in the admin, for this many days) or "log".
 KEFU_SMS_BACKEND = os.environ.get("KEFU_SMS_BACKEND", "outbox")
 KEFU_SMS_OUTBOX_DAYS = env_int("KEFU_SMS_OUTBOX_DAYS", 7)
+# Surveys: a customer is asked at most once in this many days, across channels; an invitation
+# may be answered for this many hours.
+KEFU_SURVEY_FATIGUE_DAYS = env_int("KEFU_SURVEY_FATIGUE_DAYS", 30)
+KEFU_SURVEY_EXPIRY_HOURS = env_int("KEFU_SURVEY_EXPIRY_HOURS", 72)
 # PIPL requests (查阅复制, 更正, 删除) are answered within this many calendar days: GB/T 35273
 # asks for a reply within a set period, and operators commit to 15 days.
 KEFU_PRIVACY_DUE_DAYS = env_int("KEFU_PRIVACY_DUE_DAYS", 15)
