@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kefu.knowledge",
     "kefu.reports",
     "kefu.surveys",
+    "kefu.followup",
     "kefu.web.apps.TasksConfig",  # django_tasks_db under a translated name
     "kefu.web.apps.AxesConfig",  # axes (failed logins and lockout) under a translated name
     "kefu.demo",
@@ -323,6 +324,13 @@ KEFU_SMS_OUTBOX_DAYS = env_int("KEFU_SMS_OUTBOX_DAYS", 7)
 # may be answered for this many hours.
 KEFU_SURVEY_FATIGUE_DAYS = env_int("KEFU_SURVEY_FATIGUE_DAYS", 30)
 KEFU_SURVEY_EXPIRY_HOURS = env_int("KEFU_SURVEY_EXPIRY_HOURS", 72)
+# Follow-up calls (回访): when customers may be called (local time), how soon after resolution,
+# how many tries how far apart, and the share of other resolved orders sampled.
+KEFU_FOLLOWUP_CALL_HOURS = os.environ.get("KEFU_FOLLOWUP_CALL_HOURS", "09:00-20:00")
+KEFU_FOLLOWUP_DUE_HOURS = env_int("KEFU_FOLLOWUP_DUE_HOURS", 48)
+KEFU_FOLLOWUP_ATTEMPTS = env_int("KEFU_FOLLOWUP_ATTEMPTS", 3)
+KEFU_FOLLOWUP_RETRY_MINUTES = env_int("KEFU_FOLLOWUP_RETRY_MINUTES", 120)
+KEFU_FOLLOWUP_SAMPLE_PERCENT = env_int("KEFU_FOLLOWUP_SAMPLE_PERCENT", 10)
 # PIPL requests (查阅复制, 更正, 删除) are answered within this many calendar days: GB/T 35273
 # asks for a reply within a set period, and operators commit to 15 days.
 KEFU_PRIVACY_DUE_DAYS = env_int("KEFU_PRIVACY_DUE_DAYS", 15)
@@ -384,6 +392,18 @@ if set(KEFU_LOAD_WEIGHTS) != {"general", "urgent", "major"}:
     raise ValueError("KEFU_LOAD_WEIGHTS must weigh general, urgent and major, e.g. general:1,urgent:2,major:3")
 if KEFU_VERIFY_MAX_FAILURES < 1 or KEFU_VERIFY_WINDOW_MINUTES < 1:
     raise ValueError("KEFU_VERIFY_MAX_FAILURES and KEFU_VERIFY_WINDOW_MINUTES must be at least 1")
+def _calling_hours(text: str):
+    import datetime
+
+    try:
+        start, end = (datetime.time.fromisoformat(t.strip()) for t in text.split("-"))
+    except ValueError:
+        raise ValueError("KEFU_FOLLOWUP_CALL_HOURS must be two times of day, e.g. 09:00-20:00") from None
+    if not start < end:
+        raise ValueError("KEFU_FOLLOWUP_CALL_HOURS must end after it starts, e.g. 09:00-20:00")
+
+
+_calling_hours(KEFU_FOLLOWUP_CALL_HOURS)
 if KEFU_SMS_BACKEND not in {"outbox", "log"}:
     raise ValueError("KEFU_SMS_BACKEND must be 'outbox' or 'log'")
 if KEFU_LOW_SCORE_ACTION not in {"reopen", "review"}:

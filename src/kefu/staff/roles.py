@@ -69,17 +69,21 @@ _PRIVACY_RECORDS = ["privacy.view_privacyrequest", "privacy.view_purgerun", "pri
 # and quality managers their data scope's; management everything.
 _OWN_FIGURES = ["reports.view_own_figures", "reports.add_reportsubscription", "reports.view_reportsubscription"]
 _REPORTS = _OWN_FIGURES + ["reports.view_report", "reports.view_snapshot"]
+# Follow-up calls (回访) and surveys: the front line makes the calls; supervisors also keep the
+# questionnaires.
+_FOLLOW_UP = ["followup.view_followuptask", "followup.add_attempt", "surveys.view_invitation", "surveys.view_optout"]
+_SURVEYS = ["surveys.view_instrument", "surveys.add_instrument", "surveys.change_instrument", "surveys.view_answer"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + ["orders.reject_workorder"],
+    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + ["orders.reject_workorder"],
     SALES: _FRONT + _REGION + _OWN_FIGURES,
     TECH_SUPPORT: _HANDLER + _DEPARTMENT + _OWN_FIGURES,
-    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + [
+    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + [
         "orders.reject_workorder",
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
-    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + [
+    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + [
         "orders.reject_workorder", "orders.manage_any_workorder", "orders.view_board",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",

@@ -131,6 +131,19 @@ def refusal(customer_id: int, now: dt.datetime | None = None) -> str | None:
     return None
 
 
+def refusing(customer_ids) -> set[int]:
+    """Those of CUSTOMER_IDS who may never be asked (anonymised, or refused), in two queries:
+    for rules that pick many customers at once (follow-up calls)."""
+    from kefu.privacy.models import Anonymisation
+
+    ids = {i for i in customer_ids if i is not None}
+    if not ids:
+        return set()
+    anonymised = set(Anonymisation.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True))
+    refused = set(OptOut.objects.filter(customer_id__in=ids, withdrawn_at__isnull=True).values_list("customer_id", flat=True))
+    return anonymised | refused
+
+
 @transaction.atomic
 def invite(customer, purpose: str, *, channel: str, order=None, now: dt.datetime | None = None,
            hours: int | None = None) -> Invitation | None:

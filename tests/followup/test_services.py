@@ -1,0 +1,127 @@
+"""Follow-up calls (回访): tasks made by the order-event consumer, calls only in calling hours,
+retries until unreachable, and outcomes that reopen the order or record a refusal."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kefu.core.errors import Conflict, NotFound, ValidationFailed
+from kefu.followup import services
+from kefu.followup.models import FollowUpTask
+from kefu.orders import events
+from kefu.orders import services as orders
+
+ZONE = ZoneInfo("Asia/Shanghai")
+MORNING = dt.datetime(2026, 12, 8, 10, 0, tzinfo=ZONE)
+
+
+@pytest.fixture(autouse=True)
+def consumer(db):
+    events.drain(services.CONSUMER)  # the consumer starts at the latest event (history=False): before these
+
+
+def _resolved(order, agent, handler):
+    orders.accept(agent, order.pk)
+    orders.assign(agent, order.pk, handler_id=handler.pk)
+    orders.start(handler, order.pk)
+    orders.resolve(handler, order.pk, resolution="已退还多扣的20元")
+    events.drain(services.CONSUMER)
+    return FollowUpTask.objects.filter(order=order).first()
+
+
+def test_a_resolved_complaint_gets_a_task_due_within_48_hours(order, agent, handler):
+    task = _resolved(order, agent, handler)
+    assert task is not None and (task.reason, task.status, task.attempts) == ("complaint", "open", 0)
+    resolved = order.events.get(action="resolve").at
+    assert task.due_at == resolved + dt.timedelta(hours=48)
+    assert services.in_calling_hours(task.next_call_at)
+
+
+def test_other_orders_are_sampled_and_a_low_score_asks_again(agent, handler, customer, subscription, settings):
+    settings.KEFU_FOLLOWUP_SAMPLE_PERCENT = 0
+    consultation = orders.create_order(agent, kind="consultation", title="套餐资费咨询", customer_id=customer.pk,
+                                       subscription_id=subscription.pk, channel="hotline")
+    assert _resolved(consultation, agent, handler) is None
+    orders.record_feedback(agent, consultation.pk, confirmed=True, score=5, channel="hotline")
+    events.drain(services.CONSUMER)
+    assert FollowUpTask.objects.get(order=consultation).reason == "low_score"
+    settings.KEFU_FOLLOWUP_SAMPLE_PERCENT = 100
+    other = orders.create_order(agent, kind="consultation", title="流量查询", customer_id=customer.pk,
+                                subscription_id=subscription.pk, channel="hotline")
+    assert _resolved(other, agent, handler).reason == "sample"
+
+
+def test_one_open_task_per_order(order, agent, handler):
+    task = _resolved(order, agent, handler)
+    orders.record_feedback(agent, order.pk, confirmed=True, score=3, channel="hotline")  # low: reopened
+    events.drain(services.CONSUMER)
+    assert list(FollowUpTask.objects.filter(order=order)) == [task]
+
+
+def test_no_task_for_a_customer_who_refused(order, agent, handler, customer):
+    from kefu.surveys import services as surveys
+
+    surveys.opt_out(customer, "sms_reply")
+    assert _resolved(order, agent, handler) is None
+
+
+def test_calls_only_in_calling_hours_and_unreachable_after_the_last_try(order, agent, handler, settings):
+    settings.KEFU_FOLLOWUP_ATTEMPTS = 2
+    task = _resolved(order, agent, handler)
+    with pytest.raises(ValidationFailed) as e:
+        services.record_call(agent, task.pk, "no_answer", now=MORNING.replace(hour=21))
+    assert set(e.value.fields) == {"at"}
+    services.record_call(agent, task.pk, "no_answer", now=MORNING)
+    task.refresh_from_db()
+    assert (task.attempts, task.status) == (1, "open") and task.next_call_at == MORNING + dt.timedelta(minutes=120)
+    services.record_call(agent, task.pk, "busy", now=MORNING.replace(hour=19, minute=30))
+    task.refresh_from_db()
+    assert (task.status, task.outcome, task.next_call_at) == ("done", "unreachable", None)
+    with pytest.raises(Conflict):
+        services.record_call(agent, task.pk, "reached", now=MORNING)
+
+
+def test_a_retry_late_in_the_day_waits_for_the_morning():
+    evening = MORNING.replace(hour=19, minute=0)
+    assert services.calling_time(evening + dt.timedelta(hours=2)) == MORNING.replace(day=9, hour=9)
+    assert services.calling_time(MORNING.replace(hour=7)) == MORNING.replace(hour=9)
+    assert services.calling_time(MORNING) == MORNING
+
+
+def test_problem_recurred_reopens_the_order_with_the_follow_up_record(order, agent, handler):
+    task = _resolved(order, agent, handler)
+    with pytest.raises(ValidationFailed):  # nobody reached yet
+        services.record_outcome(agent, task.pk, "recurred", now=MORNING)
+    services.record_call(agent, task.pk, "reached", now=MORNING)
+    services.record_outcome(agent, task.pk, "recurred", note="客户反映本月又被多扣20元", now=MORNING)
+    order.refresh_from_db()
+    reopen = order.events.filter(action="reopen").get()
+    assert order.status == "in_progress" and order.reopen_count == 1
+    assert reopen.reason == "Follow-up call: the problem recurred."
+    assert reopen.note == "客户反映本月又被多扣20元"
+    task.refresh_from_db()
+    assert (task.status, task.outcome) == ("done", "recurred")
+
+
+def test_a_refusal_on_the_call_stops_surveys_everywhere(order, agent, handler, customer):
+    from kefu.surveys import services as surveys
+
+    task = _resolved(order, agent, handler)
+    services.record_call(agent, task.pk, "reached", now=MORNING)
+    services.record_outcome(agent, task.pk, "refused", now=MORNING)
+    assert surveys.refusal(customer.pk) == surveys.REFUSED
+
+
+def test_a_task_out_of_scope_looks_like_none(order, agent, handler, make_user):
+    task = _resolved(order, agent, handler)
+    from django.contrib.auth.models import Permission
+
+    from kefu.staff.models import User
+
+    outsider = make_user("tech_support", "billing", "outsider")  # department scope: not their order
+    outsider.user_permissions.add(Permission.objects.get(codename="add_attempt"))
+
+    outsider = User.objects.get(pk=outsider.pk)
+    with pytest.raises(NotFound):
+        services.record_call(outsider, task.pk, "reached", now=MORNING)
