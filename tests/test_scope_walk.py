@@ -27,6 +27,7 @@ from kefu.contacts import services as contacts
 from kefu.contacts.models import Contact, ContactOrder, IdentityVerification
 from kefu.customers import services as customers
 from kefu.customers.models import Account, Customer, Subscription
+from kefu.followup.models import FollowUpTask
 from kefu.notifications.models import Notification
 from kefu.orders import services as orders
 from kefu.orders.models import Feedback, OrderEvent, OrderLink, WorkOrder
@@ -174,6 +175,10 @@ OPS = {
     "POST /api/v1/orders/{order_id}/links": Op(lambda w: {"order_id": w.order.pk, "target_id": w.order2.pk},
                                                {"order_id": "order", "target_id": "order2"}),
     # notifications, triage, routing
+    "POST /api/v1/followup/tasks/{task_id}/calls": Op(lambda w: {"task_id": w.followup.pk, "result": "no_answer"},
+                                                      {"task_id": "followup"}),
+    "POST /api/v1/followup/tasks/{task_id}/outcome": Op(lambda w: {"task_id": w.followup.pk, "outcome": "satisfied"},
+                                                        {"task_id": "followup"}),
     "POST /api/v1/notifications/{notification_id}/read": Op(lambda w: {"notification_id": w.notification.pk},
                                                             {"notification_id": "notification"}),
     "POST /api/v1/triage/suggest": Op(
@@ -312,10 +317,12 @@ def world(db, make_user, departments):
         WorkOrder.objects.filter(pk__in=[queued.pk, new.pk]).update(owner=person, department=department)
         p = privacy.open_request(admin, customer_id=c.pk, kind="access", channel="hotline")
         note = Notification.objects.create(recipient=person, message="walk", created_at=queued.created_at)
+        task = FollowUpTask.objects.create(order_id=queued.pk, reason="complaint", created_at=queued.created_at,
+                                           due_at=queued.created_at)
         return SimpleNamespace(customer=Customer.objects.get(pk=c.pk), subscription=Subscription.objects.get(pk=s.pk),
                                account=a, contact=Contact.objects.get(pk=contact.pk), bare_contact=Contact.objects.get(pk=bare.pk),
                                order=WorkOrder.objects.get(pk=queued.pk), order2=WorkOrder.objects.get(pk=new.pk),
-                               privacy=PrivacyRequest.objects.get(pk=p.pk), notification=note,
+                               privacy=PrivacyRequest.objects.get(pk=p.pk), notification=note, followup=task,
                                caller=Customer.objects.get(pk=caller.pk))
 
     callers = []

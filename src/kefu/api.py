@@ -18,6 +18,7 @@ from kefu.core.errors import ServiceError
 from kefu.customers.api import accounts as accounts_router
 from kefu.customers.api import router as customers_router
 from kefu.customers.api import subscriptions as subscriptions_router
+from kefu.followup.api import router as followup_router
 from kefu.notifications.api import router as notifications_router
 from kefu.orders.api import categories as categories_router
 from kefu.orders.api import router as orders_router
@@ -167,5 +168,6 @@ api.add_router("/audit", audit_router)
 api.add_router("/incidents", incidents_router)
 api.add_router("/privacy", privacy_router)
 api.add_router("/reports", reports_router)
+api.add_router("/followup", followup_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

@@ -125,3 +125,19 @@ def test_a_task_out_of_scope_looks_like_none(order, agent, handler, make_user):
     outsider = User.objects.get(pk=outsider.pk)
     with pytest.raises(NotFound):
         services.record_call(outsider, task.pk, "reached", now=MORNING)
+
+
+def test_the_api_lists_the_queue_and_records_a_call_and_its_outcome(order, agent, handler, api_client, settings):
+    settings.KEFU_FOLLOWUP_CALL_HOURS = "00:00-23:59"  # whenever the test runs
+    task = _resolved(order, agent, handler)
+    api = api_client(agent)
+    queue = api.get("/followup/tasks").json()
+    assert [(t["id"], t["order_number"], t["reason"], t["reason_label"]) for t in queue] == [
+        (task.pk, order.number, "complaint", "Complaint resolved")]
+    bad = api.post(f"/followup/tasks/{task.pk}/calls", {"result": "hung_up"})
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "result"
+    assert api.post(f"/followup/tasks/{task.pk}/calls", {"result": "reached"}).status_code == 201
+    done = api.post(f"/followup/tasks/{task.pk}/outcome", {"outcome": "satisfied", "note": "客户表示已解决"})
+    assert done.status_code == 200 and (done.json()["status"], done.json()["outcome_label"]) == ("done", "Satisfied")
+    assert api.get("/followup/tasks").json() == []
+    assert api.get("/followup/tasks?status=later").status_code == 422

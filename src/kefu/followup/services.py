@@ -100,7 +100,23 @@ def on_order_events(events) -> None:
         ignore_conflicts=True)
 
 
-# --- calls and outcomes ----------------------------------------------------------------------
+# --- the queue, calls and outcomes -----------------------------------------------------------
+
+def queue(user, *, status: str = FollowUpTask.Status.OPEN, limit: int = 50) -> list[FollowUpTask]:
+    """The follow-up tasks of the orders in USER's data scope with STATUS, the next call due
+    first (then the earliest due), at most LIMIT (capped at KEFU_API_MAX_PAGE_SIZE)."""
+    from django.db.models import F
+
+    require(user, "followup.view_followuptask")
+    if status not in FollowUpTask.Status.values:
+        raise ValidationFailed(_("The input is invalid."), fields={
+            "status": _("must be one of: %(values)s") % {"values": ", ".join(FollowUpTask.Status.values)}})
+    orders = scopes.restrict(user, WorkOrder.objects.all()).values("pk")
+    rows = (FollowUpTask.objects.filter(status=status, order_id__in=orders).select_related("order")
+            .order_by(F("next_call_at").asc(nulls_last=True), "due_at", "pk"))
+    return list(rows[:max(1, min(limit, settings.KEFU_API_MAX_PAGE_SIZE))])
+
+
 
 def _task(user, task_id: int) -> FollowUpTask:
     """The task, locked, if its order is in USER's data scope; else NotFound, as for none."""
@@ -108,6 +124,11 @@ def _task(user, task_id: int) -> FollowUpTask:
     if task is None or scopes.find(user, WorkOrder, task.order_id) is None:
         raise NotFound(_("Follow-up task %(id)s does not exist.") % {"id": task_id})
     return task
+
+
+def queue_row(task: FollowUpTask) -> FollowUpTask:
+    """TASK with its order, as the queue lists it."""
+    return FollowUpTask.objects.select_related("order").get(pk=task.pk)
 
 
 @transaction.atomic
