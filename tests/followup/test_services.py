@@ -98,6 +98,10 @@ def test_problem_recurred_reopens_the_order_with_the_follow_up_record(order, age
     order.refresh_from_db()
     reopen = order.events.filter(action="reopen").get()
     assert order.status == "in_progress" and order.reopen_count == 1
+    assert order.handler_id == order.owner_id == agent.pk  # back to the first-contact owner, not the handler
+    assert order.department_id == agent.department_id
+    assert reopen.data["followup_task"] == task.pk and reopen.data["followup_outcome"] == "recurred"
+    assert reopen.data["handler"] == [handler.pk, agent.pk]
     assert reopen.reason == "Follow-up call: the problem recurred."
     assert reopen.note == "客户反映本月又被多扣20元"
     task.refresh_from_db()

@@ -187,7 +187,10 @@ def record_outcome(user, task_id: int, outcome: str, *, note: str = "", now: dt.
         reason = (_("Follow-up call: the problem recurred.") if outcome == Outcome.RECURRED
                   else _("Follow-up call: the customer is dissatisfied."))
         if order.status in ("resolved", "confirmed", "closed"):
-            orders.reopen(user, order.pk, reason=reason, note=task.note)
+            # A re-complaint back to the first-contact owner, carrying the follow-up's record.
+            orders.reopen(user, order.pk, reason=reason, note=task.note, to_owner=True,
+                          data={"followup_task": task.pk, "followup_outcome": outcome,
+                                "followup_calls": task.attempts})
     elif outcome == Outcome.REFUSED and order.customer is not None:
         surveys.opt_out(order.customer, "phone", actor=user, now=now)
     return task

@@ -109,7 +109,15 @@ def cancel(actor, order_id, *, reason, note=""):
 
 
 @transaction.atomic
-def reopen(actor, order_id, *, reason, note=""):
-    """再次投诉: the customer disputes the resolution; the order goes back to its handler."""
+def reopen(actor, order_id, *, reason, note="", to_owner=False, data=None):
+    """再次投诉: the customer disputes the resolution; the order goes back to its handler, or,
+    TO_OWNER, to its first-contact owner (首问负责制: a follow-up call found the problem back, and
+    the owner takes it up again). DATA goes on the reopen event (e.g. the follow-up's record)."""
+    from .assignment import _move
+
     order = _begin(actor, order_id, "reopen", reason=reason)
-    return _reopen(order, actor, reason, note)
+    moved = {}
+    if to_owner and order.owner_id is not None:
+        owner = order.owner
+        moved = _move(order, owner.department, owner)
+    return _reopen(order, actor, reason, note, data=(data or {}) | moved)
