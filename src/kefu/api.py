@@ -28,6 +28,7 @@ from kefu.routing.api import router as routing_router
 from kefu.security.api import router as incidents_router
 from kefu.staff.api import router as staff_router
 from kefu.staff.models import ApiToken
+from kefu.surveys.api import router as surveys_router
 from kefu.triage.api import router as triage_router
 from kefu.web.errors import api_error
 
@@ -169,5 +170,6 @@ api.add_router("/incidents", incidents_router)
 api.add_router("/privacy", privacy_router)
 api.add_router("/reports", reports_router)
 api.add_router("/followup", followup_router)
+api.add_router("/surveys", surveys_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

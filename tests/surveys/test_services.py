@@ -20,6 +20,20 @@ QUESTIONS = [
 ]
 
 
+def test_a_new_installation_asks_the_default_questionnaire(db):
+    default = services.active("post_resolution")
+    assert (default.version, default.title) == (1, "服务满意度评价")
+    assert [(q.type, q.dimension) for q in default.questions.all()] == [
+        ("score", "attitude"), ("score", "result"), ("score", "timeliness"), ("recommend", ""), ("text", "")]
+
+
+@pytest.fixture(autouse=True)
+def _no_default(request, db):
+    """These tests make their own questionnaires (the default one is tested above)."""
+    if request.function.__name__ != "test_a_new_installation_asks_the_default_questionnaire":
+        Instrument.objects.all().delete()
+
+
 @pytest.fixture
 def admin(db):
     from kefu.staff.models import User
@@ -144,3 +158,20 @@ def test_anonymised_customers_are_never_asked(published, customer):
 def test_no_active_questionnaire_no_invitation(admin, customer):
     services.create_draft(admin, "post_resolution", "草稿", QUESTIONS)
     assert services.invite(customer, "post_resolution", channel="portal") is None
+
+
+def test_a_td_reply_refuses_surveys_on_every_channel(published, customer, api_client, agent):
+    from kefu.staff.models import User
+
+    gateway = User.objects.create_superuser("sms-gateway", password="pw")
+    api = api_client(gateway)
+    assert api.post("/surveys/sms-replies", {"phone": customer.phone, "text": "谢谢"}).json() == {"result": "ignored"}
+    assert services.invite(customer, "post_resolution", channel="sms_link") is not None
+    assert api.post("/surveys/sms-replies", {"phone": "+86 " + customer.phone, "text": " ｔｄ "}).json() == {"result": "refused"}
+    refusal = OptOut.objects.get(customer=customer)
+    assert refusal.channel == "sms_reply" and Invitation.objects.get().status == "withdrawn"
+    later = timezone.now() + dt.timedelta(days=400)
+    assert all(services.invite(customer, "post_resolution", channel=c, now=later) is None
+               for c in ("portal", "sms_link", "phone", "ivr"))
+    assert api.post("/surveys/sms-replies", {"phone": "13900000000", "text": "TD"}).json() == {"result": "unknown"}
+    assert api_client(agent).post("/surveys/sms-replies", {"phone": customer.phone, "text": "TD"}).status_code == 403

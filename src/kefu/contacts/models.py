@@ -120,6 +120,7 @@ class SmsMessage(EncryptedFieldsMixin, models.Model):
     class Purpose(models.TextChoices):
         IDENTITY = "identity", _("Identity verification on a contact")
         PORTAL_LOGIN = "portal_login", _("Self-service sign-in")
+        SURVEY = "survey", _("Satisfaction survey")
 
     to = EncryptedTextField(pgettext_lazy("sms recipient", "to"), max_chars=20)
     to_bidx = BlindIndexField(source="to", purpose="phone")

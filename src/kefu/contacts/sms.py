@@ -28,6 +28,14 @@ def send_code(phone: str, code: str, *, purpose: str = "identity", valid_minutes
     raise RuntimeError(f"unknown KEFU_SMS_BACKEND {settings.KEFU_SMS_BACKEND!r}")
 
 
+def send_text(phone: str, text: str, *, purpose: str) -> None:
+    """Send a service message TEXT (not a code) to PHONE, by the configured backend."""
+    if settings.KEFU_SMS_BACKEND == "log":
+        log.info("SMS to %s (%s, log backend: no SMS gateway configured): %s", phone, purpose, text)
+        return
+    _to_outbox(phone, text, purpose)
+
+
 def _to_outbox(phone: str, text: str, purpose: str) -> None:
     from .models import SmsMessage
 

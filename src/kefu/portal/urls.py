@@ -13,4 +13,7 @@ urlpatterns = [
     path("orders/<int:order_id>/answer/", views.answer, name="answer"),
     path("orders/<int:order_id>/feedback/", views.feedback, name="feedback"),
     path("orders/<int:order_id>/withdraw/", views.withdraw, name="withdraw"),
+    # A satisfaction survey, by the link's token alone (an SMS link: no sign-in).
+    path("survey/<str:token>/", views.survey, name="survey"),
+    path("survey/<str:token>/stop/", views.survey_stop, name="survey-stop"),
 ]

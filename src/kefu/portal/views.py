@@ -234,3 +234,60 @@ def withdraw(request, customer, order_id):
     return _act(request, customer, order_id, forms.WithdrawForm(request.POST),
                 lambda data: portal.withdraw(customer, order_id, reason=data["reason"]),
                 lambda: _("Your request has been withdrawn."), "withdrawal")
+
+
+# --- satisfaction surveys (the SMS link's page) ---------------------------------------------
+
+def _survey_values(post, questions) -> dict:
+    """The form's answers, as surveys.services.answer takes them: {question id: value}."""
+    from kefu.surveys.services import CHOICE_TYPES
+
+    values = {}
+    for q in questions:
+        name = f"q{q.pk}"
+        values[q.pk] = post.getlist(name) if q.type == "multiple" else post.get(name, "")
+        if q.type in CHOICE_TYPES and q.type != "multiple" and values[q.pk] == "":
+            values[q.pk] = None
+    return values
+
+
+@never_cache
+def survey(request, token):
+    """A survey by its link: the questions, or what became of it (answered, expired, withdrawn)."""
+    from kefu.surveys import services as surveys
+
+    invitation = surveys.by_token(token)
+    if invitation is None:
+        raise Http404
+    questions = list(invitation.instrument.questions.all())
+    errors: dict = {}
+    given: dict = {}
+    status = 200
+    if request.method == "POST" and surveys.state(invitation) == "pending":
+        given = _survey_values(request.POST, questions)
+        try:
+            surveys.answer(invitation.pk, given)
+        except ValidationFailed as exc:
+            errors, status = {k.removeprefix("answers."): v for k, v in exc.fields.items()}, 422
+        except ServiceError:
+            pass  # answered or expired meanwhile: the page says so
+        invitation.refresh_from_db()
+    rows = [{"q": q, "error": errors.get(str(q.pk)), "given": given.get(q.pk)} for q in questions]
+    return _render(request, "portal/survey.html", {
+        "invitation": invitation, "state": surveys.state(invitation), "rows": rows, "errors": bool(errors),
+        "scores": {"score": range(1, 11), "recommend": range(0, 11)}}, status=status)
+
+
+@never_cache
+def survey_stop(request, token):
+    """退订: the customer asks for no more surveys (every channel), from the survey's page."""
+    from kefu.surveys import services as surveys
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    invitation = surveys.by_token(token)
+    if invitation is None:
+        raise Http404
+    surveys.opt_out(invitation.customer, "sms_link")
+    messages.success(request, _("You will receive no more surveys from us."))
+    return redirect("portal:survey", token)

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "kefu.surveys"
     verbose_name = _("Satisfaction surveys")
+
+    def ready(self):
+        from kefu.orders import events
+
+        from . import services
+
+        # Customers are asked once the resolution has committed; history=False: a new
+        # installation does not text the customers of every order resolved before it.
+        events.subscribe_after(services.CONSUMER, services.on_order_events, history=False)

@@ -16,7 +16,7 @@ from kefu.audit import services as audit
 from kefu.core.errors import Conflict, ValidationFailed
 from kefu.core.services import get_or_404, require
 
-from .models import Answer, Instrument, Invitation, OptOut, Purpose, Question
+from .models import Answer, Channel, Instrument, Invitation, OptOut, Purpose, Question
 
 T = Question.Type
 CHOICE_TYPES = (T.SINGLE, T.MULTIPLE)
@@ -246,6 +246,80 @@ def dimension_scores(invitation: Invitation) -> dict[str, int]:
     """{dimension: score} of an answered invitation's dimension-tied questions."""
     rows = Answer.objects.filter(invitation=invitation, score__isnull=False).exclude(question__dimension="")
     return {dimension: score for dimension, score in rows.values_list("question__dimension", "score") if score is not None}
+
+
+# --- asking after resolution -----------------------------------------------------------------
+
+CONSUMER = "surveys"
+
+
+def survey_link(invitation: Invitation) -> str:
+    """The survey page of INVITATION, for the customer's phone (KEFU_BASE_URL before the path)."""
+    from django.urls import reverse
+
+    return settings.KEFU_BASE_URL.rstrip("/") + reverse("portal:survey", args=[invitation.token])
+
+
+def state(invitation: Invitation, now: dt.datetime | None = None) -> str:
+    """What the survey page shows: the invitation's status, "expired" once its time is up."""
+    now = now or timezone.now()
+    if invitation.status == Invitation.Status.PENDING and invitation.expires_at <= now:
+        return Invitation.Status.EXPIRED
+    return invitation.status
+
+
+def on_order_events(events) -> None:
+    """The consumer "surveys": each customer whose order was resolved is invited to the
+    post-resolution questionnaire by an SMS with the survey's link (not those who refused, were
+    anonymised or were asked within KEFU_SURVEY_FATIGUE_DAYS; invite decides)."""
+    from kefu.contacts import sms
+    from kefu.orders.models import WorkOrder
+
+    resolved = {e.order_id for e in events if e.action == "resolve"}
+    if not resolved:
+        return
+    orders = WorkOrder.objects.select_related("customer").in_bulk(resolved)
+    skip = refusing({o.customer_id for o in orders.values()})
+    for pk in sorted(orders):
+        order = orders[pk]
+        customer = order.customer
+        if customer is None or customer.pk in skip or not customer.phone:
+            continue
+        invitation = invite(customer, Purpose.POST_RESOLUTION, channel=Channel.SMS_LINK, order=order)
+        if invitation is not None:
+            sms.send_text(customer.phone, _(
+                "Your request %(number)s has been handled. Please tell us how we did, it takes a minute: %(link)s "
+                "Reply TD to receive no more surveys.") % {"number": order.number, "link": survey_link(invitation)},
+                purpose="survey")
+
+
+# --- SMS replies (the gateway's inbound messages) -------------------------------------------
+
+# Replies that refuse surveys and follow-up (退订), after NFKC (full-width letters) and upper case.
+STOP_WORDS = frozenset({"TD", "T", "退订", "拒绝回访", "不要回访"})
+
+
+@transaction.atomic
+def receive_reply(user, phone: str, text: str, *, now: dt.datetime | None = None) -> str:
+    """An SMS a customer sent back, as the SMS gateway posts it (its inbound messages). A stop
+    word records the refusal of everyone holding that number, by SMS reply, honoured on every
+    channel. Returns "refused", "unknown" (no customer has that number) or "ignored" (anything
+    else, kept out of the records: a reply is not a contact)."""
+    import unicodedata
+
+    from kefu.core import crypto
+    from kefu.core.text import phone_digits
+    from kefu.customers.models import Customer
+
+    require(user, "surveys.add_optout")
+    word = unicodedata.normalize("NFKC", text or "").strip().upper()
+    if word not in STOP_WORDS:
+        return "ignored"
+    hashes = crypto.lookup_hashes(phone_digits(phone or ""), "phone")
+    holders = list(Customer.objects.filter(phone_bidx__in=hashes).order_by("pk")) if hashes else []
+    for customer in holders:
+        opt_out(customer, Channel.SMS_REPLY, now=now)
+    return "refused" if holders else "unknown"
 
 
 # --- refusals -------------------------------------------------------------------------------
