@@ -106,6 +106,12 @@ def test_problem_recurred_reopens_the_order_with_the_follow_up_record(order, age
     assert reopen.note == "客户反映本月又被多扣20元"
     task.refresh_from_db()
     assert (task.status, task.outcome) == ("done", "recurred")
+    # The calls and the outcome are in the order's history, before the reopening.
+    history = list(order.events.filter(action__in=["followup_call", "followup", "reopen"]).order_by("id"))
+    assert [(e.action, e.note) for e in history] == [
+        ("followup_call", "Reached"), ("followup", "Problem recurred: 客户反映本月又被多扣20元"),
+        ("reopen", "客户反映本月又被多扣20元")]
+    assert history[1].data == {"followup_task": task.pk, "outcome": "recurred"}
 
 
 def test_a_refusal_on_the_call_stops_surveys_everywhere(order, agent, handler, customer):
@@ -145,3 +151,18 @@ def test_the_api_lists_the_queue_and_records_a_call_and_its_outcome(order, agent
     assert done.status_code == 200 and (done.json()["status"], done.json()["outcome_label"]) == ("done", "Satisfied")
     assert api.get("/followup/tasks").json() == []
     assert api.get("/followup/tasks?status=later").status_code == 422
+
+
+def test_the_order_page_shows_the_follow_up_in_chinese(client, order, agent, handler):
+    from django.utils import translation
+
+    task = _resolved(order, agent, handler)
+    with translation.override("zh-hans"):  # the agent works in Chinese: the history is written so
+        services.record_call(agent, task.pk, "no_answer", now=MORNING)
+        services.record_call(agent, task.pk, "reached", now=MORNING.replace(hour=14))
+        services.record_outcome(agent, task.pk, "satisfied", note="客户表示已解决", now=MORNING.replace(hour=14))
+    agent.language = "zh-hans"
+    agent.save(update_fields=["language"])
+    client.force_login(agent)
+    page = client.get(f"/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "电话回访" in page and "无人接听" in page and "回访结果" in page and "满意：客户表示已解决" in page

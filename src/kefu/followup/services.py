@@ -126,6 +126,16 @@ def _task(user, task_id: int) -> FollowUpTask:
     return task
 
 
+def _history(task: FollowUpTask, user, action: str, label, note: str, data: dict) -> None:
+    """A call or an outcome in the order's history (its timeline): the result in words, then
+    the caller's note."""
+    from kefu.orders import events
+
+    order = WorkOrder.objects.get(pk=task.order_id)
+    text = _("%(result)s: %(note)s") % {"result": label, "note": note} if note else str(label)
+    events.record(order, user, action, order.status, order.status, note=text, data=data)
+
+
 def queue_row(task: FollowUpTask) -> FollowUpTask:
     """TASK with its order, as the queue lists it."""
     return FollowUpTask.objects.select_related("order").get(pk=task.pk)
@@ -149,6 +159,8 @@ def record_call(user, task_id: int, result: str, *, note: str = "", now: dt.date
             "at": _("customers are called only between %(hours)s") % {"hours": settings.KEFU_FOLLOWUP_CALL_HOURS}})
     call = Attempt.objects.create(task=task, at=now, result=result, by=user, note=note.strip())
     task.attempts += 1
+    _history(task, user, "followup_call", Attempt.Result(result).label, call.note,
+             {"followup_task": task.pk, "result": result, "attempt": task.attempts})
     if result == Attempt.Result.REACHED:
         task.next_call_at = None
     elif task.attempts >= settings.KEFU_FOLLOWUP_ATTEMPTS:
@@ -182,6 +194,7 @@ def record_outcome(user, task_id: int, outcome: str, *, note: str = "", now: dt.
             "outcome": _("record the call that reached the customer first")})
     task.status, task.outcome, task.outcome_at, task.note = FollowUpTask.Status.DONE, outcome, now, note.strip()
     task.save()
+    _history(task, user, "followup", Outcome(outcome).label, task.note, {"followup_task": task.pk, "outcome": outcome})
     order = WorkOrder.objects.select_related("customer").get(pk=task.order_id)
     if outcome in (Outcome.RECURRED, Outcome.DISSATISFIED):
         reason = (_("Follow-up call: the problem recurred.") if outcome == Outcome.RECURRED

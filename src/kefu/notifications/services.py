@@ -29,7 +29,7 @@ from .models import Notification
 
 # Events that are nobody's news here: the SLA's own (its policy choice; its escalations tell
 # the people their step names, through deliver_to).
-NOT_NEWS = frozenset({"sla_policy", "sla_escalation"})
+NOT_NEWS = frozenset({"sla_policy", "sla_escalation", "followup_call", "followup"})
 
 
 def on_order_events(pairs) -> None:

@@ -97,5 +97,6 @@ ACTION_LABELS = {
     "handover": _("Hand over first contact"), "comment": _("Comment"), "update": _("Edited"), "link": _("Linked"),
     "merged_in": _("Duplicate merged in"), "feedback": _("Customer feedback"), "auto_confirm": _("Confirmed automatically"),
     "sla_policy": _("Time limit policy"), "sla_escalation": _("Time limit notice"),
+    "followup_call": _("Follow-up call"), "followup": _("Follow-up outcome"),
     "customer_summary": _("Customer-visible summary"),
 }
