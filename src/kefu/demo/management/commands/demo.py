@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -39,8 +40,22 @@ class Command(BaseCommand):
             self.stdout.write(f"Report rollups of {reports.rebuild()} orders.")
             closed = snapshots.close_due()
             self.stdout.write("Closed reports: " + (", ".join(f"{s.period} {s.start}" for s in closed) or "none"))
+            self.stdout.write(f"Follow-up tasks of the last {settings.KEFU_FOLLOWUP_DUE_HOURS} h: {self._follow_ups()}.")
         self.stdout.write(org.logins_text())
         self.stdout.write("Demo service password of every demo customer: 123456")
+
+    def _follow_ups(self) -> int:
+        """The follow-up queue as the rules would have filled it: the orders resolved within
+        the follow-up time limit, through the consumer that makes tasks live (kefu.followup)."""
+        import datetime as dt
+
+        from kefu.followup import services as followup
+        from kefu.followup.models import FollowUpTask
+        from kefu.orders.models import OrderEvent
+
+        since = timezone.now() - dt.timedelta(hours=settings.KEFU_FOLLOWUP_DUE_HOURS)
+        followup.on_order_events(list(OrderEvent.objects.filter(action="resolve", at__gte=since).order_by("pk")))
+        return FollowUpTask.objects.count()
 
     def _billing_base(self):
         """The subscribers Kefu does not hold (about 600,000, kefu.demo.base), recorded as the
