@@ -327,6 +327,7 @@ KEFU_SURVEY_EXPIRY_HOURS = env_int("KEFU_SURVEY_EXPIRY_HOURS", 72)
 # Follow-up calls (回访): when customers may be called (local time), how soon after resolution,
 # how many tries how far apart, and the share of other resolved orders sampled.
 KEFU_FOLLOWUP_CALL_HOURS = os.environ.get("KEFU_FOLLOWUP_CALL_HOURS", "09:00-20:00")
+KEFU_FOLLOWUP_NO_CALL_CALENDAR = os.environ.get("KEFU_FOLLOWUP_NO_CALL_CALENDAR", "cn-office")
 KEFU_FOLLOWUP_DUE_HOURS = env_int("KEFU_FOLLOWUP_DUE_HOURS", 48)
 KEFU_FOLLOWUP_ATTEMPTS = env_int("KEFU_FOLLOWUP_ATTEMPTS", 3)
 KEFU_FOLLOWUP_RETRY_MINUTES = env_int("KEFU_FOLLOWUP_RETRY_MINUTES", 120)

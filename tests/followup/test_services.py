@@ -89,6 +89,21 @@ def test_a_retry_late_in_the_day_waits_for_the_morning():
     assert services.calling_time(MORNING) == MORNING
 
 
+def test_nobody_is_called_on_a_holiday(db, settings):
+    from kefu.sla.models import Calendar, CalendarDay
+
+    holidays = CalendarDay.objects.filter(calendar__name="cn-office", kind="holiday")
+    national_day = holidays.get(date=dt.date(2026, 10, 1)).date
+    at = dt.datetime.combine(national_day, dt.time(10), tzinfo=ZONE)
+    assert not services.in_calling_hours(at)
+    after = services.calling_time(at)
+    rest = set(holidays.values_list("date", flat=True))
+    assert after.time() == dt.time(9) and after.date() > national_day and after.date() not in rest
+    assert all(national_day + dt.timedelta(days=n) in rest for n in range((after.date() - national_day).days))
+    settings.KEFU_FOLLOWUP_NO_CALL_CALENDAR = ""  # every day
+    assert services.in_calling_hours(at) and Calendar.objects.filter(name="cn-office").exists()
+
+
 def test_problem_recurred_reopens_the_order_with_the_follow_up_record(order, agent, handler):
     task = _resolved(order, agent, handler)
     with pytest.raises(ValidationFailed):  # nobody reached yet

@@ -32,20 +32,36 @@ def _hours() -> tuple[dt.time, dt.time]:
     return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
 
 
+def _rest_days(first: dt.date, days: int = 1) -> set[dt.date]:
+    """The rest days (holidays) of KEFU_FOLLOWUP_NO_CALL_CALENDAR among DAYS days from FIRST:
+    nobody is called on them. None without that setting."""
+    name = settings.KEFU_FOLLOWUP_NO_CALL_CALENDAR
+    if not name:
+        return set()
+    from kefu.sla.models import CalendarDay
+
+    return set(CalendarDay.objects.filter(calendar__name=name, kind=CalendarDay.Kind.HOLIDAY, date__gte=first,
+                                          date__lt=first + dt.timedelta(days=days)).values_list("date", flat=True))
+
+
 def in_calling_hours(at: dt.datetime) -> bool:
     start, end = _hours()
-    local = timezone.localtime(at).time()
-    return start <= local < end
+    local = timezone.localtime(at)
+    return start <= local.time() < end and not _rest_days(local.date())
 
 
 def calling_time(at: dt.datetime) -> dt.datetime:
-    """AT if it falls in the calling hours (KEFU_FOLLOWUP_CALL_HOURS, local time), else the
-    next moment they begin: nobody is called at night."""
+    """AT if it falls in the calling hours (KEFU_FOLLOWUP_CALL_HOURS, local time, not on a rest
+    day of KEFU_FOLLOWUP_NO_CALL_CALENDAR), else the next moment they begin: nobody is called at
+    night or on a holiday."""
     start, _end = _hours()
     if in_calling_hours(at):
         return at
     local = timezone.localtime(at)
     day = local.date() if local.time() < start else local.date() + dt.timedelta(days=1)
+    rest = _rest_days(day, 60)  # no run of holidays is longer
+    while day in rest:
+        day += dt.timedelta(days=1)
     return dt.datetime.combine(day, start, tzinfo=local.tzinfo)
 
 
