@@ -134,20 +134,21 @@ def queue(user, *, status: str = FollowUpTask.Status.OPEN, limit: int = 50) -> l
 
 
 
-def _task(user, task_id: int) -> FollowUpTask:
-    """The task, locked, if its order is in USER's data scope; else NotFound, as for none."""
+def _task(user, task_id: int) -> tuple[FollowUpTask, WorkOrder]:
+    """The task, locked, and its order (with its customer), if the order is in USER's data
+    scope; else NotFound, as for none."""
     task = FollowUpTask.objects.select_for_update().filter(pk=task_id).first()
-    if task is None or scopes.find(user, WorkOrder, task.order_id) is None:
+    order = scopes.find(user, WorkOrder.objects.select_related("customer"), task.order_id) if task else None
+    if task is None or order is None:
         raise NotFound(_("Follow-up task %(id)s does not exist.") % {"id": task_id})
-    return task
+    return task, order
 
 
-def _history(task: FollowUpTask, user, action: str, label, note: str, data: dict) -> None:
+def _history(order: WorkOrder, user, action: str, label, note: str, data: dict) -> None:
     """A call or an outcome in the order's history (its timeline): the result in words, then
     the caller's note."""
     from kefu.orders import events
 
-    order = WorkOrder.objects.get(pk=task.order_id)
     text = _("%(result)s: %(note)s") % {"result": label, "note": note} if note else str(label)
     events.record(order, user, action, order.status, order.status, note=text, data=data)
 
@@ -164,7 +165,7 @@ def record_call(user, task_id: int, result: str, *, note: str = "", now: dt.date
     ends as unreachable, counted apart."""
     require(user, "followup.add_attempt")
     now = now or timezone.now()
-    task = _task(user, task_id)
+    task, order = _task(user, task_id)
     if task.status != FollowUpTask.Status.OPEN:
         raise Conflict(_("This follow-up task is finished."))
     if result not in Attempt.Result.values:
@@ -175,7 +176,7 @@ def record_call(user, task_id: int, result: str, *, note: str = "", now: dt.date
             "at": _("customers are called only between %(hours)s") % {"hours": settings.KEFU_FOLLOWUP_CALL_HOURS}})
     call = Attempt.objects.create(task=task, at=now, result=result, by=user, note=note.strip())
     task.attempts += 1
-    _history(task, user, "followup_call", Attempt.Result(result).label, call.note,
+    _history(order, user, "followup_call", Attempt.Result(result).label, call.note,
              {"followup_task": task.pk, "result": result, "attempt": task.attempts})
     if result == Attempt.Result.REACHED:
         task.next_call_at = None
@@ -199,7 +200,7 @@ def record_outcome(user, task_id: int, outcome: str, *, note: str = "", now: dt.
 
     require(user, "followup.add_attempt")
     now = now or timezone.now()
-    task = _task(user, task_id)
+    task, order = _task(user, task_id)
     if task.status != FollowUpTask.Status.OPEN:
         raise Conflict(_("This follow-up task is finished."))
     if outcome not in (Outcome.SATISFIED, Outcome.DISSATISFIED, Outcome.RECURRED, Outcome.REFUSED):
@@ -210,8 +211,7 @@ def record_outcome(user, task_id: int, outcome: str, *, note: str = "", now: dt.
             "outcome": _("record the call that reached the customer first")})
     task.status, task.outcome, task.outcome_at, task.note = FollowUpTask.Status.DONE, outcome, now, note.strip()
     task.save()
-    _history(task, user, "followup", Outcome(outcome).label, task.note, {"followup_task": task.pk, "outcome": outcome})
-    order = WorkOrder.objects.select_related("customer").get(pk=task.order_id)
+    _history(order, user, "followup", Outcome(outcome).label, task.note, {"followup_task": task.pk, "outcome": outcome})
     if outcome in (Outcome.RECURRED, Outcome.DISSATISFIED):
         reason = (_("Follow-up call: the problem recurred.") if outcome == Outcome.RECURRED
                   else _("Follow-up call: the customer is dissatisfied."))

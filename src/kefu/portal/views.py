@@ -263,14 +263,14 @@ def survey(request, token):
     errors: dict = {}
     given: dict = {}
     status = 200
-    if request.method == "POST" and surveys.state(invitation) == "pending":
+    if request.method == "POST":
         given = _survey_values(request.POST, questions)
         try:
             surveys.answer(invitation.pk, given)
         except ValidationFailed as exc:
             errors, status = {k.removeprefix("answers."): v for k, v in exc.fields.items()}, 422
         except ServiceError:
-            pass  # answered or expired meanwhile: the page says so
+            pass  # answered, expired or withdrawn: the page says so
         invitation.refresh_from_db()
     rows = [{"q": q, "error": errors.get(str(q.pk)), "given": given.get(q.pk)} for q in questions]
     return _render(request, "portal/survey.html", {

@@ -65,13 +65,7 @@ def _add_copy(rows: list) -> None:
     """PostgreSQL: COPY the cells into a temporary table, then one INSERT … SELECT … ON CONFLICT.
     A large statement's parameters cost more to send than the upsert itself (bench/reports.py)."""
     table = Rollup._meta.db_table
-    with transaction.atomic(savepoint=False):  # the temporary rows live until the commit
-        _copy_upsert(table, rows)
-
-
-def _copy_upsert(table: str, rows: list) -> None:
-    cursor = connection.connection.cursor()
-    try:
+    with transaction.atomic(savepoint=False), connection.connection.cursor() as cursor:  # rows live until the commit
         cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS reports_rollup_add (grain varchar(1), period date,"
                        " department_id integer, province varchar(20), dim varchar(12), key varchar(40),"
                        " measure varchar(40), value bigint) ON COMMIT DELETE ROWS")
@@ -82,8 +76,6 @@ def _copy_upsert(table: str, rows: list) -> None:
                        " ORDER BY grain, period, dim, measure, key, department_id, province"
                        + _CONFLICT.format(t=table))
         cursor.execute("TRUNCATE reports_rollup_add")
-    finally:
-        cursor.close()
 
 
 def _add_values(rows: list) -> None:
