@@ -110,6 +110,11 @@ def shoot(browser, base, env):
     snap(agent, "04-order")
     agent.goto("/knowledge/?q=宽带断网")
     snap(agent, "10-knowledge")
+    agent.goto("/followup/")  # 回访: the follow-up queue, then the first task's call script
+    snap(agent, "12-followup-queue")
+    agent.locator("table a[href^='/followup/']").first.click()
+    agent.wait_for_url("**/followup/*/")
+    snap(agent, "13-followup-call")
     supervisor = _page(browser, base, "supervisor", "kefu-supervisor")
     supervisor.goto("/board/")
     supervisor.wait_for_function("() => document.getElementById('board').dataset.loaded !== undefined")
@@ -117,6 +122,11 @@ def shoot(browser, base, env):
     supervisor.goto("/reports/")  # last month, as a supervisor opens 报表
     supervisor.wait_for_load_state("load")
     snap(supervisor, "11-reports")
+    supervisor.goto("/reports/satisfaction/")  # 满意度, last month
+    supervisor.wait_for_load_state("load")
+    snap(supervisor, "14-satisfaction")
+    supervisor.goto("/surveys/")
+    snap(supervisor, "15-surveys")
     portal = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN",
                               extra_http_headers={"Accept-Language": "zh-Hans"})
     portal.goto("/portal/login/")

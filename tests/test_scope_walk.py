@@ -38,6 +38,7 @@ from kefu.security import services as security
 from kefu.security.models import AffectedCustomer, IncidentStep, SecurityIncident
 from kefu.staff import roles
 from kefu.staff.models import ApiToken, User
+from kefu.surveys.models import Instrument, Invitation
 
 from .conftest import mobile, resident_id
 
@@ -60,7 +61,9 @@ class Op:
 
 STAFF = "staff and configuration: every role that may use the operation sees them"
 INCIDENT = "security incidents are organisation-wide, visible by permission (their customers are scoped)"
+SURVEYS = "survey waves and mystery shopper visits are organisation-wide records read by permission (no customer's data)"
 AUDIT = "the audit log names objects, not their data; its readers (audit.view_auditentry) see all of it"
+GATEWAY = "the SMS gateway's or the hotline's own reference of a message or call, no object of Kefu's"
 
 
 def _nothing(w):
@@ -179,6 +182,18 @@ OPS = {
                                                       {"task_id": "followup"}),
     "POST /api/v1/followup/tasks/{task_id}/outcome": Op(lambda w: {"task_id": w.followup.pk, "outcome": "satisfied"},
                                                         {"task_id": "followup"}),
+    "POST /api/v1/followup/tasks/{task_id}/claim": Op(lambda w: {"task_id": w.followup.pk}, {"task_id": "followup"}),
+    "POST /api/v1/surveys/sms-replies": Op(_nothing, unscoped={"message_id": GATEWAY}),
+    "POST /api/v1/surveys/ivr-scores": Op(_nothing, unscoped={"call_id": GATEWAY}),
+    "POST /api/v1/surveys/invitations/{invitation_id}/review": Op(lambda w: {"invitation_id": w.invitation.pk, "note": "walk"},
+                                                                  {"invitation_id": "invitation"}),
+    # questionnaires (configuration)
+    **{f"{m} /api/v1/surveys/instruments/{{instrument_id}}{p}": Op(lambda w: {}, unscoped={"instrument_id": STAFF})
+       for m, p in [("GET", ""), ("PUT", ""), ("POST", "/publish")]},
+    "GET /api/v1/surveys/waves/{wave_id}": Op(lambda w: {}, unscoped={"wave_id": SURVEYS}),
+    "GET /api/v1/surveys/visits": Op(lambda w: {}, unscoped={"agent_id": STAFF}),
+    "POST /api/v1/surveys/visits": Op(lambda w: {}, unscoped={"agent_id": STAFF}),
+    "GET /api/v1/surveys/visits/{visit_id}": Op(lambda w: {}, unscoped={"visit_id": SURVEYS}),
     "POST /api/v1/notifications/{notification_id}/read": Op(lambda w: {"notification_id": w.notification.pk},
                                                             {"notification_id": "notification"}),
     "POST /api/v1/triage/suggest": Op(
@@ -231,7 +246,8 @@ USERS = [(roles.AGENT, "front-office", "own"), (roles.TECH_SUPPORT, "tech-suppor
 WATCHED = [(WorkOrder, "version"), (OrderEvent, None), (OrderLink, None), (Feedback, None), (ContactOrder, None),
            (Contact, "version"), (IdentityVerification, None), (Customer, "version"), (Account, "version"),
            (Subscription, "version"), (PrivacyRequest, "version"), (Anonymisation, None), (SecurityIncident, "version"),
-           (IncidentStep, None), (AffectedCustomer, "notified_at"), (Notification, "read_at"), (AuditEntry, None)]
+           (IncidentStep, None), (AffectedCustomer, "notified_at"), (Notification, "read_at"), (AuditEntry, None),
+           (Invitation, "reviewed_at")]
 
 
 def _snapshot_sql() -> str:
@@ -319,10 +335,14 @@ def world(db, make_user, departments):
         note = Notification.objects.create(recipient=person, message="walk", created_at=queued.created_at)
         task = FollowUpTask.objects.create(order_id=queued.pk, reason="complaint", created_at=queued.created_at,
                                            due_at=queued.created_at)
+        low = Invitation.objects.create(instrument=Instrument.objects.filter(status="active").first(), customer=c,
+                                        order_id=queued.pk, channel="sms_reply", token=f"walk-{k}", status="answered",
+                                        created_at=queued.created_at, expires_at=queued.created_at,
+                                        answered_at=queued.created_at, flagged_at=queued.created_at)
         return SimpleNamespace(customer=Customer.objects.get(pk=c.pk), subscription=Subscription.objects.get(pk=s.pk),
                                account=a, contact=Contact.objects.get(pk=contact.pk), bare_contact=Contact.objects.get(pk=bare.pk),
                                order=WorkOrder.objects.get(pk=queued.pk), order2=WorkOrder.objects.get(pk=new.pk),
-                               privacy=PrivacyRequest.objects.get(pk=p.pk), notification=note, followup=task,
+                               privacy=PrivacyRequest.objects.get(pk=p.pk), notification=note, followup=task, invitation=low,
                                caller=Customer.objects.get(pk=caller.pk))
 
     callers = []

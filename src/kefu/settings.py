@@ -324,6 +324,17 @@ KEFU_SMS_OUTBOX_DAYS = env_int("KEFU_SMS_OUTBOX_DAYS", 7)
 # may be answered for this many hours.
 KEFU_SURVEY_FATIGUE_DAYS = env_int("KEFU_SURVEY_FATIGUE_DAYS", 30)
 KEFU_SURVEY_EXPIRY_HOURS = env_int("KEFU_SURVEY_EXPIRY_HOURS", 72)
+# The SMS after resolution: the survey's "link", or one question answered by a "reply" digit
+# (1 非常满意 … 5 非常不满意, decision 0030).
+KEFU_SURVEY_SMS_MODE = os.environ.get("KEFU_SURVEY_SMS_MODE", "link")
+# A hotline IVR score posted without an order number is about the caller's latest order resolved
+# within this many days before the call (else about no order).
+KEFU_SURVEY_IVR_ORDER_DAYS = env_int("KEFU_SURVEY_IVR_ORDER_DAYS", 7)
+# What a low survey score (the overall or a dimension's below KEFU_SATISFIED_THRESHOLD, on any
+# channel but the score given at resolution) does, comma-separated: "reopen" the order to its
+# first-contact owner, create a "followup" task, flag it for "review"; empty: nothing.
+KEFU_SURVEY_LOW_SCORE_ACTIONS = tuple(a.strip() for a in os.environ.get(
+    "KEFU_SURVEY_LOW_SCORE_ACTIONS", "followup,review").split(",") if a.strip())
 # Follow-up calls (回访): when customers may be called (local time), how soon after resolution,
 # how many tries how far apart, and the share of other resolved orders sampled.
 KEFU_FOLLOWUP_CALL_HOURS = os.environ.get("KEFU_FOLLOWUP_CALL_HOURS", "09:00-20:00")
@@ -332,6 +343,15 @@ KEFU_FOLLOWUP_DUE_HOURS = env_int("KEFU_FOLLOWUP_DUE_HOURS", 48)
 KEFU_FOLLOWUP_ATTEMPTS = env_int("KEFU_FOLLOWUP_ATTEMPTS", 3)
 KEFU_FOLLOWUP_RETRY_MINUTES = env_int("KEFU_FOLLOWUP_RETRY_MINUTES", 120)
 KEFU_FOLLOWUP_SAMPLE_PERCENT = env_int("KEFU_FOLLOWUP_SAMPLE_PERCENT", 10)
+# The follow-up time limit counts working hours of this SLA calendar (24x7, the SLA's calendar of
+# hour limits: natural hours; cn-office: office hours on official working days).
+KEFU_FOLLOWUP_CALENDAR = os.environ.get("KEFU_FOLLOWUP_CALENDAR", "24x7").strip()
+# New follow-up tasks go to the people of this department (its code or name) with the follow-up
+# permissions, by the department's assignment strategy; empty: left for agents to claim.
+KEFU_FOLLOWUP_DEPARTMENT = os.environ.get("KEFU_FOLLOWUP_DEPARTMENT", "").strip()
+# Order kinds closed (归档) only once their follow-up call has an outcome; empty: none.
+KEFU_FOLLOWUP_BEFORE_CLOSE = [k.strip() for k in os.environ.get("KEFU_FOLLOWUP_BEFORE_CLOSE", "complaint").split(",")
+                              if k.strip()]
 # PIPL requests (查阅复制, 更正, 删除) are answered within this many calendar days: GB/T 35273
 # asks for a reply within a set period, and operators commit to 15 days.
 KEFU_PRIVACY_DUE_DAYS = env_int("KEFU_PRIVACY_DUE_DAYS", 15)
@@ -405,7 +425,19 @@ def _calling_hours(text: str):
 
 
 _calling_hours(KEFU_FOLLOWUP_CALL_HOURS)
+if not KEFU_FOLLOWUP_CALENDAR:
+    raise ValueError("KEFU_FOLLOWUP_CALENDAR must name an SLA calendar, e.g. 24x7 or cn-office")
+_ORDER_KINDS = {"consultation", "business", "fault", "complaint", "suggestion", "praise"}  # orders.models.Kind
+if set(KEFU_FOLLOWUP_BEFORE_CLOSE) - _ORDER_KINDS:
+    raise ValueError("KEFU_FOLLOWUP_BEFORE_CLOSE must list order kinds among " + ", ".join(sorted(_ORDER_KINDS))
+                     + " (comma-separated; empty: none), e.g. complaint")
 if KEFU_SMS_BACKEND not in {"outbox", "log"}:
     raise ValueError("KEFU_SMS_BACKEND must be 'outbox' or 'log'")
 if KEFU_LOW_SCORE_ACTION not in {"reopen", "review"}:
     raise ValueError("KEFU_LOW_SCORE_ACTION must be 'reopen' or 'review'")
+if KEFU_SURVEY_SMS_MODE not in {"link", "reply"}:
+    raise ValueError("KEFU_SURVEY_SMS_MODE must be 'link' or 'reply'")
+if not set(KEFU_SURVEY_LOW_SCORE_ACTIONS) <= {"reopen", "followup", "review"}:
+    raise ValueError("KEFU_SURVEY_LOW_SCORE_ACTIONS must list some of reopen, followup, review, e.g. followup,review")
+if KEFU_SURVEY_IVR_ORDER_DAYS < 0:
+    raise ValueError("KEFU_SURVEY_IVR_ORDER_DAYS must be 0 or more (days)")

@@ -16,6 +16,7 @@ from kefu.orders.models import Feedback, OrderEvent, Status, WorkOrder
 from kefu.reports import facts, periods, queries, rollups, services
 from kefu.reports.models import OrderFact, RebuildRun, ReportState, Rollup
 from kefu.sla.models import OrderClock
+from kefu.surveys.models import Answer
 
 ANCHOR = dt.date(2026, 3, 31)
 ZONE = ZoneInfo(settings.TIME_ZONE)
@@ -133,9 +134,12 @@ def brute(period: periods.Period) -> dict:
     """A sample of indicators counted straight from the raw rows (KPIS.md)."""
     start = dt.datetime.combine(period.first, dt.time(), ZONE)
     end = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(), ZONE)
-    scores = list(Feedback.objects.filter(at__gte=start, at__lt=end, score__isnull=False).values_list("score", flat=True))
-    complaint_scores = list(Feedback.objects.filter(at__gte=start, at__lt=end, score__isnull=False,
-                                                    order__kind="complaint").values_list("score", flat=True))
+    # Every scored answer to an overall question (the scores at resolution among them).
+    overall = Answer.objects.filter(invitation__answered_at__gte=start, invitation__answered_at__lt=end,
+                                    question__dimension="overall", score__isnull=False)
+    scores = list(overall.values_list("score", flat=True))
+    complaint_scores = list(overall.filter(invitation__order__kind="complaint").values_list("score", flat=True))
+    assert len(scores) >= Feedback.objects.filter(at__gte=start, at__lt=end, score__isnull=False).count()
     resolved = OrderEvent.objects.filter(at__gte=start, at__lt=end, action="resolve").count()
     reopened = OrderEvent.objects.filter(at__gte=start, at__lt=end, action="reopen").count()
     complaints = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end, kind="complaint")

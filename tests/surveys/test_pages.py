@@ -42,12 +42,12 @@ def test_the_resolution_texts_a_survey_link_and_the_page_takes_the_answers(clien
     # Attitude 9, result 4: the agent was good, the outcome was not.
     missing = client.post(link, {f"q{q['attitude']}": "9"})
     assert missing.status_code == 422 and not Answer.objects.exists()
-    done = client.post(link, {f"q{q['attitude']}": "9", f"q{q['result']}": "4", f"q{q['timeliness']}": "6",
+    done = client.post(link, {f"q{q['overall']}": "6", f"q{q['attitude']}": "9", f"q{q['result']}": "4", f"q{q['timeliness']}": "6",
                               f"q{q['recommend']}": "7", f"q{q['text']}": "处理太慢"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert done.status_code == 200 and "感谢" in done.content.decode()
     invitation.refresh_from_db()
     assert invitation.status == "answered"
-    assert services.dimension_scores(invitation) == {"attitude": 9, "result": 4, "timeliness": 6}
+    assert services.dimension_scores(invitation) == {"overall": 6, "attitude": 9, "result": 4, "timeliness": 6}
     assert client.get("/portal/survey/not-a-token/").status_code == 404
 
 

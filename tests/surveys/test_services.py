@@ -17,14 +17,15 @@ QUESTIONS = [
     {"type": "single", "text": "问题是否已经解决？", "options": ["已解决", "未解决"]},
     {"type": "multiple", "text": "您希望我们改进哪些方面？", "options": ["接通速度", "处理时长", "服务态度"], "required": False},
     {"type": "text", "text": "其他意见和建议", "required": False},
+    OVERALL := {"type": "score", "text": "总体而言，您对本次服务是否满意？", "dimension": "overall"},
 ]
 
 
 def test_a_new_installation_asks_the_default_questionnaire(db):
     default = services.active("post_resolution")
-    assert (default.version, default.title) == (1, "服务满意度评价")
+    assert (default.version, default.title) == (2, "服务满意度评价")  # 2: with the overall question (migration 0004)
     assert [(q.type, q.dimension) for q in default.questions.all()] == [
-        ("score", "attitude"), ("score", "result"), ("score", "timeliness"), ("recommend", ""), ("text", "")]
+        ("score", "overall"), ("score", "attitude"), ("score", "result"), ("score", "timeliness"), ("recommend", ""), ("text", "")]
 
 
 @pytest.fixture(autouse=True)
@@ -49,14 +50,14 @@ def published(admin):
 
 def _values(instrument, **overrides):
     q = {question.position: question.pk for question in instrument.questions.all()}
-    values = {q[1]: 9, q[2]: 4, q[3]: 8, q[4]: "未解决", q[5]: ["处理时长"], q[6]: "希望处理快一点"}
+    values = {q[1]: 9, q[2]: 4, q[3]: 8, q[4]: "未解决", q[5]: ["处理时长"], q[6]: "希望处理快一点", q[7]: 6}
     values.update({q[int(k[1:])]: v for k, v in overrides.items()})
     return values
 
 
 def test_versions_one_active_per_purpose(admin, published):
     assert (published.version, published.status) == (1, "active")
-    second = services.create_draft(admin, "post_resolution", "工单处理满意度回访（第二版）", QUESTIONS[:2])
+    second = services.create_draft(admin, "post_resolution", "工单处理满意度回访（第二版）", [*QUESTIONS[:2], OVERALL])
     assert (second.version, second.status) == (2, "draft") and services.active("post_resolution") == published
     services.publish(admin, second.pk)
     published.refresh_from_db()
@@ -92,8 +93,8 @@ def test_an_answer_is_stored_once_with_its_dimensions(published, customer):
     services.answer(invitation.pk, _values(published))
     invitation.refresh_from_db()
     assert invitation.status == "answered" and invitation.answered_at is not None
-    assert services.dimension_scores(invitation) == {"attitude": 9, "result": 4}  # the agent is not blamed
-    assert Answer.objects.filter(invitation=invitation).count() == 6
+    assert services.dimension_scores(invitation) == {"attitude": 9, "result": 4, "overall": 6}  # the agent is not blamed
+    assert Answer.objects.filter(invitation=invitation).count() == 7
     with pytest.raises(Conflict):
         services.answer(invitation.pk, _values(published))
 

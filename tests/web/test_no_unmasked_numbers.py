@@ -68,6 +68,22 @@ def world(agent, handler, make_user, departments):
     ids["incident_id"] = security.report(admin, title="工单系统导出异常", level="general").pk
     ids["article_id"] = kb.save_article(admin, title="话费争议处理", body="核对账单后说明扣费项目", tags="话费").pk
     ids["indicator"] = "satisfaction_rate"  # not an id: the code of a report's indicator
+    # Surveys: the questionnaire in use, a relationship wave that asked the world's customers,
+    # and a mystery shopper's visit (no customer).
+    from kefu.surveys import services as surveys
+
+    instrument = surveys.active("post_resolution")
+    ids["instrument_id"] = instrument.pk
+    wave = surveys.create_wave(None, "2026Q4", 2, 7)
+    ids["wave_id"] = surveys.send_wave(wave.pk).pk
+    sheet = surveys.active("visit")
+    import datetime
+
+    from django.utils import timezone
+
+    ids["visit_id"] = surveys.record_visit(admin, "hotline", visited_at=timezone.now() - datetime.timedelta(hours=1), answers={
+        q.pk: (9 if q.type in ("score", "recommend") else q.options[0] if q.options else "开场问候规范")
+        for q in sheet.questions.all()}).pk
     return secrets, ids
 
 

@@ -1,6 +1,7 @@
 """HTTP ↔ follow-up calls (回访): the queue, a call's result, the outcome."""
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -26,10 +27,16 @@ class TaskOut(Schema):
     outcome: str = Field(description="satisfied, dissatisfied, recurred, unreachable, refused, or \"\" while open")
     outcome_label: str
     assignee_id: int | None
+    customer_name: str = Field(description="the customer's name, masked")
 
     @staticmethod
     def resolve_order_number(task):
         return task.order.number
+
+    @staticmethod
+    def resolve_customer_name(task):
+        customer = task.order.customer
+        return customer.masked_name if customer is not None else ""
 
     @staticmethod
     def resolve_reason_label(task):
@@ -60,12 +67,23 @@ class CallOut(Schema):
 class OutcomeIn(Schema):
     outcome: str = Field(description="satisfied, dissatisfied, recurred or refused (unreachable follows from the calls)")
     note: str = Field("", max_length=2000)
+    answers: dict[str, Any] | None = Field(None, description=(
+        "the customer's answers to the active post-resolution questionnaire asked on the call, {question id: "
+        "score, option(s) or text}: stored as survey answers on the phone channel, all or none with the outcome"))
+    reached: bool = Field(False, description="record the call that reached the customer with the outcome, unless one was")
 
 
 @router.get("/tasks", response={200: list[TaskOut], **ERRORS})
-def tasks(request, status: str = "open", limit: int = 50):
-    """The follow-up queue: tasks of orders in the caller's data scope, the next call due first."""
-    return services.queue(request.user, status=status, limit=limit)
+def tasks(request, status: str = "open", reason: str = "", which: str = "all", limit: int = 50):
+    """The follow-up queue: tasks of orders in the caller's data scope (which=mine: the caller's
+    and the unassigned ones), the caller's first, then the unassigned; the next call due first."""
+    return services.queue(request.user, status=status, reason=reason, which=which, limit=limit)
+
+
+@router.post("/tasks/{int:task_id}/claim", response={200: TaskOut, **ERRORS})
+def claim(request, task_id: Id):
+    """Take an unassigned open task (领取) to make its calls."""
+    return services.queue_row(services.claim(request.user, task_id))
 
 
 @router.post("/tasks/{int:task_id}/calls", response={201: CallOut, **ERRORS})
@@ -77,5 +95,6 @@ def record_call(request, task_id: Id, payload: CallIn):
 @router.post("/tasks/{int:task_id}/outcome", response={200: TaskOut, **ERRORS})
 def record_outcome(request, task_id: Id, payload: OutcomeIn):
     """What the customer said on the call that reached them."""
-    task = services.record_outcome(request.user, task_id, payload.outcome, note=payload.note)
+    task = services.record_outcome(request.user, task_id, payload.outcome, note=payload.note, answers=payload.answers,
+                                   reached=payload.reached)
     return services.queue_row(task)

@@ -37,6 +37,8 @@ class FollowUpTask(models.Model):
     due_at = models.DateTimeField(_("due at"))
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
+    # When the task was given to its assignee (routed or claimed): round-robin reads it.
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_call_at = models.DateTimeField(_("next call at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True)
@@ -48,7 +50,11 @@ class FollowUpTask(models.Model):
         verbose_name_plural = _("follow-up tasks")
         constraints = [models.UniqueConstraint(fields=["order"], condition=models.Q(status="open"),
                                                name="followup_one_open_task")]
-        indexes = [models.Index(fields=["status", "next_call_at"], name="followup_queue")]
+        indexes = [models.Index(fields=["status", "next_call_at"], name="followup_queue"),
+                   # Each follow-up agent's open tasks (their load when tasks are routed).
+                   models.Index(fields=["assignee", "status"], name="followup_assignee"),
+                   # The rollups' worker reads the tasks made since its last turn.
+                   models.Index(fields=["created_at"], name="followup_task_created")]
 
     def __str__(self):
         return f"{self.order_id} ({self.get_reason_display()})"

@@ -6,6 +6,8 @@ they subscribe to order events (decision 0024): orders imports none of them.
   auto-assign, escalate, de-escalate and transfer are followed by assignment.
 - the SLA **adds to an order's detail** (`adds_detail`: its time limits) and **filters the list**
   (`filters_list`: breached, due within N minutes) by the ids it names.
+- follow-up **guards the close** (`guards_close`: a complaint is archived only after its
+  follow-up call): the close action refuses while any guard names a reason (`close_refusals`).
 
 Without the app that provides an action, the endpoint answers what the orders services do on
 their own (registration, assign, escalate, de-escalate, transfer) or 404 (dispatch and
@@ -21,6 +23,7 @@ from kefu.core.errors import NotFound
 _actions: dict[str, Callable] = {}
 _details: dict[str, Callable] = {}
 _filters: dict[str, Callable] = {}
+_close_guards: dict[str, Callable] = {}
 
 
 def takes_over(action: str, service: Callable) -> None:
@@ -63,3 +66,14 @@ def list_filters(values: dict) -> tuple[list, list]:
         if leave is not None:
             excluding.append(leave)
     return among, excluding
+
+
+def guards_close(name: str, guard: Callable) -> None:
+    """GUARD(order) -> the reason ORDER may not be closed (归档) yet, in words, or None."""
+    _close_guards[name] = guard
+
+
+def close_refusals(order) -> list[str]:
+    """Why ORDER may not be closed yet: the reasons of the guards that refuse, in the order they
+    registered (none: it may be closed)."""
+    return [str(reason) for guard in _close_guards.values() if (reason := guard(order))]

@@ -71,6 +71,15 @@ def report(request, period: str | None = None):
     return services.jsonable(services.report(request.user, _period(period)))
 
 
+@router.get("/satisfaction", response={200: dict, **ERRORS})
+def satisfaction(request, period: str | None = None, by: str = "agent"):
+    """The satisfaction page's figures: the satisfaction indicators (rates, the scores of the
+    agent's attitude, the result and timeliness, NPS, response rate, follow-up completion) against
+    targets and earlier periods, one breakdown BY (agent, department, channel, kind, category,
+    segment), the trend, and the latest low-score comments in the reader's scope."""
+    return services.jsonable(services.satisfaction(request.user, _period(period), by=by))
+
+
 @router.get("/figures", response={200: dict, **ERRORS})
 def figures(request, indicator: str, period: str | None = None, by: str = ""):
     """One indicator (its code) over a period, in total or by one breakdown dimension."""

@@ -1,5 +1,5 @@
 """Each work order's share of the rollups: a pure function of the order as it stands, its
-events, its clocks and its feedback.
+events, its clocks and its customers' survey answers.
 
 Incremental updates and rebuilds both call `shares` and apply the difference from the share
 stored before (`OrderFact`), so the two cannot disagree, and a late change lands on the day it
@@ -21,7 +21,15 @@ indicators break down like the others):
   on the same day;
 - `resolved` on each resolution, for the resolver; `reopened` on each reopening, for the
   resolver of the resolution it reopens;
-- `score:N` for each feedback scored N (1–10) on its day, for the resolver of the rated resolution;
+- survey answers (surveys app) about the order, on the day they were given, credited to everyone
+  who handled or answered it (`credited`): `score:N` the overall satisfaction N (1–10: the score
+  at resolution, or a questionnaire's overall question), `sdim:D:N` a dimension's score N (the
+  agent's attitude, the result, timeliness), `rec:N` the recommendation 0–10 (NPS); and on the
+  day an invitation was made (not the mirrors of scores at resolution), `survey_sent`, and
+  `survey_answered` once it is answered (the response rate by the invitation's period);
+- follow-up tasks (followup app, not cancelled) on the day they are due, for their assignee:
+  `followup_due`, and `followup_done` once they have an outcome other than unreachable,
+  `followup_unreachable` when unreachable (counted apart);
 - `clock_due:METRIC` and `clock_met:METRIC` for each time limit on the day it came due (when it
   stopped or when its due time passed, whichever came first; a running clock counts once its
   due time has passed, by `now`), with the policy as extra dimension;
@@ -37,13 +45,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from kefu.orders.models import Feedback, OrderEvent, WorkOrder
+from kefu.followup.models import FollowUpTask
+from kefu.orders.models import OrderEvent, WorkOrder
 from kefu.sla.models import Metric, OrderClock
 from kefu.sla.services import CUSTOMER_WORDS, FINAL_WORDS
+from kefu.surveys.models import Answer, Invitation
 
 COMPLAINT_PREFIX = "c:"
 # Events after which an order is no longer open (and reopen, after which it is again).
@@ -77,7 +88,7 @@ BUCKETS = _bucket_values()
 def family(prefix: str) -> list[str]:
     """The names of the measures PREFIX:N ("score:", "c:clock_due:", "frt:" …)."""
     base = prefix.removeprefix(COMPLAINT_PREFIX)
-    if base == "score:":
+    if base in ("score:", "rec:") or base.startswith("sdim:"):
         values = [str(n) for n in range(0, 11)]
     elif base in ("clock_due:", "clock_met:"):
         values = list(Metric.values)
@@ -100,10 +111,26 @@ def _minutes(start: dt.datetime, end: dt.datetime) -> float:
     return (end - start).total_seconds() / 60
 
 
-def shares(order: WorkOrder, events: list, clocks: list, feedback: list,
-           now: dt.datetime, zone: ZoneInfo | None = None, calendar=None) -> tuple[dict, list[list]]:
+# Survey dimensions kept apart (surveys' Question.Dimension, but for the overall score).
+SURVEY_DIMENSIONS = ("attitude", "result", "timeliness")
+
+
+def credited(order: WorkOrder, events: list) -> list[int]:
+    """Who a customer's word about ORDER counts for: its first-contact owner, its handler, and
+    everyone who resolved it or spoke to the customer on it (a transferred order credits both
+    sides), sorted."""
+    people = {order.owner_id, order.handler_id}
+    people |= {e.actor_id for e in events if e.action == "resolve" or (e.visibility == "customer" and e.action not in CUSTOMER_WORDS)}
+    return sorted(p for p in people if p)
+
+
+def shares(order: WorkOrder, events: list, clocks: list, answers: list,
+           now: dt.datetime, zone: ZoneInfo | None = None, calendar=None, invitations: list = (),
+           tasks: list = ()) -> tuple[dict, list[list]]:
     """ORDER's dimensions and atoms as of NOW. EVENTS (with id, at, actor_id, action,
-    visibility) in the order they happened, CLOCKS and FEEDBACK as rows with their fields;
+    visibility) in the order they happened, CLOCKS as rows with their fields, ANSWERS (scored
+    answers: at, dimension, type, score) and INVITATIONS (created_at, status, feedback_id) of its
+    customer's surveys about it;
     ORDER's customer loaded (segment, city). CALENDAR: the order's working calendar (the
     calculator of its resolution limit's calendar, sla.engine), for the durations in working
     minutes (`frtw:`, `resw:`); None when it has no time limit."""
@@ -132,7 +159,6 @@ def shares(order: WorkOrder, events: list, clocks: list, feedback: list,
 
     keeper = order.handler_id or order.owner_id  # whom an open order's flows count for
     regday = {"regday": day_of(created, zone)}
-    resolvers: dict[int, int] = {}  # resolution event id → its actor
     last_resolver = 0
     first_word = None
     open_since: dt.datetime | None = created
@@ -143,7 +169,6 @@ def shares(order: WorkOrder, events: list, clocks: list, feedback: list,
                 (event.visibility == "customer" and action not in CUSTOMER_WORDS) or action in FINAL_WORDS):
             first_word = event
         if action == "resolve":
-            resolvers[event.id] = event.actor_id or 0
             last_resolver = event.actor_id or 0
             add(event.at, event.actor_id, "resolved")
             add(event.at, event.actor_id, f"res:{bucket(_minutes(created, event.at))}")
@@ -164,9 +189,25 @@ def shares(order: WorkOrder, events: list, clocks: list, feedback: list,
             add(first_word.at, first_word.actor_id,
                 f"frtw:{bucket(calendar.working_seconds_between(created, first_word.at) / 60)}")
 
-    for item in feedback:
-        if item.score:
-            add(item.at, resolvers.get(item.resolution_event_id, 0), f"score:{item.score}")
+    people = credited(order, events) if answers or invitations else []
+    for item in invitations:
+        if item.feedback_id is None:
+            add(item.created_at, people, "survey_sent")
+            if item.status == "answered":
+                add(item.created_at, people, "survey_answered")
+    for item in answers:
+        if item.type == "recommend":
+            add(item.at, people, f"rec:{item.score}")
+        elif item.dimension == "overall":
+            add(item.at, people, f"score:{item.score}")
+        elif item.dimension in SURVEY_DIMENSIONS:
+            add(item.at, people, f"sdim:{item.dimension}:{item.score}")
+    for task in tasks:
+        add(task.due_at, task.assignee_id, "followup_due")
+        if task.outcome == "unreachable":
+            add(task.due_at, task.assignee_id, "followup_unreachable")
+        elif task.outcome:
+            add(task.due_at, task.assignee_id, "followup_done")
 
     resolution_due: dict[int, dt.datetime] = {}
     for clock in clocks:
@@ -207,11 +248,13 @@ def _came_due(clock, now: dt.datetime) -> tuple[dt.datetime, bool] | None:
 
 
 def _merge(atoms: list[list]) -> list[list]:
-    """Atoms with the same day, agent, extra and measure summed; zeros dropped; sorted."""
+    """Atoms with the same day, agent(s), extra and measure summed; zeros dropped; sorted. An
+    atom credited to several people has the list of them as its agent (see `expand`)."""
     sums: dict[tuple, int] = defaultdict(int)
     for day, agent, extra, measure, value in atoms:
-        sums[(day, agent, tuple(sorted(extra.items())), measure)] += value
-    return [[day, agent, dict(extra), measure, value]
+        key = tuple(agent) if isinstance(agent, list) else (agent or 0,)
+        sums[(day, key, tuple(sorted(extra.items())), measure)] += value
+    return [[day, list(agent) if len(agent) != 1 else agent[0], dict(extra), measure, value]
             for (day, agent, extra, measure), value in sorted(sums.items()) if value]
 
 
@@ -247,7 +290,8 @@ def expand(dims: dict, atoms: Iterable[list]) -> dict[tuple, int]:
         narrow = _narrow(measure)
         keys = [("", ""), *(fixed if narrow is None else [(n, k) for n, k in fixed if n in narrow])]
         if agent and (narrow is None or measure in ("open", "overdue")):
-            keys.append(("agent", str(agent)))
+            # Several people credited: each one's row counts it, the totals once.
+            keys += [("agent", str(a)) for a in agent] if isinstance(agent, list) else [("agent", str(agent))]
         for name, key in extra.items():
             keys.append((name, dt.date.fromordinal(key).isoformat() if name == "regday" else str(key)))
         measures = (measure, COMPLAINT_PREFIX + measure) if complaint else (measure,)
@@ -258,8 +302,15 @@ def expand(dims: dict, atoms: Iterable[list]) -> dict[tuple, int]:
     return cells
 
 
+class SurveyAnswer(NamedTuple):
+    at: dt.datetime
+    dimension: str
+    type: str
+    score: int
+
+
 def load(order_ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[list]]]:
-    """The shares of the orders ORDER_IDS that exist, in four queries."""
+    """The shares of the orders ORDER_IDS that exist, in seven queries."""
     orders = list(WorkOrder.objects.filter(pk__in=order_ids).select_related("customer").only(
         "id", "kind", "category_id", "severity", "channel", "status", "department_id", "province", "owner_id",
         "handler_id", "repeat_count", "flagged", "created_at", "customer__province", "customer__city",
@@ -275,13 +326,23 @@ def load(order_ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[l
             "id", "order_id", "metric", "round", "policy_id", "state", "due_at", "stopped_at", "breached_at", "calendar_id",
             named=True):
         clocks[clock.order_id].append(clock)
-    feedback: dict[int, list] = defaultdict(list)
-    for item in Feedback.objects.filter(order_id__in=ids).values_list(
-            "id", "order_id", "score", "at", "resolution_event_id", named=True):
-        feedback[item.order_id].append(item)
+    invitations: dict[int, list] = defaultdict(list)
+    for item in Invitation.objects.filter(order_id__in=ids).values_list(
+            "order_id", "created_at", "status", "feedback_id", named=True):
+        invitations[item.order_id].append(item)
+    tasks: dict[int, list] = defaultdict(list)
+    for item in FollowUpTask.objects.filter(order_id__in=ids).exclude(status=FollowUpTask.Status.CANCELLED).values_list(
+            "order_id", "due_at", "outcome", "assignee_id", named=True):
+        tasks[item.order_id].append(item)
+    answers: dict[int, list] = defaultdict(list)
+    for item in Answer.objects.filter(invitation__order_id__in=ids, score__isnull=False).values_list(
+            "invitation__order_id", "invitation__answered_at", "question__dimension", "question__type", "score", named=True):
+        answers[item.invitation__order_id].append(
+            SurveyAnswer(item.invitation__answered_at, item.question__dimension, item.question__type, item.score))
     zone = _zone()
     calendars = _calculators({c.calendar_id for rows in clocks.values() for c in rows})
-    return {o.pk: shares(o, events[o.pk], clocks[o.pk], feedback[o.pk], now, zone, calendars.get(_calendar_of(clocks[o.pk])))
+    return {o.pk: shares(o, events[o.pk], clocks[o.pk], answers[o.pk], now, zone, calendars.get(_calendar_of(clocks[o.pk])),
+                         invitations[o.pk], tasks[o.pk])
             for o in orders}
 
 

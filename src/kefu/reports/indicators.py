@@ -29,7 +29,7 @@ CONTACT_DIMS = ("department", "province", "city", "channel", "segment", "agent")
 BACKLOG_DIMS = ("department", "province", "channel", "kind", "severity", "agent")
 
 # Bumped whenever a formula below changes meaning: a closed report records the version it used.
-FORMULAS_VERSION = 1
+FORMULAS_VERSION = 2  # 2: satisfaction from survey answers (scores at resolution among them), credited to every handler
 
 
 class Figures:
@@ -125,10 +125,26 @@ def _satisfaction(prefix: str):
     return compute
 
 
-def _avg_score(f: Figures) -> float | None:
-    scores = f.family("score:")
+def _mean(prefix: str):
+    def compute(f: Figures) -> float | None:
+        scores = f.family(prefix)
+        total = sum(scores.values())
+        return sum(s * n for s, n in scores.items()) / total if total else None
+    return compute
+
+
+_avg_score = _mean("score:")
+
+
+def _nps(f: Figures) -> float | None:
+    """% promoters (9–10) − % detractors (0–6), in points (−100 … 100)."""
+    scores = f.family("rec:")
     total = sum(scores.values())
-    return sum(s * n for s, n in scores.items()) / total if total else None
+    if not total:
+        return None
+    promoters = sum(n for s, n in scores.items() if s >= 9)
+    detractors = sum(n for s, n in scores.items() if s <= 6)
+    return (promoters - detractors) * 100 / total
 
 
 def _clocks(f: Figures, prefix: str, metrics: tuple[str, ...] | None) -> tuple[int, int]:
@@ -193,6 +209,36 @@ register(Indicator(
 register(Indicator(
     "avg_score", "平均满意度", "Average satisfaction score", SCORE, _avg_score, ("score:",), HIGHER,
     definition_zh="期间内评价的平均分（1–10 分）。", definition_en="Mean score (1–10) of answers given in the period."))
+register(Indicator(
+    "response_rate", "参评率", "Survey response rate", PERCENT, _rate("survey_answered", "survey_sent"),
+    ("survey_answered", "survey_sent"), HIGHER,
+    definition_zh="回答了的满意度调查邀请数 ÷ 发出的邀请数，按邀请发出时间计入期间（解决时当场评分不计）。",
+    definition_en="Survey invitations answered / invitations sent, by the invitation's period (scores given at resolution apart)."))
+register(Indicator(
+    "nps", "净推荐值", "Net promoter score", SCORE, _nps, ("rec:",), HIGHER,
+    definition_zh="推荐意愿题（0–10 分）中 9–10 分的比例减去 0–6 分的比例，以百分点计（−100 至 100）。",
+    definition_en="% promoters (9–10) − % detractors (0–6) on the 0–10 recommendation question, in points (−100 to 100)."))
+register(Indicator(
+    "score_attitude", "服务态度评分", "Agent's attitude (mean score)", SCORE, _mean("sdim:attitude:"), ("sdim:attitude:",), HIGHER,
+    definition_zh="问卷中“服务态度”维度题目的平均分（1–10 分），计入处理或答复过该工单的每位员工。",
+    definition_en="Mean score (1–10) of the questions on the agent's attitude, credited to everyone who handled or answered the order."))
+register(Indicator(
+    "score_result", "处理结果评分", "Result (mean score)", SCORE, _mean("sdim:result:"), ("sdim:result:",), HIGHER,
+    definition_zh="问卷中“处理结果”维度题目的平均分（1–10 分）。",
+    definition_en="Mean score (1–10) of the questions on the result."))
+register(Indicator(
+    "score_timeliness", "处理及时性评分", "Timeliness (mean score)", SCORE, _mean("sdim:timeliness:"), ("sdim:timeliness:",),
+    HIGHER, definition_zh="问卷中“及时性”维度题目的平均分（1–10 分）。",
+    definition_en="Mean score (1–10) of the questions on timeliness."))
+register(Indicator(
+    "followup_done_rate", "回访完成率", "Follow-up completion rate", PERCENT, _rate("followup_done", "followup_due"),
+    ("followup_done", "followup_due"), HIGHER,
+    definition_zh="期间内到期的回访任务中，有了除“无法联系”以外结果的比例。",
+    definition_en="Follow-up tasks due in the period with an outcome other than unreachable / follow-up tasks due in the period."))
+register(Indicator(
+    "complaint_followup_done_rate", "投诉回访完成率", "Complaint follow-up completion rate", PERCENT,
+    _rate("c:followup_done", "c:followup_due"), ("c:followup_done", "c:followup_due"), HIGHER, _T(100), complaint=True,
+    definition_zh="同回访完成率，仅计投诉工单的回访。", definition_en="The same, over complaints' follow-up tasks only."))
 register(Indicator(
     "on_time_rate", "及时率", "On-time rate", PERCENT, lambda f: on_time_rate(f), ("clock_due:", "clock_met:"), HIGHER,
     dims=ORDER_DIMS + ("policy",),
@@ -276,7 +322,8 @@ register(Indicator(
     definition_en="Orders registered in the period through the regulator × 1,000,000 / subscriptions active at the period's midpoint."))
 
 # The sections of a report list the headline indicators in this order.
-HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "fcr_rate", "on_time_rate",
+HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "score_attitude", "score_result",
+            "score_timeliness", "nps", "response_rate", "followup_done_rate", "complaint_followup_done_rate", "fcr_rate", "on_time_rate",
             "complaint_on_time_rate", "first_response_time", "first_response_time_working", "resolution_time",
             "resolution_time_working", "reopen_rate", "repeat_complaint_rate", "escalated_complaint_rate", "complaints_per_10k", "appeals_per_million", "orders_registered", "complaints", "orders_resolved",
             "backlog", "overdue_open")

@@ -251,7 +251,8 @@ DUE_WATERMARK = "clocks_due"
 
 def refresh_due(now: dt.datetime | None = None) -> int:
     """The orders whose running clocks came due since the last call (nothing is recorded on the
-    order when a due time passes), refreshed. The first call starts from now."""
+    order when a due time passes), or whose customers were surveyed or given a follow-up task
+    (_surveyed), and the contacts that ended, refreshed. The first call starts from now."""
     from kefu.sla.models import OrderClock
 
     now = now or timezone.now()
@@ -263,8 +264,8 @@ def refresh_due(now: dt.datetime | None = None) -> int:
         if created:
             return 0
         since = state.at
-        ids = list(OrderClock.objects.filter(state=OrderClock.State.RUNNING, due_at__gt=since, due_at__lte=now)
-                   .values_list("order_id", flat=True).distinct())
+        ids = sorted(set(OrderClock.objects.filter(state=OrderClock.State.RUNNING, due_at__gt=since, due_at__lte=now)
+                         .values_list("order_id", flat=True).distinct()) | _surveyed(since, now))
         state.at = now
         state.save(update_fields=["at"])
         for start in range(0, len(ids), BATCH):
@@ -273,6 +274,20 @@ def refresh_due(now: dt.datetime | None = None) -> int:
         for start in range(0, len(contacts), BATCH):
             refresh(contacts[start:start + BATCH], now=now, source=CONTACTS)
     return len(ids) + len(contacts)
+
+
+def _surveyed(since: dt.datetime, now: dt.datetime) -> set[int]:
+    """Orders whose customers were invited to a survey, answered one or were given a follow-up
+    task in (SINCE, NOW]: none of it is an order event."""
+    from kefu.followup.models import FollowUpTask
+    from kefu.surveys.models import Invitation
+
+    window = {"__gt": since, "__lte": now}
+    made = Invitation.objects.filter(order__isnull=False, **{f"created_at{k}": v for k, v in window.items()})
+    answered = Invitation.objects.filter(order__isnull=False, **{f"answered_at{k}": v for k, v in window.items()})
+    tasks = FollowUpTask.objects.filter(**{f"created_at{k}": v for k, v in window.items()})
+    return {*made.values_list("order_id", flat=True), *answered.values_list("order_id", flat=True),
+            *tasks.values_list("order_id", flat=True)}
 
 
 def _contacts_ended(since: dt.datetime, now: dt.datetime) -> list[int]:

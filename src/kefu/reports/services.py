@@ -63,7 +63,7 @@ def scope_label(user, scope: queries.Scope) -> str:
     if scope.everything:
         return _("All departments and regions")
     if scope.agent_id is not None:
-        return _("My own figures: %(name)s") % {"name": user.get_full_name() or user.username}
+        return _("My own figures: %(name)s") % {"name": str(user)}
     parts = []
     if scope.department_id:
         dept = Department.objects.filter(pk=scope.department_id).first()
@@ -185,7 +185,7 @@ def key_labels(dim: str, keys) -> dict[str, str]:
         names = dict(Department.objects.filter(pk__in=ints).values_list("pk", "name"))
         return {k: names.get(int(k), _("No department")) if k.isdigit() else k for k in keys} | {"0": _("No department")}
     if dim == "agent":
-        people = {u.pk: (u.get_full_name() or u.username) for u in User.objects.filter(pk__in=ints)}
+        people = {u.pk: str(u) for u in User.objects.filter(pk__in=ints)}
         return {k: people.get(int(k), k) for k in keys}
     if dim == "category":
         names = dict(Category.objects.filter(pk__in=ints).values_list("pk", "name"))
@@ -330,7 +330,7 @@ def league(period: periods.Period, scope: queries.Scope, user) -> dict:
             if user.department_id else {str(user.pk)}
         everyone = compute(LEAGUE_CODES, period, queries.Scope(everything=True), by="agent")
         team = {k: v for k, v in everyone.items() if k in colleagues}
-        return {"rows": [{"key": str(user.pk), "label": user.get_full_name() or user.username, "values": mine}],
+        return {"rows": [{"key": str(user.pk), "label": str(user), "values": mine}],
                 "average": _average(team), "codes": list(LEAGUE_CODES), "people": len(team), "by": "agent"}
     # A department's people for its supervisor; across departments (a region, everything), the
     # departments themselves — a league of thousands of people is nobody's table.
@@ -355,27 +355,69 @@ def _average(values: dict[str, dict]) -> dict[str, float | None]:
 SERIES_CODES = ("orders_registered", "complaints", "satisfaction_rate", "on_time_rate")
 
 
-def series(period: periods.Period, scope: queries.Scope) -> dict:
+def series(period: periods.Period, scope: queries.Scope, codes=SERIES_CODES) -> dict:
     """Day by day (a period of up to 92 days, one query) or month by month, for the ECharts lines."""
     if period.days <= 92:
-        days, points = _day_by_day(SERIES_CODES, period.first, period.last, scope)
+        days, points = _day_by_day(codes, period.first, period.last, scope)
         return {"labels": [d.isoformat() for d in days],
                 "series": [{"code": c, "name": reg.REGISTRY[c].name, "unit": reg.REGISTRY[c].unit, "data": points[c]}
-                           for c in SERIES_CODES]}
+                           for c in codes]}
     steps: list[periods.Period] = []
     cursor = period.first
     while cursor <= period.last:
         m = periods.month(cursor)
         steps.append(periods.Period(periods.RANGE, max(m.first, period.first), min(m.last, period.last)))
         cursor = m.last + dt.timedelta(days=1)
-    points = {code: [] for code in SERIES_CODES}
+    points = {code: [] for code in codes}
     for step in steps:
-        values = compute(SERIES_CODES, step, scope)[""]
-        for code in SERIES_CODES:
+        values = compute(codes, step, scope)[""]
+        for code in codes:
             points[code].append(values.get(code))
     return {"labels": [s.first.strftime("%Y-%m") for s in steps],
             "series": [{"code": c, "name": reg.REGISTRY[c].name, "unit": reg.REGISTRY[c].unit, "data": points[c]}
-                       for c in SERIES_CODES]}
+                       for c in codes]}
+
+
+# --- the satisfaction page -------------------------------------------------------------------
+
+SATISFACTION_CODES = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "score_attitude", "score_result",
+                      "score_timeliness", "nps", "response_rate", "followup_done_rate", "complaint_followup_done_rate")
+SATISFACTION_BREAKDOWNS = ("agent", "department", "channel", "kind", "category", "segment")
+SATISFACTION_BY_CODES = ("satisfaction_rate", "avg_score", "score_attitude", "score_result", "score_timeliness", "nps",
+                         "response_rate")
+SATISFACTION_SERIES = ("satisfaction_rate", "response_rate", "score_attitude", "score_result", "score_timeliness")
+AGENT_ROWS = 200  # the people listed at most
+
+
+def satisfaction(user, period: periods.Period, *, by: str = "agent") -> dict:
+    """满意度: the customers' word for PERIOD as USER may read it — the satisfaction indicators
+    against targets and earlier periods, one breakdown BY (agent: everyone who handled or
+    answered the orders, department, channel, kind, category, segment; none for a person
+    reading their own figures), the trend, and the latest low-score comments."""
+    from kefu.surveys import services as surveys
+
+    scope = scope_for(user)
+    own = scope.agent_id is not None
+    if by not in SATISFACTION_BREAKDOWNS:
+        raise ValidationFailed(no_breakdown(), fields={"by": _("must be one of: %(values)s")
+                                                       % {"values": ", ".join(SATISFACTION_BREAKDOWNS)}})
+    table = None
+    if not own:
+        table = breakdown(period, scope, by, codes=SATISFACTION_BY_CODES)
+        if by == "agent":
+            table["rows"] = table["rows"][:AGENT_ROWS]
+    zone = timezone.get_current_timezone()
+    first = dt.datetime.combine(period.first, dt.time(), zone)
+    last = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(), zone)
+    return {
+        "period": _period_dict(period), "previous": _period_dict(period.previous()),
+        "last_year": _period_dict(period.last_year()), "scope": scope_label(user, scope), "own": own,
+        "generated_at": timezone.now(),
+        "indicators": indicator_rows(period, scope, SATISFACTION_CODES),
+        "breakdown": table,
+        "series": series(period, scope, SATISFACTION_SERIES),
+        "comments": [] if own else surveys.comments(user, first, last),
+    }
 
 
 # --- the report ------------------------------------------------------------------------------

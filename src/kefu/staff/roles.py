@@ -72,7 +72,12 @@ _REPORTS = _OWN_FIGURES + ["reports.view_report", "reports.view_snapshot"]
 # Follow-up calls (回访) and surveys: the front line makes the calls; supervisors also keep the
 # questionnaires.
 _FOLLOW_UP = ["followup.view_followuptask", "followup.add_attempt", "surveys.view_invitation", "surveys.view_optout"]
-_SURVEYS = ["surveys.view_instrument", "surveys.add_instrument", "surveys.change_instrument", "surveys.view_answer"]
+_SURVEYS = ["surveys.view_instrument", "surveys.add_instrument", "surveys.change_instrument", "surveys.view_answer",
+            "surveys.change_invitation"]  # change_invitation: reviewing a flagged low score
+# Quarterly relationship survey waves, and mystery shopper visits (神秘顾客) recorded by supervisors
+# and quality managers as evaluators.
+_WAVES_AND_VISITS = ["surveys.view_surveywave", "surveys.add_surveywave", "surveys.view_shoppervisit",
+                     "surveys.add_shoppervisit"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + ["orders.reject_workorder"],
@@ -83,7 +88,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
-    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + [
+    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + [
         "orders.reject_workorder", "orders.manage_any_workorder", "orders.view_board",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from kefu.core.admin import ReadOnlyAdmin as ReadOnly
 
-from .models import Answer, Instrument, Invitation, OptOut, Question
+from .models import Answer, Instrument, Invitation, OptOut, Question, ShopperVisit, SurveyWave
 
 
 class QuestionInline(admin.TabularInline):
@@ -30,7 +30,7 @@ class InstrumentAdmin(ReadOnly):
 class InvitationAdmin(ReadOnly):
     list_display = ["instrument", "customer", "order", "channel", "status", "created_at", "expires_at", "answered_at"]
     list_filter = ["status", "channel"]
-    raw_id_fields = ["customer", "order"]
+    raw_id_fields = ["customer", "order", "wave"]
     exclude = ["token"]  # the link's secret
 
 
@@ -44,3 +44,21 @@ class OptOutAdmin(ReadOnly):
     list_display = ["customer", "channel", "at", "recorded_by", "withdrawn_at"]
     list_filter = ["channel"]
     raw_id_fields = ["customer"]
+
+
+@admin.register(SurveyWave)
+class SurveyWaveAdmin(ReadOnly):
+    """Waves are made by `kefu surveys wave` or the API (surveys.services.create_wave)."""
+
+    list_display = ["quarter", "instrument", "size", "population", "invited", "skipped", "created_at", "sent_at"]
+    list_filter = ["quarter"]
+    exclude = ["sample"]  # the sampled customers' ids: thousands of numbers
+
+
+@admin.register(ShopperVisit)
+class ShopperVisitAdmin(ReadOnly):
+    """Visits are recorded on the survey pages or through the API (surveys.services.record_visit)."""
+
+    list_display = ["visited_at", "target_kind", "target_name", "agent", "evaluator"]
+    list_filter = ["target_kind"]
+    raw_id_fields = ["invitation"]

@@ -14,3 +14,6 @@ class SurveysConfig(AppConfig):
         # Customers are asked once the resolution has committed; history=False: a new
         # installation does not text the customers of every order resolved before it.
         events.subscribe_after(services.CONSUMER, services.on_order_events, history=False)
+        # A score given at resolution is stored as the post-resolution questionnaire's answer
+        # with the order's own transaction.
+        events.subscribe(services.on_order_transaction, phase=events.TRANSACTION)

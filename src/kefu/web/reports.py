@@ -77,6 +77,23 @@ def report(request):
 
 
 @_reads
+def satisfaction(request):
+    """满意度: the satisfaction indicators, one breakdown, the trend and the low-score comments."""
+    period, refused = _period(request)
+    if refused:
+        messages.error(request, refused)
+    by = request.GET.get("by", "agent")
+    if by not in reports.SATISFACTION_BREAKDOWNS:
+        by = "agent"
+    data = reports.satisfaction(request.user, period, by=by)
+    return render(request, "web/satisfaction.html", {
+        "section": "satisfaction", "r": data, "period": period, "picks": _choices(period), "by": by,
+        "dimensions": [(d, reports.DIMENSION_LABELS[d]()) for d in reports.SATISFACTION_BREAKDOWNS],
+        "charts": reports.jsonable({"series": data["series"]}),
+    })
+
+
+@_reads
 def download(request, fmt):
     from urllib.parse import quote
 

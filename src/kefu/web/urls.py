@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import me, reports, views
+from . import followup, me, reports, surveys, views
 
 app_name = "web"
 urlpatterns = [
@@ -31,8 +31,23 @@ urlpatterns = [
     path("board/data/", views.board_data, name="board-data"),
     path("reports/", reports.report, name="reports"),
     path("reports/complaints/", reports.complaint_orders, name="report-complaints"),
+    path("reports/satisfaction/", reports.satisfaction, name="satisfaction"),
     path("reports/subscribe/", reports.subscribe, name="report-subscribe"),
     path("reports/download.<str:fmt>", reports.download, name="report-download"),
+    path("surveys/", surveys.home, name="surveys"),
+    path("surveys/new/<slug:purpose>/", surveys.new_version, name="survey-new"),
+    path("surveys/versions/<int:instrument_id>/", surveys.version, name="survey-version"),
+    path("surveys/versions/<int:instrument_id>/edit/", surveys.edit_version, name="survey-edit"),
+    path("surveys/versions/<int:instrument_id>/publish/", surveys.publish, name="survey-publish"),
+    path("surveys/waves/<int:wave_id>/", surveys.wave, name="survey-wave"),
+    path("surveys/visits/", surveys.visits, name="survey-visits"),
+    path("surveys/visits/new/", surveys.record_visit, name="survey-visit-new"),
+    path("surveys/visits/<int:visit_id>/", surveys.visit, name="survey-visit"),
+    path("followup/", followup.queue, name="followup"),
+    path("followup/<int:task_id>/", followup.task, name="followup-task"),
+    path("followup/<int:task_id>/claim/", followup.claim, name="followup-claim"),
+    path("followup/<int:task_id>/call/", followup.call, name="followup-call"),
+    path("followup/<int:task_id>/outcome/", followup.outcome, name="followup-outcome"),
     path("preferences/", views.preferences, name="preferences"),
     path("notifications/", me.notifications, name="notifications"),
     path("notifications/read-all/", me.read_all_notifications, name="notifications-read-all"),

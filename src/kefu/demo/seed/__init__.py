@@ -53,6 +53,7 @@ from .params import (
 )
 from .repeats import link_repeats
 from .rows import COLUMNS, LABELS, big_cache, bulk_load, reset_sequences, writing
+from .surveys import followup_history, survey_history
 from .words import CUSTOMER_SUMMARIES, RESOLUTIONS, TEMPLATES
 
 __all__ = ["CUSTOMER_SUMMARIES", "DEMO_SERVICE_PASSWORD", "FREQUENT_SHARE", "RESOLUTIONS", "TEMPLATES", "WINDOW_DAYS",
@@ -105,6 +106,9 @@ def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None =
         reset_sequences(list(COLUMNS))
         repeated = link_repeats(ctx.first_order_id)
         progress(f"{repeated} repeat complaints linked")
+        mirrored, surveyed = survey_history(ctx)
+        called = followup_history(ctx)
+        progress(f"{mirrored} scores at resolution as survey answers, {surveyed} SMS surveys, {called} follow-up calls")
         if clocks:
             # The month before last and on: a report of last month compares it with the one before.
             since = ((ctx.last_day.replace(day=1) - DAY).replace(day=1) - DAY).replace(day=1, tzinfo=ctx.tz)
@@ -114,6 +118,8 @@ def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None =
     progress("committed")
     counts = {LABELS[model]: table.count for model, table in ctx.tables.items()}
     counts["repeat complaints"] = repeated
+    counts["SMS surveys"] = surveyed
+    counts["follow-up tasks done"] = called
     if clocks:
         counts["open orders with SLA clocks"] = with_clocks
         counts["finished orders with SLA clocks"] = finished_clocks

@@ -6,11 +6,12 @@ checks and locks the order (transitions._begin) and records one event (transitio
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kefu.core.errors import ValidationFailed
+from kefu.core.errors import InvalidTransition, ValidationFailed
 
+from .. import extensions
 from .feedback import _feedback
 from .ownership import _adopt
-from .transitions import _begin, _finish, _reopen, channel_problem
+from .transitions import _begin, _finish, _reopen, allowed_actions, channel_problem
 
 
 @transaction.atomic
@@ -90,8 +91,13 @@ def confirm(actor, order_id, *, channel, customer_confirmed: bool, note=""):
 
 @transaction.atomic
 def close(actor, order_id, *, note=""):
-    """归档: the first-contact owner closes the loop."""
+    """归档: the first-contact owner closes the loop, once nothing other apps guard the close
+    with is missing (orders.extensions.guards_close, e.g. a complaint's follow-up call): else
+    InvalidTransition naming what is missing. The system (ACTOR None) is held back alike."""
     order = _begin(actor, order_id, "close")
+    if missing := extensions.close_refusals(order):
+        raise InvalidTransition(" ".join(missing), state=order.status, missing=missing,
+                                allowed_actions=[a for a in allowed_actions(order, actor) if a != "close"])
     return _finish(order, actor, "close", note=note)
 
 

@@ -54,8 +54,9 @@ class Command(BaseCommand):
         from kefu.orders.models import OrderEvent
 
         since = timezone.now() - dt.timedelta(hours=settings.KEFU_FOLLOWUP_DUE_HOURS)
+        before = FollowUpTask.objects.count()  # the calls of the weeks before, seeded
         followup.on_order_events(list(OrderEvent.objects.filter(action="resolve", at__gte=since).order_by("pk")))
-        return FollowUpTask.objects.count()
+        return FollowUpTask.objects.count() - before
 
     def _billing_base(self):
         """The subscribers Kefu does not hold (about 600,000, kefu.demo.base), recorded as the
