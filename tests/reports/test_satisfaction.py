@@ -72,6 +72,7 @@ def test_the_satisfaction_page_its_api_and_the_monthly_report_show_them(answered
     assert '<td class="num">9.00</td>' in row("score_attitude") and '<td class="num">4.00</td>' in row("score_result")
     assert "服务态度评分" in page and "处理结果评分" in page and "参评率" in page
     assert "态度很好，可是问题没有彻底解决" in page and "handler" in page  # the low score's words; the handler's row
+    assert "本季度尚未开展季度满意度调查。" in page  # no relationship wave this quarter
     api = api_client(manager)
     data = api.get(f"/reports/satisfaction?period={month.code}&by=department").json()
     values = {i["code"]: i["value"] for i in data["indicators"]}
@@ -103,3 +104,29 @@ def test_a_score_at_resolution_is_an_answer_counted_once(order, agent, handler, 
     figures = reports.compute(["avg_score", "response_rate"], month, queries.Scope(everything=True))[""]
     assert figures["avg_score"] == 9
     assert figures["response_rate"] in (0, None)  # the mirror is no invitation sent; the SMS survey waits
+
+
+def test_a_follow_up_counts_when_it_comes_due_or_is_done(order, agent, handler):
+    """回访完成率: tasks due in the period; a task not due yet is not counted, and one that came
+    due without an outcome is counted undone on the worker's turn (no order event marks it)."""
+    import datetime as dt
+
+    from kefu.followup.models import FollowUpTask
+
+    events.drain()
+    assert rollups.refresh_due() == 0
+    orders.accept(agent, order.pk)
+    orders.assign(agent, order.pk, handler_id=handler.pk)
+    orders.start(handler, order.pk)
+    orders.resolve(handler, order.pk, resolution="已退还多扣的20元")
+    events.drain()
+    task = FollowUpTask.objects.get(order=order)
+    everything = queries.Scope(everything=True)
+    day = periods.Period(periods.RANGE, timezone.localdate(task.due_at), timezone.localdate(task.due_at))
+    rate = lambda: reports.compute(["complaint_followup_done_rate"], day, everything)[""]["complaint_followup_done_rate"]  # noqa: E731
+    rollups.refresh_due()
+    assert rate() is None  # not due yet: no data
+    rollups.refresh_due(now=task.due_at + dt.timedelta(minutes=1))
+    assert rate() == 0  # came due, no outcome
+    rollups.rebuild()  # as of now, before the due time: the rebuild agrees with the first turn
+    assert rate() is None

@@ -116,15 +116,15 @@ def test_a_wave_is_sent_in_committed_batches_and_resumes(people, administrator, 
     wave = services.create_wave(administrator, "2026q4", 7, seed=3)
     assert (wave.quarter, wave.population, len(wave.sample), wave.instrument) == (
         "2026Q4", 50, 7, services.active("relationship"))
-    real, calls = sms.send_text, []
+    real, calls = sms.send_texts, []
 
-    def flaky(phone, text, *, purpose):
-        calls.append(phone)
-        if len(calls) == 5:
+    def flaky(messages, *, purpose):
+        calls.append(messages)
+        if len(calls) == 2:
             raise RuntimeError("gateway down")
-        real(phone, text, purpose=purpose)
+        return real(messages, purpose=purpose)
 
-    monkeypatch.setattr(sms, "send_text", flaky)
+    monkeypatch.setattr(sms, "send_texts", flaky)
     with pytest.raises(RuntimeError):
         services.send_wave(wave.pk, batch=3)
     # The first batch committed with its SMS; the second one rolled back whole.
@@ -231,3 +231,43 @@ def test_the_command_draws_sends_and_lists(people):
     out = StringIO()
     call_command("surveys", "resume", str(wave.pk), stdout=out)  # nothing left to send
     assert SurveyWave.objects.get().invited == 10 and Invitation.objects.filter(wave=wave).count() == 10
+
+
+# --- the quarter's results, through the registry ----------------------------------------------
+
+def test_a_quarters_results_are_frozen_once_its_time_is_over_and_compared(people, administrator, manager_for_results):
+    """A wave's answers as the reports' measures: live while it may still be answered, frozen
+    (once) when its time is over; the satisfaction page compares the quarter with the one before."""
+    from kefu.reports import services as reports
+
+    wave = services.send_wave(services.create_wave(administrator, "2026Q3", 10, 7).pk)
+    sent = list(Invitation.objects.filter(wave=wave).order_by("pk"))
+    asked = list(wave.instrument.questions.all())
+    questions = {(q.type, q.dimension): q.pk for q in asked}
+    for invitation, (overall, recommend) in zip(sent, [(9, 10), (6, 3), (8, 9)], strict=False):
+        values = {q.pk: 7 for q in asked if q.type == "score"}
+        values |= {questions[("score", "overall")]: overall, questions[("recommend", "")]: recommend}
+        services.answer(invitation.pk, values)
+    live = services.quarter_figures("2026Q3")
+    assert live["survey_sent"] == len(sent) and live["survey_answered"] == 3
+    assert (live["score:9"], live["score:6"], live["score:8"], live["rec:10"], live["rec:3"]) == (1, 1, 1, 1, 1)
+    assert SurveyWave.objects.get(pk=wave.pk).figures_at is None  # still open: nothing kept
+    later = wave.sent_at + dt.timedelta(days=wave.expiry_days, minutes=1)
+    assert services.quarter_figures("2026Q3", now=later) == live
+    frozen = SurveyWave.objects.get(pk=wave.pk)
+    assert frozen.figures_at == later and frozen.figures == live
+    Invitation.objects.filter(wave=wave, status="pending").update(status="answered")  # what a late write would do
+    assert services.quarter_figures("2026Q3", now=later) == live  # the kept results, not recomputed
+    assert services.quarter_figures("2026Q2") is None
+    # The satisfaction page's section: 2 of 3 satisfied; NPS (2 promoters − 1 detractor) / 3 answers.
+    section = reports.relationship(dt.date(2026, 9, 30))
+    values = {row["code"]: row["value"] for row in section["rows"]}
+    assert section["quarter"] == "2026Q3" and section["previous"] == "2026Q2" and section["last_year"] == "2025Q3"
+    assert values["satisfaction_rate"] == pytest.approx(2 / 3) and values["nps"] == pytest.approx(100 / 3)
+    assert values["response_rate"] == pytest.approx(3 / len(sent))
+    assert all(row["previous"] is None for row in section["rows"])
+
+
+@pytest.fixture
+def manager_for_results(make_user):
+    return make_user(roles.MANAGER, None, "results-manager")

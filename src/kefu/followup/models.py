@@ -54,7 +54,9 @@ class FollowUpTask(models.Model):
                    # Each follow-up agent's open tasks (their load when tasks are routed).
                    models.Index(fields=["assignee", "status"], name="followup_assignee"),
                    # The rollups' worker reads the tasks made since its last turn.
-                   models.Index(fields=["created_at"], name="followup_task_created")]
+                   models.Index(fields=["created_at"], name="followup_task_created"),
+                   # … and the open tasks that came due since (followup_done_rate counts them then).
+                   models.Index(fields=["status", "due_at"], name="followup_task_due")]
 
     def __str__(self):
         return f"{self.order_id} ({self.get_reason_display()})"

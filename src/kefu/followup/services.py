@@ -62,19 +62,33 @@ def in_calling_hours(at: dt.datetime) -> bool:
     return start <= local.time() < end and not _rest_days(local.date())
 
 
+def _calling_time(at: dt.datetime, rest: set[dt.date]) -> dt.datetime:
+    """calling_time with the rest days REST (those from AT's day on, 60 days at least) at hand."""
+    start, end = _hours()
+    local = timezone.localtime(at)
+    if start <= local.time() < end and local.date() not in rest:
+        return at
+    day = local.date() if local.time() < start else local.date() + dt.timedelta(days=1)
+    while day in rest:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, start, tzinfo=local.tzinfo)
+
+
 def calling_time(at: dt.datetime) -> dt.datetime:
     """AT if it falls in the calling hours (KEFU_FOLLOWUP_CALL_HOURS, local time, not on a rest
     day of KEFU_FOLLOWUP_NO_CALL_CALENDAR), else the next moment they begin: nobody is called at
     night or on a holiday."""
-    start, _end = _hours()
-    if in_calling_hours(at):
-        return at
-    local = timezone.localtime(at)
-    day = local.date() if local.time() < start else local.date() + dt.timedelta(days=1)
-    rest = _rest_days(day, 60)  # no run of holidays is longer
-    while day in rest:
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, start, tzinfo=local.tzinfo)
+    return _calling_time(at, _rest_days(timezone.localtime(at).date(), 61))  # no run of holidays is longer
+
+
+def calling_times(moments: list[dt.datetime]):
+    """calling_time as a function of AT for a batch whose moments are MOMENTS: the rest days read
+    once for all of them."""
+    if not moments:
+        return calling_time
+    first = timezone.localtime(min(moments)).date()
+    rest = _rest_days(first, (timezone.localtime(max(moments)).date() - first).days + 61)
+    return lambda at: _calling_time(at, rest)
 
 
 def calling_hours_text() -> str:
@@ -230,7 +244,9 @@ def on_order_events(events) -> None:
     wanted = [e for e in events if e.action in TRIGGERS]
     if not wanted:
         return
-    orders = WorkOrder.objects.select_related("customer").in_bulk({e.order_id for e in wanted})
+    # Only what the rules read: a customer's encrypted fields cost a decryption each to load.
+    orders = (WorkOrder.objects.select_related("customer").only("kind", "reopen_count", "customer__segment")
+              .in_bulk({e.order_id for e in wanted}))
     picked: dict[int, tuple[str, dt.datetime]] = {}
     for event in wanted:
         order = orders.get(event.order_id)
@@ -248,8 +264,9 @@ def on_order_events(events) -> None:
            if orders[pk].customer_id not in refusing and pk not in busy]
     assignees = plan_assignees(len(new), now)
     due = deadlines()
+    when = calling_times([max(at, now) for _pk, _reason, at in new])
     FollowUpTask.objects.bulk_create([
-        FollowUpTask(order_id=pk, reason=reason, created_at=now, due_at=due(at), next_call_at=calling_time(max(at, now)),
+        FollowUpTask(order_id=pk, reason=reason, created_at=now, due_at=due(at), next_call_at=when(max(at, now)),
                      assignee_id=assignee, assigned_at=now if assignee else None)
         for (pk, reason, at), assignee in zip(new, assignees, strict=True)],
         ignore_conflicts=True)

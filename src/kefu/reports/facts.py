@@ -27,8 +27,8 @@ indicators break down like the others):
   agent's attitude, the result, timeliness), `rec:N` the recommendation 0–10 (NPS); and on the
   day an invitation was made (not the mirrors of scores at resolution), `survey_sent`, and
   `survey_answered` once it is answered (the response rate by the invitation's period);
-- follow-up tasks (followup app, not cancelled) on the day they are due, for their assignee:
-  `followup_due`, and `followup_done` once they have an outcome other than unreachable,
+- follow-up tasks (followup app, not cancelled) on the day they are due, once they are due or
+  done, for their assignee: `followup_due`, and `followup_done` once they have an outcome other than unreachable,
   `followup_unreachable` when unreachable (counted apart);
 - `clock_due:METRIC` and `clock_met:METRIC` for each time limit on the day it came due (when it
   stopped or when its due time passed, whichever came first; a running clock counts once its
@@ -55,6 +55,7 @@ from kefu.orders.models import OrderEvent, WorkOrder
 from kefu.sla.models import Metric, OrderClock
 from kefu.sla.services import CUSTOMER_WORDS, FINAL_WORDS
 from kefu.surveys.models import Answer, Invitation
+from kefu.surveys.services import answer_measure
 
 COMPLAINT_PREFIX = "c:"
 # Events after which an order is no longer open (and reopen, after which it is again).
@@ -109,10 +110,6 @@ def day_of(moment: dt.datetime, zone: ZoneInfo | None = None) -> int:
 
 def _minutes(start: dt.datetime, end: dt.datetime) -> float:
     return (end - start).total_seconds() / 60
-
-
-# Survey dimensions kept apart (surveys' Question.Dimension, but for the overall score).
-SURVEY_DIMENSIONS = ("attitude", "result", "timeliness")
 
 
 def credited(order: WorkOrder, events: list) -> list[int]:
@@ -196,13 +193,11 @@ def shares(order: WorkOrder, events: list, clocks: list, answers: list,
             if item.status == "answered":
                 add(item.created_at, people, "survey_answered")
     for item in answers:
-        if item.type == "recommend":
-            add(item.at, people, f"rec:{item.score}")
-        elif item.dimension == "overall":
-            add(item.at, people, f"score:{item.score}")
-        elif item.dimension in SURVEY_DIMENSIONS:
-            add(item.at, people, f"sdim:{item.dimension}:{item.score}")
+        if measure := answer_measure(item.type, item.dimension, item.score):
+            add(item.at, people, measure)
     for task in tasks:
+        if not task.outcome and task.due_at > now:
+            continue  # not due yet: counted when it comes due (the worker's turn) or is done
         add(task.due_at, task.assignee_id, "followup_due")
         if task.outcome == "unreachable":
             add(task.due_at, task.assignee_id, "followup_unreachable")

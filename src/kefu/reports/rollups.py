@@ -277,8 +277,8 @@ def refresh_due(now: dt.datetime | None = None) -> int:
 
 
 def _surveyed(since: dt.datetime, now: dt.datetime) -> set[int]:
-    """Orders whose customers were invited to a survey, answered one or were given a follow-up
-    task in (SINCE, NOW]: none of it is an order event."""
+    """Orders whose customers were invited to a survey, answered one, were given a follow-up task
+    or whose open follow-up task came due in (SINCE, NOW]: none of it is an order event."""
     from kefu.followup.models import FollowUpTask
     from kefu.surveys.models import Invitation
 
@@ -286,8 +286,9 @@ def _surveyed(since: dt.datetime, now: dt.datetime) -> set[int]:
     made = Invitation.objects.filter(order__isnull=False, **{f"created_at{k}": v for k, v in window.items()})
     answered = Invitation.objects.filter(order__isnull=False, **{f"answered_at{k}": v for k, v in window.items()})
     tasks = FollowUpTask.objects.filter(**{f"created_at{k}": v for k, v in window.items()})
+    came_due = FollowUpTask.objects.filter(status=FollowUpTask.Status.OPEN, **{f"due_at{k}": v for k, v in window.items()})
     return {*made.values_list("order_id", flat=True), *answered.values_list("order_id", flat=True),
-            *tasks.values_list("order_id", flat=True)}
+            *tasks.values_list("order_id", flat=True), *came_due.values_list("order_id", flat=True)}
 
 
 def _contacts_ended(since: dt.datetime, now: dt.datetime) -> list[int]:

@@ -417,7 +417,37 @@ def satisfaction(user, period: periods.Period, *, by: str = "agent") -> dict:
         "breakdown": table,
         "series": series(period, scope, SATISFACTION_SERIES),
         "comments": [] if own else surveys.comments(user, first, last),
+        "relationship": relationship(period.last),
     }
+
+
+RELATIONSHIP_CODES = ("satisfaction_rate", "avg_score", "nps", "response_rate")
+
+
+def _quarter(day: dt.date, back: int = 0) -> str:
+    n = day.year * 4 + (day.month - 1) // 3 - back
+    return f"{n // 4}Q{n % 4 + 1}"
+
+
+def relationship(day: dt.date) -> dict:
+    """季度满意度调查: the results of the quarterly relationship survey of DAY's quarter, against
+    the quarter before and the same quarter a year earlier (the waves' results, through the
+    registry's formulas; None where a quarter had no wave)."""
+    from kefu.surveys import services as surveys
+
+    quarters = [_quarter(day), _quarter(day, 1), _quarter(day, 4)]
+    found = [surveys.quarter_figures(quarter) for quarter in quarters]
+    values = [None if sums is None else {c: reg.REGISTRY[c].compute(_figures(sums, None)) for c in RELATIONSHIP_CODES}
+              for sums in found]
+    rows = []
+    for code in RELATIONSHIP_CODES:
+        now, before, year_ago = (v.get(code) if v else None for v in values)
+        ind = reg.REGISTRY[code]
+        rows.append({"code": code, "name": ind.name, "unit": ind.unit, "value": now, "previous": before, "last_year": year_ago,
+                     "change_previous": _change(now, before), "change_last_year": _change(now, year_ago)})
+    return {"quarter": quarters[0], "previous": quarters[1], "last_year": quarters[2], "held": values[0] is not None,
+            "sent": (found[0] or {}).get("survey_sent", 0), "answered": (found[0] or {}).get("survey_answered", 0),
+            "rows": rows}
 
 
 # --- the report ------------------------------------------------------------------------------

@@ -211,6 +211,11 @@ class SurveyWave(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)  # every sampled customer handled
+    # The wave's results once its time to answer is over, as the sums of the reports' measures
+    # (surveys.services.wave_figures: survey_sent, survey_answered, score:N, sdim:D:N, rec:N),
+    # computed once and read through the indicator registry like the rollups.
+    figures = models.JSONField(_("results"), default=dict, blank=True)
+    figures_at = models.DateTimeField(_("results frozen at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("relationship survey wave")

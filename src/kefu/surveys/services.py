@@ -430,7 +430,8 @@ def on_order_events(events) -> None:
     resolved = {e.order_id for e in events if e.action == "resolve"}
     if not resolved:
         return
-    orders = WorkOrder.objects.select_related("customer").in_bulk(resolved)
+    # Only what the SMS needs: a customer's encrypted fields cost a decryption each to load.
+    orders = WorkOrder.objects.select_related("customer").only("number", "customer__phone").in_bulk(resolved)
     channel = Channel.SMS_REPLY if settings.KEFU_SURVEY_SMS_MODE == "reply" and _asks_overall() else Channel.SMS_LINK
     asks = [(orders[pk].customer_id, orders[pk]) for pk in sorted(orders) if orders[pk].customer.phone]
     made = invite_many(asks, Purpose.POST_RESOLUTION, channel=channel)
@@ -1031,7 +1032,7 @@ def send_wave(wave_id: int, *, batch: int = WAVE_BATCH, now: dt.datetime | None 
             SurveyWave.objects.select_for_update().filter(pk=wave.pk).exists()  # one sender at a time
             # Customers' rows locked in order, as `invite_many` locks them: no other rule asks them meanwhile.
             list(Customer.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
-            customers = Customer.objects.in_bulk(chunk)
+            customers = Customer.objects.only("phone").in_bulk(chunk)  # one decryption each, not every field
             skip = refusing(chunk) | set(
                 Invitation.objects.filter(customer_id__in=chunk, created_at__gt=since)
                 .exclude(status=Invitation.Status.WITHDRAWN).values_list("customer_id", flat=True))
@@ -1039,8 +1040,7 @@ def send_wave(wave_id: int, *, batch: int = WAVE_BATCH, now: dt.datetime | None 
                                token=secrets.token_urlsafe(32), created_at=now, expires_at=expires)
                     for pk in chunk if pk not in skip and pk in customers and customers[pk].phone]
             Invitation.objects.bulk_create(made)
-            for invitation in made:
-                sms.send_text(customers[invitation.customer_id].phone, wave_sms_text(invitation), purpose="survey")
+            sms.send_texts([(customers[i.customer_id].phone, wave_sms_text(i)) for i in made], purpose="survey")
             SurveyWave.objects.filter(pk=wave.pk).update(invited=F("invited") + len(made))
         wave.refresh_from_db()
         if progress is not None:
@@ -1203,3 +1203,56 @@ def score_sheet(user) -> Instrument | None:
     require(user, "surveys.add_shoppervisit")
     found = active(Purpose.VISIT)
     return get_or_404(Instrument, found.pk, queryset=Instrument.objects.prefetch_related("questions")) if found else None
+
+
+# --- relationship survey results, as the reports' measures ------------------------------------
+
+def answer_measure(qtype: str, dimension: str, score: int) -> str | None:
+    """The reports' measure a scored answer adds to, whatever the survey (an order's share in
+    reports.facts, a wave's results here): `rec:N` the recommendation (NPS), `score:N` the overall
+    satisfaction, `sdim:D:N` a dimension's score; None for a score tied to no dimension."""
+    if qtype == T.RECOMMEND:
+        return f"rec:{score}"
+    if dimension == Question.Dimension.OVERALL:
+        return f"score:{score}"
+    if dimension:
+        return f"sdim:{dimension}:{score}"
+    return None
+
+
+def wave_figures(wave: SurveyWave) -> dict[str, int]:
+    """WAVE's results as sums of the reports' measures (survey_sent, survey_answered and each
+    scored answer's `answer_measure`), in two grouped queries over its invitations."""
+    sums: dict[str, int] = {}
+    for status, n in Invitation.objects.filter(wave=wave).order_by().values_list("status").annotate(n=Count("*")):
+        sums["survey_sent"] = sums.get("survey_sent", 0) + n
+        if status == Invitation.Status.ANSWERED:
+            sums["survey_answered"] = sums.get("survey_answered", 0) + n
+    scored = (Answer.objects.filter(invitation__wave=wave, score__isnull=False).order_by()
+              .values_list("question__type", "question__dimension", "score").annotate(n=Count("*")))
+    for qtype, dimension, score, n in scored:
+        if measure := answer_measure(qtype, dimension, score):
+            sums[measure] = sums.get(measure, 0) + n
+    return sums
+
+
+def quarter_figures(quarter: str, *, now: dt.datetime | None = None) -> dict[str, int] | None:
+    """The summed results of QUARTER's relationship survey waves (2026Q4), None without a wave.
+    A wave whose time to answer is over has its results computed once and kept (figures_at,
+    under the wave's row lock: once, however many readers); a wave still open counts as it stands."""
+    now = now or timezone.now()
+    waves = list(SurveyWave.objects.filter(quarter=quarter).order_by("pk"))
+    if not waves:
+        return None
+    total: dict[str, int] = {}
+    for wave in waves:
+        over = wave.sent_at is not None and wave.sent_at + dt.timedelta(days=wave.expiry_days) <= now
+        if wave.figures_at is None and over:
+            with transaction.atomic():
+                wave = SurveyWave.objects.select_for_update().get(pk=wave.pk)
+                if wave.figures_at is None:
+                    wave.figures, wave.figures_at = wave_figures(wave), now
+                    wave.save(update_fields=["figures", "figures_at"])
+        for measure, n in (wave.figures if wave.figures_at else wave_figures(wave)).items():
+            total[measure] = total.get(measure, 0) + n
+    return total

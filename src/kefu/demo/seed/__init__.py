@@ -53,7 +53,7 @@ from .params import (
 )
 from .repeats import link_repeats
 from .rows import COLUMNS, LABELS, big_cache, bulk_load, reset_sequences, writing
-from .surveys import followup_history, survey_history
+from .surveys import followup_history, relationship_history, survey_history
 from .words import CUSTOMER_SUMMARIES, RESOLUTIONS, TEMPLATES
 
 __all__ = ["CUSTOMER_SUMMARIES", "DEMO_SERVICE_PASSWORD", "FREQUENT_SHARE", "RESOLUTIONS", "TEMPLATES", "WINDOW_DAYS",
@@ -108,7 +108,9 @@ def generate(*, customers: int, orders: int, seed: int, anchor: dt.date | None =
         progress(f"{repeated} repeat complaints linked")
         mirrored, surveyed = survey_history(ctx)
         called = followup_history(ctx)
-        progress(f"{mirrored} scores at resolution as survey answers, {surveyed} SMS surveys, {called} follow-up calls")
+        waves = relationship_history(ctx)  # the quarters' waves: the first run's only, not in the counts
+        progress(f"{mirrored} scores at resolution as survey answers, {surveyed} SMS surveys, {called} follow-up calls, "
+                 f"{waves} relationship survey answers")
         if clocks:
             # The month before last and on: a report of last month compares it with the one before.
             since = ((ctx.last_day.replace(day=1) - DAY).replace(day=1) - DAY).replace(day=1, tzinfo=ctx.tz)
