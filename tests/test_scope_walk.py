@@ -124,6 +124,7 @@ OPS = {
         lambda w: {"contact_id": w.contact.pk, "method": "id_number", "secret": "110101199001010011"},
         {"contact_id": "contact"}),
     "GET /api/v1/contacts/{contact_id}/verifications": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
+    "GET /api/v1/quality/contacts/{contact_id}/hits": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
     "POST /api/v1/contacts/{contact_id}/orders": Op(lambda w: {"contact_id": w.contact.pk, "order_id": w.order.pk},
                                                     {"contact_id": "contact", "order_id": "order"}),
     # work orders

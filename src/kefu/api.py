@@ -23,6 +23,7 @@ from kefu.notifications.api import router as notifications_router
 from kefu.orders.api import categories as categories_router
 from kefu.orders.api import router as orders_router
 from kefu.privacy.api import router as privacy_router
+from kefu.quality.api import router as quality_router
 from kefu.reports.api import router as reports_router
 from kefu.routing.api import router as routing_router
 from kefu.security.api import router as incidents_router
@@ -171,5 +172,6 @@ api.add_router("/privacy", privacy_router)
 api.add_router("/reports", reports_router)
 api.add_router("/followup", followup_router)
 api.add_router("/surveys", surveys_router)
+api.add_router("/quality", quality_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kefu.reports",
     "kefu.surveys",
     "kefu.followup",
+    "kefu.quality",
     "kefu.web.apps.TasksConfig",  # django_tasks_db under a translated name
     "kefu.web.apps.AxesConfig",  # axes (failed logins and lockout) under a translated name
     "kefu.demo",
@@ -309,6 +310,8 @@ KEFU_EVENTS_SETTLE_SECONDS = env_int("KEFU_EVENTS_SETTLE_SECONDS", 600)
 # sends the reports people subscribed to.
 KEFU_SATISFIED_SCORE = env_int("KEFU_SATISFIED_SCORE", 8)
 KEFU_REPORTS_REFRESH_SECONDS = env_int("KEFU_REPORTS_REFRESH_SECONDS", 300)
+# Quality inspection: how often the worker runs the automatic checks on the contacts that ended.
+KEFU_QUALITY_CHECK_SECONDS = env_int("KEFU_QUALITY_CHECK_SECONDS", 120)
 # SMS verification codes to one customer: at most this many an hour, and this far apart.
 KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
 KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)

@@ -69,6 +69,8 @@ _PRIVACY_RECORDS = ["privacy.view_privacyrequest", "privacy.view_purgerun", "pri
 # and quality managers their data scope's; management everything.
 _OWN_FIGURES = ["reports.view_own_figures", "reports.add_reportsubscription", "reports.view_reportsubscription"]
 _REPORTS = _OWN_FIGURES + ["reports.view_report", "reports.view_snapshot"]
+# Quality inspection (质检): the automatic checks' findings; supervisors are the quality managers.
+_QUALITY = ["quality.view_checkhit", "quality.view_contactcheck", "quality.view_checkrule"]
 # Follow-up calls (回访) and surveys: the front line makes the calls; supervisors also keep the
 # questionnaires.
 _FOLLOW_UP = ["followup.view_followuptask", "followup.add_attempt", "surveys.view_invitation", "surveys.view_optout"]
@@ -88,7 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
-    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + [
+    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + _QUALITY + [
         "orders.reject_workorder", "orders.manage_any_workorder", "orders.view_board",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",
@@ -103,7 +105,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                       "security.view_securityincident"],
     # Management (服务经理): every figure of the whole organisation, the closed reports, and
     # closing a period by hand; reads orders, changes nothing else.
-    MANAGER: _READ + _REPORTS + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
+    MANAGER: _READ + _REPORTS + _QUALITY + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
     ADMINISTRATOR: ["*"],
     # The portal's system user (cannot log in): registers the signed-in customer's requests,
     # records each as a contact, records their answers, withdrawals and feedback. It handles nothing

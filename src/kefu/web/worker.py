@@ -34,6 +34,7 @@ from django_tasks_db.models import DBTaskResult
 from kefu.audit.tasks import anchor_chain
 from kefu.orders.tasks import drain_events
 from kefu.privacy.tasks import purge_personal_data
+from kefu.quality.tasks import check_contacts
 from kefu.reports.tasks import refresh_reports
 from kefu.routing.tasks import drain_queues
 from kefu.sla import escalation
@@ -47,7 +48,8 @@ log = logging.getLogger("kefu.worker")
 PERIODIC = [(sla_tasks.scan_sla, "KEFU_SLA_SCAN_SECONDS"), (sla_tasks.auto_confirm, "KEFU_AUTOCONFIRM_SECONDS"),
             (drain_queues, "KEFU_ROUTING_DRAIN_SECONDS"), (purge_personal_data, "KEFU_PRIVACY_PURGE_SECONDS"),
             (anchor_chain, "KEFU_AUDIT_ANCHOR_SECONDS"), (prune_task_results, "KEFU_TASK_RESULTS_PRUNE_SECONDS"),
-            (drain_events, "KEFU_EVENTS_DRAIN_SECONDS"), (refresh_reports, "KEFU_REPORTS_REFRESH_SECONDS")]
+            (drain_events, "KEFU_EVENTS_DRAIN_SECONDS"), (refresh_reports, "KEFU_REPORTS_REFRESH_SECONDS"),
+            (check_contacts, "KEFU_QUALITY_CHECK_SECONDS")]
 PERIODIC_PATHS = {task.module_path for task, _ in PERIODIC}
 # A task taken back from this many lost workers is failed instead of queued once more.
 MAX_ATTEMPTS = 3

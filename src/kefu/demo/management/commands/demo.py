@@ -41,6 +41,7 @@ class Command(BaseCommand):
             closed = snapshots.close_due()
             self.stdout.write("Closed reports: " + (", ".join(f"{s.period} {s.start}" for s in closed) or "none"))
             self.stdout.write(f"Follow-up tasks of the last {settings.KEFU_FOLLOWUP_DUE_HOURS} h: {self._follow_ups()}.")
+            self.stdout.write(f"Automatic quality checks: {self._quality()} hits.")
         self.stdout.write(org.logins_text())
         self.stdout.write("Demo service password of every demo customer: 123456")
 
@@ -57,6 +58,15 @@ class Command(BaseCommand):
         before = FollowUpTask.objects.count()  # the calls of the weeks before, seeded
         followup.on_order_events(list(OrderEvent.objects.filter(action="resolve", at__gte=since).order_by("pk")))
         return FollowUpTask.objects.count() - before
+
+    def _quality(self) -> int:
+        """The automatic quality checks of the seeded contacts, as the worker would have run them
+        when each ended (its turns go on from now)."""
+        from kefu.contacts.models import Contact
+        from kefu.quality import services as quality
+
+        quality.check_due()  # the watermark: now
+        return quality.check_contacts(Contact.objects.filter(ended_at__isnull=False).values_list("pk", flat=True))
 
     def _billing_base(self):
         """The subscribers Kefu does not hold (about 600,000, kefu.demo.base), recorded as the
