@@ -33,6 +33,7 @@ from kefu.orders import services as orders
 from kefu.orders.models import Feedback, OrderEvent, OrderLink, WorkOrder
 from kefu.privacy import services as privacy
 from kefu.privacy.models import Anonymisation, PrivacyRequest
+from kefu.quality.models import Inspection, Scorecard
 from kefu.routing.models import DispatchRule
 from kefu.security import services as security
 from kefu.security.models import AffectedCustomer, IncidentStep, SecurityIncident
@@ -125,6 +126,17 @@ OPS = {
         {"contact_id": "contact"}),
     "GET /api/v1/contacts/{contact_id}/verifications": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
     "GET /api/v1/quality/contacts/{contact_id}/hits": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
+    "POST /api/v1/quality/inspections": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
+    "GET /api/v1/quality/inspections/{inspection_id}": Op(lambda w: {"inspection_id": w.inspection.pk},
+                                                          {"inspection_id": "inspection"}),
+    "POST /api/v1/quality/inspections/{inspection_id}/scores": Op(lambda w: {"inspection_id": w.inspection.pk, "results": {}},
+                                                                  {"inspection_id": "inspection"}),
+    "POST /api/v1/quality/inspections/{inspection_id}/publish": Op(lambda w: {"inspection_id": w.inspection.pk},
+                                                                   {"inspection_id": "inspection"}),
+    "POST /api/v1/quality/inspections/{inspection_id}/appeal": Op(lambda w: {"inspection_id": w.inspection.pk, "reason": "walk"},
+                                                                  {"inspection_id": "inspection"}),
+    "POST /api/v1/quality/inspections/{inspection_id}/decision": Op(
+        lambda w: {"inspection_id": w.inspection.pk, "decision": "upheld", "reason": "walk"}, {"inspection_id": "inspection"}),
     "POST /api/v1/contacts/{contact_id}/orders": Op(lambda w: {"contact_id": w.contact.pk, "order_id": w.order.pk},
                                                     {"contact_id": "contact", "order_id": "order"}),
     # work orders
@@ -340,7 +352,9 @@ def world(db, make_user, departments):
                                         order_id=queued.pk, channel="sms_reply", token=f"walk-{k}", status="answered",
                                         created_at=queued.created_at, expires_at=queued.created_at,
                                         answered_at=queued.created_at, flagged_at=queued.created_at)
-        return SimpleNamespace(customer=Customer.objects.get(pk=c.pk), subscription=Subscription.objects.get(pk=s.pk),
+        inspected = Inspection.objects.create(contact_id=contact.pk, scorecard=Scorecard.objects.get(status="active"),
+                                              inspector=admin, agent=person, created_at=queued.created_at)
+        return SimpleNamespace(inspection=inspected, customer=Customer.objects.get(pk=c.pk), subscription=Subscription.objects.get(pk=s.pk),
                                account=a, contact=Contact.objects.get(pk=contact.pk), bare_contact=Contact.objects.get(pk=bare.pk),
                                order=WorkOrder.objects.get(pk=queued.pk), order2=WorkOrder.objects.get(pk=new.pk),
                                privacy=PrivacyRequest.objects.get(pk=p.pk), notification=note, followup=task, invitation=low,

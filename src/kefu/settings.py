@@ -312,6 +312,11 @@ KEFU_SATISFIED_SCORE = env_int("KEFU_SATISFIED_SCORE", 8)
 KEFU_REPORTS_REFRESH_SECONDS = env_int("KEFU_REPORTS_REFRESH_SECONDS", 300)
 # Quality inspection: how often the worker runs the automatic checks on the contacts that ended.
 KEFU_QUALITY_CHECK_SECONDS = env_int("KEFU_QUALITY_CHECK_SECONDS", 120)
+# An inspected agent may appeal within this many working days of the SLA calendar below.
+KEFU_QUALITY_APPEAL_DAYS = env_int("KEFU_QUALITY_APPEAL_DAYS", 3)
+KEFU_QUALITY_CALENDAR = os.environ.get("KEFU_QUALITY_CALENDAR", "cn-office")
+# Inspectors never inspect their own contacts; with this on, not their own team's either.
+KEFU_QUALITY_NOT_OWN_TEAM = env_bool("KEFU_QUALITY_NOT_OWN_TEAM", False)
 # SMS verification codes to one customer: at most this many an hour, and this far apart.
 KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
 KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)

@@ -50,6 +50,7 @@ DEMO_USERS = [
 # every figure and the closed reports (kefu.reports).
 LATER_USERS = [
     ("manager", "kefu-manager", "黄经理 (服务经理)", roles.MANAGER, None),
+    ("inspector", "kefu-inspector", "孙质检 (质检员)", roles.QA_INSPECTOR, "complaints"),
 ]
 
 # Extra staff without logins worth printing, so queues and assignments look like a real centre.

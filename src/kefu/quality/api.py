@@ -1,8 +1,10 @@
 """Quality inspection's API: the contacts the automatic checks flagged, and one contact's hits."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from kefu.core.api import ERRORS, Id, Page, PageParams, paginate
 
@@ -11,7 +13,7 @@ from . import services
 router = Router(tags=["quality"])
 
 
-class HitOut(Schema):
+class QualityHitOut(Schema):
     rule: str
     rule_name: str
     kind: str
@@ -20,7 +22,7 @@ class HitOut(Schema):
     found_at: datetime
 
 
-class FlaggedOut(Schema):
+class FlaggedContactOut(Schema):
     contact_id: int
     channel: str
     agent: str | None
@@ -41,16 +43,131 @@ class FlaggedOut(Schema):
         return row.contact.started_at
 
 
-@router.get("/flagged", response={200: Page[FlaggedOut], **ERRORS})
+@router.get("/flagged", response={200: Page[FlaggedContactOut], **ERRORS})
 def flagged(request, params: Query[PageParams]):
     """The contacts the automatic checks flagged (an inspector's candidates), newest first, in the
     caller's data scope."""
     return paginate(services.flagged(request.user), params)
 
 
-@router.get("/contacts/{int:contact_id}/hits", response={200: list[HitOut], **ERRORS})
+@router.get("/contacts/{int:contact_id}/hits", response={200: list[QualityHitOut], **ERRORS})
 def contact_hits(request, contact_id: Id):
     """What the automatic checks found on one contact: each rule, where and the words that fired
     (numbers masked)."""
     return [{"rule": h.rule.code, "rule_name": h.rule.name, "kind": h.rule.kind, "where": h.where, "words": h.words,
              "found_at": h.found_at} for h in services.hits(request.user, contact_id)]
+
+
+# --- inspections ------------------------------------------------------------------------------
+
+class InspectionItemOut(Schema):
+    item_id: int
+    section: str
+    text: str
+    kind: str
+    points_max: int
+    fatal: bool
+    result: str
+    points: int
+    prefilled: bool
+    note: str
+
+
+class InspectionAppealOut(Schema):
+    reason: str
+    filed_at: datetime
+    decision: str
+    decision_reason: str
+    decided_at: datetime | None
+
+
+class InspectionOut(Schema):
+    id: int
+    contact_id: int
+    agent_id: int
+    inspector_id: int
+    status: str
+    score: float | None
+    fatal: bool
+    passed: bool | None
+    note: str
+    published_at: datetime | None
+    appeal_until: datetime | None
+    final_at: datetime | None
+    items: list[InspectionItemOut]
+    appeal: InspectionAppealOut | None
+
+
+def _out(inspection) -> dict:
+    from .models import Appeal
+
+    filed = Appeal.objects.filter(inspection=inspection).first()
+    return {
+        "id": inspection.pk, "contact_id": inspection.contact_id, "agent_id": inspection.agent_id,
+        "inspector_id": inspection.inspector_id, "status": inspection.status,
+        "score": float(inspection.score) if inspection.score is not None else None, "fatal": inspection.fatal,
+        "passed": inspection.passed, "note": inspection.note, "published_at": inspection.published_at,
+        "appeal_until": inspection.appeal_until, "final_at": inspection.final_at,
+        "items": [{"item_id": r.item_id, "section": r.item.section, "text": r.item.text, "kind": r.item.kind,
+                   "points_max": r.item.points, "fatal": r.item.fatal, "result": r.result, "points": r.points,
+                   "prefilled": r.prefilled, "note": r.note}
+                  for r in inspection.items.select_related("item").order_by("item__position")],
+        "appeal": None if filed is None else {"reason": filed.reason, "filed_at": filed.filed_at, "decision": filed.decision,
+                                              "decision_reason": filed.decision_reason, "decided_at": filed.decided_at},
+    }
+
+
+class InspectionStartIn(Schema):
+    contact_id: Id
+
+
+class InspectionScoresIn(Schema):
+    results: dict[str, dict] = {}
+    note: str | None = None
+
+
+class InspectionAppealIn(Schema):
+    reason: str
+
+
+class AppealDecisionIn(Schema):
+    decision: str
+    reason: str
+    score: Decimal | None = None
+
+
+@router.post("/inspections", response={201: InspectionOut, **ERRORS})
+def start(request, payload: InspectionStartIn):
+    """Begin inspecting an ended contact on the scorecard in use: items its automatic checks
+    fired on come pre-filled as failed (with the words), the rest passed."""
+    return Status(201, _out(services.start_inspection(request.user, payload.contact_id)))
+
+
+@router.get("/inspections/{int:inspection_id}", response={200: InspectionOut, **ERRORS})
+def get_inspection(request, inspection_id: Id):
+    return _out(services.inspection(request.user, inspection_id))
+
+
+@router.post("/inspections/{int:inspection_id}/scores", response={200: InspectionOut, **ERRORS})
+def scores(request, inspection_id: Id, payload: InspectionScoresIn):
+    """The inspector's results: {"results": {item id: {"result": "pass" | "fail" | "partial" |
+    "na", "points": …, "note": …}}}; a failed fatal item sets the score to 0."""
+    return _out(services.score(request.user, inspection_id, payload.results, note=payload.note))
+
+
+@router.post("/inspections/{int:inspection_id}/publish", response={200: InspectionOut, **ERRORS})
+def publish(request, inspection_id: Id):
+    return _out(services.publish(request.user, inspection_id))
+
+
+@router.post("/inspections/{int:inspection_id}/appeal", response={201: InspectionOut, **ERRORS})
+def appeal(request, inspection_id: Id, payload: InspectionAppealIn):
+    """The inspected agent's appeal, with a reason, within KEFU_QUALITY_APPEAL_DAYS working days."""
+    filed = services.appeal(request.user, inspection_id, payload.reason)
+    return Status(201, _out(filed.inspection))
+
+
+@router.post("/inspections/{int:inspection_id}/decision", response={200: InspectionOut, **ERRORS})
+def decide(request, inspection_id: Id, payload: AppealDecisionIn):
+    """The QA lead's decision on an appeal: "upheld" or "changed" (with the new score), and why."""
+    return _out(services.arbitrate(request.user, inspection_id, payload.decision, payload.reason, score=payload.score))

@@ -2,8 +2,10 @@
 text (checks.py) — the rules administrators keep, and the hits that flag a contact for an
 inspector with the rule and the words that fired."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import checks
 
@@ -83,3 +85,147 @@ class CheckState(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.at}"
+
+
+# --- scorecards and inspections -------------------------------------------------------------
+
+class Scorecard(models.Model):
+    """One version of the inspection scorecard (质检评分表): items in sections, each worth points
+    or pass/fail, some fatal (致命项: a failed one sets the score to 0), and the pass mark. A
+    draft is edited; publishing makes it the one in use and retires the one before (whose
+    inspections stay tied to it)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", pgettext_lazy("scorecard status", "In use")
+        RETIRED = "retired", _("Retired")
+
+    name = models.CharField(_("name"), max_length=100)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    pass_mark = models.DecimalField(_("pass mark"), max_digits=5, decimal_places=1, default=80)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        constraints = [models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"),
+                                               name="quality_one_active_scorecard")]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class ScorecardItem(models.Model):
+    class Kind(models.TextChoices):
+        POINTS = "points", _("Points")
+        PASS_FAIL = "pass_fail", _("Pass or fail")
+
+    scorecard = models.ForeignKey(Scorecard, verbose_name=_("scorecard"), on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"))
+    section = models.CharField(_("section"), max_length=40)
+    text = models.CharField(_("item"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.POINTS)
+    points = models.PositiveSmallIntegerField(_("points"), default=0)  # what the item is worth (0 for a fatal item)
+    fatal = models.BooleanField(_("fatal"), default=False)
+    allow_na = models.BooleanField(_("may be not applicable"), default=False)
+    rule = models.ForeignKey(CheckRule, verbose_name=_("automatic check"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+",
+                             help_text=_("A hit of this check pre-fills the item as failed."))
+
+    class Meta:
+        verbose_name = _("scorecard item")
+        verbose_name_plural = _("scorecard items")
+        ordering = ["scorecard", "position"]
+        constraints = [models.UniqueConstraint(fields=["scorecard", "position"], name="quality_item_position")]
+
+    def __str__(self):
+        return self.text
+
+
+class Inspection(models.Model):
+    """One inspector's scoring of one contact on a scorecard: drafted, published to the agent,
+    appealed within KEFU_QUALITY_APPEAL_DAYS working days, decided by the QA lead."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Being scored")
+        PUBLISHED = "published", _("Published")
+        APPEALED = "appealed", _("Appealed")
+        FINAL = "final", _("Final")
+
+    contact = models.ForeignKey("contacts.Contact", verbose_name=_("contact"), on_delete=models.PROTECT, related_name="+")
+    scorecard = models.ForeignKey(Scorecard, verbose_name=_("scorecard"), on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("inspector"), on_delete=models.PROTECT,
+                                  related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
+    fatal = models.BooleanField(_("fatal error"), default=False)
+    passed = models.BooleanField(_("passed"), null=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    appeal_until = models.DateTimeField(_("appeal until"), null=True, blank=True)
+    final_at = models.DateTimeField(_("final at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        constraints = [models.UniqueConstraint(fields=["contact", "inspector"], name="quality_one_inspection_each")]
+        indexes = [models.Index(fields=["agent", "status"], name="quality_inspection_agent")]
+
+    def __str__(self):
+        return f"{self.contact_id} · {self.inspector}"
+
+
+class InspectionItem(models.Model):
+    class Result(models.TextChoices):
+        PASS = "pass", _("Pass")
+        FAIL = "fail", _("Fail")
+        PARTIAL = "partial", _("Part of the points")
+        NA = "na", _("Not applicable")
+
+    inspection = models.ForeignKey(Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(ScorecardItem, verbose_name=_("scorecard item"), on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, default=Result.PASS)
+    points = models.PositiveSmallIntegerField(_("points awarded"), default=0)
+    prefilled = models.BooleanField(_("pre-filled by an automatic check"), default=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("inspection item")
+        verbose_name_plural = _("inspection items")
+        constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="quality_one_result_per_item")]
+
+    def __str__(self):
+        return f"{self.item_id}: {self.result}"
+
+
+class Appeal(models.Model):
+    """The agent's appeal (申诉) of a published inspection, and the QA lead's decision."""
+
+    class Decision(models.TextChoices):
+        UPHELD = "upheld", _("Upheld: the score stands")
+        CHANGED = "changed", _("Score changed")
+
+    inspection = models.OneToOneField(Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE,
+                                      related_name="appeal")
+    reason = models.TextField(_("reason"))
+    filed_at = models.DateTimeField(_("filed at"))
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    score_before = models.DecimalField(_("score before"), max_digits=5, decimal_places=1, null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        permissions = [("arbitrate_appeal", _("Can decide appeals of inspections"))]
+
+    def __str__(self):
+        return f"{self.inspection_id}: {self.decision or '…'}"

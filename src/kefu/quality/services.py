@@ -7,17 +7,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu import scopes
-from kefu.core.services import require
+from kefu.audit import services as audit
+from kefu.core.errors import Conflict, Forbidden, ValidationFailed
+from kefu.core.services import get_or_404, require
 
 from . import checks
-from .models import CheckHit, CheckRule, CheckState, ContactCheck
+from .models import (
+    Appeal,
+    CheckHit,
+    CheckRule,
+    CheckState,
+    ContactCheck,
+    Inspection,
+    InspectionItem,
+    Scorecard,
+    ScorecardItem,
+)
 
 BATCH = 500
 # Notes written this long after a contact ended still count as its (the agent finishing the record).
@@ -148,3 +162,220 @@ def hits(user, contact_id: int) -> list[CheckHit]:
     require(user, "quality.view_checkhit")
     contact = scopes.get(user, Contact, contact_id)
     return list(CheckHit.objects.filter(contact=contact).select_related("rule").order_by("id"))
+
+
+# --- scorecards and inspections -----------------------------------------------------------------
+
+def active_scorecard() -> Scorecard | None:
+    return Scorecard.objects.filter(status=Scorecard.Status.ACTIVE).first()
+
+
+def appeal_deadline(published: dt.datetime) -> dt.datetime:
+    """The end of the appeal window: KEFU_QUALITY_APPEAL_DAYS working days of
+    KEFU_QUALITY_CALENDAR after PUBLISHED (natural days when the calendar is missing)."""
+    from kefu.sla.calendars import UnknownCalendar, calculator_for
+    from kefu.sla.engine import CalendarError, Duration
+
+    days = settings.KEFU_QUALITY_APPEAL_DAYS
+    try:
+        return calculator_for(settings.KEFU_QUALITY_CALENDAR).deadline(published, Duration(days, "wd"))
+    except (UnknownCalendar, CalendarError):
+        return published + dt.timedelta(days=days)
+
+
+def _contact_in_scope(user, contact_id: int):
+    from kefu.contacts.models import Contact
+
+    return scopes.get(user, Contact.objects.select_related("agent"), contact_id)
+
+
+@transaction.atomic
+def start_inspection(user, contact_id: int, *, now: dt.datetime | None = None) -> Inspection:
+    """USER begins inspecting a contact (read in USER's scope) on the scorecard in use, with every
+    item passed, except those whose automatic check fired on the contact: failed, noted with
+    the words, marked pre-filled for the inspector to confirm or override. Nobody inspects their
+    own contacts (or their own team's, with KEFU_QUALITY_NOT_OWN_TEAM)."""
+    require(user, "quality.add_inspection")
+    now = now or timezone.now()
+    contact = _contact_in_scope(user, contact_id)
+    if contact.ended_at is None or contact.agent_id is None:
+        raise Conflict(_("Only a contact that has ended, with an agent, can be inspected."))
+    if contact.agent_id == user.pk:
+        raise Forbidden(_("Nobody inspects their own contacts."))
+    if settings.KEFU_QUALITY_NOT_OWN_TEAM and user.department_id and contact.agent.department_id == user.department_id:
+        raise Forbidden(_("Inspectors do not inspect their own team's contacts."))
+    card = active_scorecard()
+    if card is None:
+        raise Conflict(_("No scorecard is in use: publish one first."))
+    if Inspection.objects.filter(contact=contact, inspector=user).exists():
+        raise Conflict(_("You have already inspected this contact."))
+    inspection = Inspection.objects.create(contact=contact, scorecard=card, inspector=user, agent_id=contact.agent_id,
+                                           created_at=now)
+    fired: dict[int, list[str]] = defaultdict(list)
+    for rule_id, where, words in CheckHit.objects.filter(contact=contact).values_list("rule_id", "where", "words"):
+        fired[rule_id].append(f"{where}：{words}" if words else where)
+    rows = []
+    for item in card.items.order_by("position"):
+        hit = fired.get(item.rule_id) if item.rule_id else None
+        rows.append(InspectionItem(inspection=inspection, item=item,
+                                   result=InspectionItem.Result.FAIL if hit else InspectionItem.Result.PASS,
+                                   points=0 if hit else item.points, prefilled=bool(hit), note="；".join(hit or [])[:300]))
+    InspectionItem.objects.bulk_create(rows)
+    _tally(inspection)
+    audit.record(user, "create", inspection, fields=["contact", "scorecard"])
+    return inspection
+
+
+def _tally(inspection: Inspection) -> None:
+    """The inspection's score from its items: 0 when a fatal item failed, else the points
+    awarded over the points of the items that apply, in percent; passed against the pass mark."""
+    rows = list(inspection.items.select_related("item"))
+    fatal = any(r.item.fatal and r.result == InspectionItem.Result.FAIL for r in rows)
+    applicable = [r for r in rows if r.result != InspectionItem.Result.NA and not r.item.fatal]
+    possible = sum(r.item.points for r in applicable)
+    if fatal:
+        score = Decimal(0)
+    elif possible:
+        score = (Decimal(sum(r.points for r in applicable)) * 100 / possible).quantize(Decimal("0.1"))
+    else:
+        score = Decimal(100)
+    inspection.score, inspection.fatal = score, fatal
+    inspection.passed = not fatal and score >= inspection.scorecard.pass_mark
+    inspection.save(update_fields=["score", "fatal", "passed"])
+
+
+def _mine(user, inspection_id: int, *, lock: bool = True) -> Inspection:
+    """An inspection of a contact in USER's scope (else NotFound)."""
+    from kefu.contacts.models import Contact
+
+    visible = scopes.restrict(user, Contact.objects.all()).values("pk")
+    return get_or_404(Inspection, inspection_id, lock=lock,
+                      queryset=Inspection.objects.filter(contact_id__in=visible).select_related("scorecard"))
+
+
+@transaction.atomic
+def score(user, inspection_id: int, results: dict, *, note: str | None = None) -> Inspection:
+    """The inspector's results for items of a draft inspection: RESULTS {item id: {"result":
+    pass|fail|partial|na, "points": for partial, "note"}}; all or none, each bad one named
+    (items.<id>.<field>)."""
+    require(user, "quality.add_inspection")
+    inspection = _mine(user, inspection_id)
+    if inspection.inspector_id != user.pk:
+        raise Forbidden(_("Only its inspector scores an inspection."))
+    if inspection.status != Inspection.Status.DRAFT:
+        raise Conflict(_("A published inspection is not scored again; its agent may appeal."))
+    rows = {r.item_id: r for r in inspection.items.select_related("item")}
+    errors: dict[str, str] = {}
+    for key, given in (results or {}).items():
+        at = f"items.{key}"
+        row = rows.get(int(key)) if str(key).isdigit() else None
+        if row is None or not isinstance(given, dict):
+            errors[at] = _("not an item of this inspection")
+            continue
+        result = given.get("result")
+        if result not in InspectionItem.Result.values:
+            errors[f"{at}.result"] = _("must be one of: %(values)s") % {"values": ", ".join(InspectionItem.Result.values)}
+            continue
+        if result == InspectionItem.Result.NA and not row.item.allow_na:
+            errors[f"{at}.result"] = _("this item always applies")
+            continue
+        if result == InspectionItem.Result.PARTIAL:
+            points = given.get("points")
+            if row.item.fatal or row.item.kind != ScorecardItem.Kind.POINTS:
+                errors[f"{at}.result"] = _("a pass-or-fail item is passed or failed")
+                continue
+            if isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= row.item.points:
+                errors[f"{at}.points"] = _("must be a whole number from %(low)s to %(high)s") % {"low": 0, "high": row.item.points}
+                continue
+        else:
+            points = row.item.points if result == InspectionItem.Result.PASS else 0
+        row.result, row.points, row.prefilled = result, points, False
+        row.note = str(given.get("note") or row.note)[:300]
+    if errors:
+        raise ValidationFailed(_("The scores are invalid."), fields=errors)
+    InspectionItem.objects.bulk_update(list(rows.values()), ["result", "points", "prefilled", "note"])
+    if note is not None:
+        inspection.note = note.strip()
+        inspection.save(update_fields=["note"])
+    _tally(inspection)
+    return inspection
+
+
+@transaction.atomic
+def publish(user, inspection_id: int, *, now: dt.datetime | None = None) -> Inspection:
+    """Publish a draft to its agent, who may appeal until `appeal_deadline`; the agent is told."""
+    from kefu.notifications import services as notifications
+
+    require(user, "quality.add_inspection")
+    now = now or timezone.now()
+    inspection = _mine(user, inspection_id)
+    if inspection.inspector_id != user.pk or inspection.status != Inspection.Status.DRAFT:
+        raise Conflict(_("Only its inspector publishes a draft inspection."))
+    inspection.status, inspection.published_at = Inspection.Status.PUBLISHED, now
+    inspection.appeal_until = appeal_deadline(now)
+    inspection.save(update_fields=["status", "published_at", "appeal_until"])
+    audit.record(user, "update", inspection, fields=["status", "score"])
+    notifications.notify(inspection.agent, None, _("A contact of yours was inspected: %(score)s points. You may appeal until %(until)s.")
+                         % {"score": inspection.score, "until": timezone.localtime(inspection.appeal_until).strftime("%Y-%m-%d %H:%M")})
+    return inspection
+
+
+@transaction.atomic
+def appeal(user, inspection_id: int, reason: str, *, now: dt.datetime | None = None) -> Appeal:
+    """The inspected agent's appeal (申诉) of a published inspection, with a reason, before its
+    appeal window ends."""
+    now = now or timezone.now()
+    inspection = get_or_404(Inspection, inspection_id, lock=True,
+                            queryset=Inspection.objects.filter(agent=user))  # one's own: others' look absent
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("The appeal is invalid."), fields={"reason": _("is required")})
+    if inspection.status != Inspection.Status.PUBLISHED:
+        raise Conflict(_("Only a published inspection can be appealed, once."))
+    if inspection.appeal_until is not None and now > inspection.appeal_until:
+        raise Conflict(_("The time to appeal ended at %(until)s.")
+                       % {"until": timezone.localtime(inspection.appeal_until).strftime("%Y-%m-%d %H:%M")})
+    filed = Appeal.objects.create(inspection=inspection, reason=reason, filed_at=now, score_before=inspection.score)
+    inspection.status = Inspection.Status.APPEALED
+    inspection.save(update_fields=["status"])
+    audit.record(user, "create", filed, fields=["reason"])
+    return filed
+
+
+@transaction.atomic
+def arbitrate(user, inspection_id: int, decision: str, reason: str, *, score: Decimal | None = None,
+              now: dt.datetime | None = None) -> Inspection:
+    """The QA lead's decision on an appeal: upheld (the score stands) or changed (to SCORE), with
+    a reason; the inspection is then final."""
+    require(user, "quality.arbitrate_appeal")
+    now = now or timezone.now()
+    inspection = _mine(user, inspection_id)
+    errors: dict[str, str] = {}
+    if decision not in Appeal.Decision.values:
+        errors["decision"] = _("must be one of: %(values)s") % {"values": ", ".join(Appeal.Decision.values)}
+    if not (reason or "").strip():
+        errors["reason"] = _("is required")
+    if decision == Appeal.Decision.CHANGED and (score is None or not Decimal(0) <= Decimal(score) <= Decimal(100)):
+        errors["score"] = _("must be a number from %(low)s to %(high)s") % {"low": 0, "high": 100}
+    if errors:
+        raise ValidationFailed(_("The decision is invalid."), fields=errors)
+    if inspection.status != Inspection.Status.APPEALED:
+        raise Conflict(_("Only an appealed inspection is decided."))
+    filed = Appeal.objects.select_for_update().get(inspection=inspection)
+    filed.decision, filed.decision_reason, filed.decided_by, filed.decided_at = decision, reason.strip(), user, now
+    filed.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
+    if decision == Appeal.Decision.CHANGED:
+        inspection.score = Decimal(score).quantize(Decimal("0.1"))  # type: ignore[arg-type]
+        inspection.fatal = False
+        inspection.passed = inspection.score >= inspection.scorecard.pass_mark
+    inspection.status, inspection.final_at = Inspection.Status.FINAL, now
+    inspection.save(update_fields=["score", "fatal", "passed", "status", "final_at"])
+    audit.record(user, "update", inspection, fields=["status", "score"], reason=f"{decision}: {reason.strip()}"[:200])
+    return inspection
+
+
+def inspection(user, inspection_id: int) -> Inspection:
+    """An inspection as its inspector, the QA lead (in scope) or its agent reads it."""
+    require(user, "quality.view_inspection")
+    found = Inspection.objects.filter(pk=inspection_id, agent=user).first() if not user.has_perm("quality.add_inspection") else None
+    return found or _mine(user, inspection_id, lock=False)

@@ -14,6 +14,7 @@ SUPERVISOR = "supervisor"
 ADMINISTRATOR = "administrator"
 AUDITOR = "auditor"
 MANAGER = "manager"
+QA_INSPECTOR = "quality_inspector"
 # Not a person's role: the system user through which the customer portal acts (kefu.portal).
 SELF_SERVICE = "self_service"
 
@@ -26,6 +27,7 @@ ROLE_LABELS = {
     ADMINISTRATOR: _("Administrator"),
     AUDITOR: _("Auditor"),
     MANAGER: _("Service manager"),
+    QA_INSPECTOR: _("Quality inspector"),
     SELF_SERVICE: _("Self-service portal (system)"),
 }
 
@@ -70,7 +72,13 @@ _PRIVACY_RECORDS = ["privacy.view_privacyrequest", "privacy.view_purgerun", "pri
 _OWN_FIGURES = ["reports.view_own_figures", "reports.add_reportsubscription", "reports.view_reportsubscription"]
 _REPORTS = _OWN_FIGURES + ["reports.view_report", "reports.view_snapshot"]
 # Quality inspection (质检): the automatic checks' findings; supervisors are the quality managers.
-_QUALITY = ["quality.view_checkhit", "quality.view_contactcheck", "quality.view_checkrule"]
+_QUALITY = ["quality.view_checkhit", "quality.view_contactcheck", "quality.view_checkrule", "quality.view_scorecard",
+            "quality.view_inspection"]
+# Inspectors (质检员) score contacts; the quality manager (the supervisor) keeps the scorecard and
+# decides appeals; agents read their own inspections and appeal them.
+_INSPECT = _QUALITY + ["quality.add_inspection", "quality.change_inspection"]
+_QA_LEAD = _INSPECT + ["quality.add_scorecard", "quality.change_scorecard", "quality.arbitrate_appeal"]
+_INSPECTED = ["quality.view_inspection", "quality.add_appeal"]
 # Follow-up calls (回访) and surveys: the front line makes the calls; supervisors also keep the
 # questionnaires.
 _FOLLOW_UP = ["followup.view_followuptask", "followup.add_attempt", "surveys.view_invitation", "surveys.view_optout"]
@@ -82,15 +90,15 @@ _WAVES_AND_VISITS = ["surveys.view_surveywave", "surveys.add_surveywave", "surve
                      "surveys.add_shoppervisit"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + ["orders.reject_workorder"],
+    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + ["orders.reject_workorder"],
     SALES: _FRONT + _REGION + _OWN_FIGURES,
     TECH_SUPPORT: _HANDLER + _DEPARTMENT + _OWN_FIGURES,
-    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + [
+    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + [
         "orders.reject_workorder",
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
-    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + _QUALITY + [
+    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + _QA_LEAD + [
         "orders.reject_workorder", "orders.manage_any_workorder", "orders.view_board",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",
@@ -107,6 +115,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # closing a period by hand; reads orders, changes nothing else.
     MANAGER: _READ + _REPORTS + _QUALITY + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
     ADMINISTRATOR: ["*"],
+    QA_INSPECTOR: _READ + _REGION + _INSPECT,
     # The portal's system user (cannot log in): registers the signed-in customer's requests,
     # records each as a contact, records their answers, withdrawals and feedback. It handles nothing
     # and owns nothing for long: the first person to accept or take a self-service order
