@@ -127,6 +127,7 @@ OPS = {
     "GET /api/v1/contacts/{contact_id}/verifications": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
     "GET /api/v1/quality/contacts/{contact_id}/hits": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
     "POST /api/v1/quality/inspections": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
+    "POST /api/v1/quality/plans/{plan_id}/draws": Op(lambda w: {"plan_id": 1, "day": "2026-01-05"}, unscoped={"plan_id": STAFF}),
     "GET /api/v1/quality/inspections/{inspection_id}": Op(lambda w: {"inspection_id": w.inspection.pk},
                                                           {"inspection_id": "inspection"}),
     "POST /api/v1/quality/inspections/{inspection_id}/scores": Op(lambda w: {"inspection_id": w.inspection.pk, "results": {}},

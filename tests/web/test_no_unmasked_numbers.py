@@ -84,6 +84,16 @@ def world(agent, handler, make_user, departments):
     ids["visit_id"] = surveys.record_visit(admin, "hotline", visited_at=timezone.now() - datetime.timedelta(hours=1), answers={
         q.pk: (9 if q.type in ("score", "recommend") else q.options[0] if q.options else "开场问候规范")
         for q in sheet.questions.all()}).pk
+    # Quality: an inspection of an earlier contact of the last customer.
+    from kefu.contacts.models import Contact
+    from kefu.quality.models import Inspection, Scorecard
+
+    earlier = Contact.objects.create(channel="hotline", started_at=timezone.now() - datetime.timedelta(days=1),
+                                     ended_at=timezone.now() - datetime.timedelta(days=1), agent=agent,
+                                     customer_id=ids["customer_id"], outcome="answered")
+    ids["inspection_id"] = Inspection.objects.create(
+        contact=earlier, scorecard=Scorecard.objects.get(status="active"), inspector=admin, agent=agent,
+        created_at=timezone.now()).pk
     return secrets, ids
 
 

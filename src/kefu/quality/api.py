@@ -1,6 +1,6 @@
 """Quality inspection's API: the contacts the automatic checks flagged, and one contact's hits."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Query, Router, Schema
@@ -171,3 +171,49 @@ def appeal(request, inspection_id: Id, payload: InspectionAppealIn):
 def decide(request, inspection_id: Id, payload: AppealDecisionIn):
     """The QA lead's decision on an appeal: "upheld" or "changed" (with the new score), and why."""
     return _out(services.arbitrate(request.user, inspection_id, payload.decision, payload.reason, score=payload.score))
+
+
+# --- sampling --------------------------------------------------------------------------------
+
+class DrawIn(Schema):
+    day: date
+    seed: int | None = None
+
+
+class DrawOut(Schema):
+    id: int
+    plan_id: int
+    first_day: date
+    last_day: date
+    seed: int
+    picked: int
+
+
+class SampleOut(Schema):
+    contact_id: int
+    reason: str
+    first_day: date
+    agent: str | None
+
+    @staticmethod
+    def resolve_first_day(row) -> date:
+        return row.run.first_day
+
+    @staticmethod
+    def resolve_agent(row) -> str | None:
+        return str(row.contact.agent) if row.contact.agent else None
+
+
+@router.post("/plans/{int:plan_id}/draws", response={201: DrawOut, **ERRORS})
+def draw(request, plan_id: Id, payload: DrawIn):
+    """A sampling plan's draw for the period containing DAY (its week or month): the contacts
+    behind low scores, repeat complaints and regulator transfers, and the plan's number per agent
+    stratified by channel × kind, chosen by SEED (the same seed, the same pick); each given to an
+    inspector. One draw per plan and period."""
+    return Status(201, services.draw(request.user, plan_id, payload.day, seed=payload.seed))
+
+
+@router.get("/samples", response={200: Page[SampleOut], **ERRORS})
+def samples(request, params: Query[PageParams]):
+    """The sampled contacts given to the caller and not inspected by them yet."""
+    return paginate(services.my_samples(request.user), params)

@@ -152,7 +152,7 @@ class Inspection(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Being scored")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("inspection status", "Published")
         APPEALED = "appealed", _("Appealed")
         FINAL = "final", _("Final")
 
@@ -229,3 +229,77 @@ class Appeal(models.Model):
 
     def __str__(self):
         return f"{self.inspection_id}: {self.decision or '…'}"
+
+
+# --- sampling plans ----------------------------------------------------------------------------
+
+class SamplingPlan(models.Model):
+    """Which contacts inspectors score (抽检方案): PER_AGENT contacts of each agent per PERIOD,
+    stratified by channel and kind, plus every contact behind a low satisfaction score, a repeat
+    complaint or a regulator transfer when the plan says so."""
+
+    class Period(models.TextChoices):
+        WEEK = "week", _("Week")
+        MONTH = "month", _("Month")
+
+    name = models.CharField(_("name"), max_length=100)
+    per_agent = models.PositiveSmallIntegerField(_("contacts per agent"), default=5)
+    period = models.CharField(_("period"), max_length=5, choices=Period.choices, default=Period.WEEK)
+    channels = models.JSONField(_("channels"), default=list, blank=True, help_text=_("Empty: every channel."))
+    low_score = models.BooleanField(_("every contact behind a low satisfaction score"), default=True)
+    repeat = models.BooleanField(_("every contact behind a repeat complaint"), default=True)
+    regulator = models.BooleanField(_("every contact behind a regulator transfer"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("sampling plan")
+        verbose_name_plural = _("sampling plans")
+
+    def __str__(self):
+        return self.name
+
+
+class SamplingRun(models.Model):
+    """One period's draw of a plan, reproducible from its seed."""
+
+    plan = models.ForeignKey(SamplingPlan, verbose_name=_("sampling plan"), on_delete=models.PROTECT, related_name="runs")
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    seed = models.BigIntegerField(_("seed"))
+    picked = models.PositiveIntegerField(_("contacts picked"), default=0)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("sampling run")
+        verbose_name_plural = _("sampling runs")
+        constraints = [models.UniqueConstraint(fields=["plan", "first_day"], name="quality_one_run_per_period")]
+
+    def __str__(self):
+        return f"{self.plan} {self.first_day}"
+
+
+class Sample(models.Model):
+    """A contact picked for inspection, why, and the inspector it went to. A contact is picked
+    once, whatever the plan or period (the database refuses a second)."""
+
+    class Reason(models.TextChoices):
+        SAMPLED = "sampled", _("Sampled")
+        LOW_SCORE = "low_score", _("Low satisfaction score")
+        REPEAT = "repeat", _("Repeat complaint")
+        REGULATOR = "regulator", _("Regulator transfer")
+
+    run = models.ForeignKey(SamplingRun, verbose_name=_("sampling run"), on_delete=models.CASCADE, related_name="samples")
+    contact = models.OneToOneField("contacts.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("inspector"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("sampled contact")
+        verbose_name_plural = _("sampled contacts")
+        indexes = [models.Index(fields=["inspector", "run"], name="quality_sample_inspector")]
+
+    def __str__(self):
+        return f"{self.contact_id} ({self.reason})"

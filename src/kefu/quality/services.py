@@ -29,6 +29,9 @@ from .models import (
     ContactCheck,
     Inspection,
     InspectionItem,
+    Sample,
+    SamplingPlan,
+    SamplingRun,
     Scorecard,
     ScorecardItem,
 )
@@ -104,9 +107,16 @@ def load_facts(contact_ids) -> dict[int, checks.Facts]:
 def check_contacts(contact_ids, *, now: dt.datetime | None = None) -> int:
     """Run the active rules on the ended contacts CONTACT_IDS and keep their hits, replacing the
     hits of an earlier run (the same result when run again). Returns the number of hits."""
+    from django.utils import translation
+
     now = now or timezone.now()
     rules = active_rules()
     codes = dict(CheckRule.objects.values_list("code", "pk"))
+    with translation.override(settings.LANGUAGE_CODE):  # where a hit is, in the installation's language
+        return _check(contact_ids, rules, codes, now)
+
+
+def _check(contact_ids, rules, codes, now) -> int:
     total = 0
     ids = sorted(set(contact_ids))
     for start in range(0, len(ids), BATCH):
@@ -377,5 +387,145 @@ def arbitrate(user, inspection_id: int, decision: str, reason: str, *, score: De
 def inspection(user, inspection_id: int) -> Inspection:
     """An inspection as its inspector, the QA lead (in scope) or its agent reads it."""
     require(user, "quality.view_inspection")
-    found = Inspection.objects.filter(pk=inspection_id, agent=user).first() if not user.has_perm("quality.add_inspection") else None
-    return found or _mine(user, inspection_id, lock=False)
+    if not user.has_perm("quality.add_inspection"):  # an inspected agent: their own only, others' look absent
+        return get_or_404(Inspection, inspection_id, queryset=Inspection.objects.filter(agent=user).select_related("scorecard"))
+    return _mine(user, inspection_id, lock=False)
+
+
+def my_inspections(user) -> QuerySet:
+    """The published inspections of USER's own contacts (my quality), newest first."""
+    require(user, "quality.view_inspection")
+    return (Inspection.objects.filter(agent=user).exclude(status=Inspection.Status.DRAFT)
+            .select_related("contact", "scorecard").order_by("-published_at", "-pk"))
+
+
+def drafts(user) -> QuerySet:
+    """USER's inspections still being scored, oldest first."""
+    require(user, "quality.add_inspection")
+    return (Inspection.objects.filter(inspector=user, status=Inspection.Status.DRAFT)
+            .select_related("contact", "agent").order_by("created_at", "pk"))
+
+
+def appeals_to_decide(user) -> QuerySet:
+    """The appealed inspections of contacts in USER's scope, for the QA lead, oldest appeal first."""
+    from kefu.contacts.models import Contact
+
+    require(user, "quality.arbitrate_appeal")
+    visible = scopes.restrict(user, Contact.objects.all()).values("pk")
+    return (Inspection.objects.filter(status=Inspection.Status.APPEALED, contact_id__in=visible)
+            .select_related("contact", "agent", "inspector", "appeal").order_by("appeal__filed_at", "pk"))
+
+
+# --- sampling plans (抽检) ----------------------------------------------------------------------
+
+def period_of(plan: SamplingPlan, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The plan's period containing DAY: its Monday to Sunday, or its month."""
+    if plan.period == SamplingPlan.Period.WEEK:
+        first = day - dt.timedelta(days=day.weekday())
+        return first, first + dt.timedelta(days=6)
+    first = day.replace(day=1)
+    return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _rank(seed: int, contact_id: int) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(f"{seed}:{contact_id}".encode(), digest_size=8).digest()
+
+
+def _allocate(strata: dict, quota: int) -> dict:
+    """QUOTA spread over STRATA ({key: candidates}) in proportion to their sizes, by largest remainder."""
+    total = sum(len(v) for v in strata.values())
+    if total <= quota:
+        return {k: len(v) for k, v in strata.items()}
+    shares = {k: quota * len(v) / total for k, v in strata.items()}
+    out = {k: int(s) for k, s in shares.items()}
+    for k in sorted(shares, key=lambda k: (-(shares[k] - out[k]), str(k)))[:quota - sum(out.values())]:
+        out[k] += 1
+    return out
+
+
+@transaction.atomic
+def draw(user, plan_id: int, day: dt.date, *, seed: int | None = None, now: dt.datetime | None = None) -> SamplingRun:
+    """The plan's draw for the period containing DAY: every contact behind a low score, a repeat
+    complaint or a regulator transfer (as the plan says), then PER_AGENT more of each agent's,
+    spread over channel × kind in proportion, chosen by SEED (the same seed, the same sample);
+    never a contact picked before; each sample given to an inspector in turn, never the agent
+    (nor the agent's team, with KEFU_QUALITY_NOT_OWN_TEAM). One draw per plan and period."""
+    from django.contrib.auth.models import Group
+
+    from kefu.contacts.models import Contact, ContactOrder
+    from kefu.orders.models import WorkOrder
+    from kefu.staff import roles
+    from kefu.staff.models import User
+    from kefu.surveys.models import Answer
+
+    require(user, "quality.add_samplingrun")
+    now = now or timezone.now()
+    plan = get_or_404(SamplingPlan, plan_id, lock=True)
+    first, last = period_of(plan, day)
+    if SamplingRun.objects.filter(plan=plan, first_day=first).exists():
+        raise Conflict(_("This plan has been drawn for the period from %(day)s already.") % {"day": first.isoformat()})
+    seed = seed if seed is not None else int(now.timestamp())
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time(), zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
+    contacts = Contact.objects.filter(ended_at__gte=start, ended_at__lt=end, agent__isnull=False,
+                                      direction=Contact.Direction.INBOUND).exclude(outcome=Contact.Outcome.ABANDONED)
+    if plan.channels:
+        contacts = contacts.filter(channel__in=plan.channels)
+    candidates = {pk: (agent, channel) for pk, agent, channel in contacts.exclude(
+        pk__in=Sample.objects.values("contact_id")).values_list("pk", "agent_id", "channel")}
+    raised = dict(ContactOrder.objects.filter(contact_id__in=list(candidates), role=ContactOrder.Role.RAISED)
+                  .values_list("contact_id", "order_id"))
+    orders = {o.pk: o for o in WorkOrder.objects.filter(pk__in=set(raised.values())).only("kind", "channel", "repeat_count")}
+    low = set(Answer.objects.filter(invitation__order_id__in=list(orders), score__lt=settings.KEFU_SATISFIED_THRESHOLD,
+                                    question__type="score").values_list("invitation__order_id", flat=True)) if plan.low_score else set()
+    picked: dict[int, str] = {}
+    for pk in sorted(candidates):
+        order = orders.get(raised.get(pk, 0))
+        if order is None:
+            continue
+        if plan.regulator and order.channel == "regulator":
+            picked[pk] = Sample.Reason.REGULATOR
+        elif plan.repeat and order.repeat_count:
+            picked[pk] = Sample.Reason.REPEAT
+        elif order.pk in low:
+            picked[pk] = Sample.Reason.LOW_SCORE
+    by_agent: dict[int, dict] = defaultdict(lambda: defaultdict(list))
+    for pk, (agent, channel) in candidates.items():
+        if pk not in picked:
+            order = orders.get(raised.get(pk, 0))
+            by_agent[agent][(channel, order.kind if order else "")].append(pk)
+    for agent in sorted(by_agent):
+        strata = by_agent[agent]
+        for key, n in _allocate(strata, plan.per_agent).items():
+            for pk in sorted(strata[key], key=lambda pk: _rank(seed, pk))[:n]:
+                picked[pk] = Sample.Reason.SAMPLED
+    inspectors = list(User.objects.filter(is_active=True, groups__in=Group.objects.filter(name=roles.QA_INSPECTOR))
+                      .order_by("pk").distinct().only("pk", "department_id"))
+    teams = dict(User.objects.filter(pk__in={a for a, _c in candidates.values()}).values_list("pk", "department_id"))
+    run = SamplingRun.objects.create(plan=plan, first_day=first, last_day=last, seed=seed, picked=len(picked),
+                                     created_at=now, created_by=user)
+    rows, turn = [], 0
+    for pk in sorted(picked, key=lambda pk: _rank(seed, pk)):
+        agent = candidates[pk][0]
+        chosen = None
+        for step in range(len(inspectors)):
+            person = inspectors[(turn + step) % len(inspectors)]
+            if person.pk != agent and not (settings.KEFU_QUALITY_NOT_OWN_TEAM and person.department_id
+                                           and person.department_id == teams.get(agent)):
+                chosen, turn = person, turn + step + 1
+                break
+        rows.append(Sample(run=run, contact_id=pk, reason=picked[pk], inspector=chosen))
+    Sample.objects.bulk_create(rows)
+    audit.record(user, "create", run, fields=["plan", "first_day", "seed", "picked"])
+    return run
+
+
+def my_samples(user) -> QuerySet:
+    """The sampled contacts given to USER and not inspected by them yet, oldest draw first."""
+    require(user, "quality.add_inspection")
+    done = Inspection.objects.filter(inspector=user).values("contact_id")
+    return (Sample.objects.filter(inspector=user).exclude(contact_id__in=done)
+            .select_related("contact", "contact__agent", "run").order_by("run__first_day", "contact_id"))

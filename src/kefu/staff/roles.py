@@ -76,8 +76,9 @@ _QUALITY = ["quality.view_checkhit", "quality.view_contactcheck", "quality.view_
             "quality.view_inspection"]
 # Inspectors (质检员) score contacts; the quality manager (the supervisor) keeps the scorecard and
 # decides appeals; agents read their own inspections and appeal them.
-_INSPECT = _QUALITY + ["quality.add_inspection", "quality.change_inspection"]
-_QA_LEAD = _INSPECT + ["quality.add_scorecard", "quality.change_scorecard", "quality.arbitrate_appeal"]
+_INSPECT = _QUALITY + ["quality.add_inspection", "quality.change_inspection", "quality.view_sample", "quality.view_samplingrun"]
+_QA_LEAD = _INSPECT + ["quality.add_scorecard", "quality.change_scorecard", "quality.arbitrate_appeal",
+                       "quality.add_samplingrun", "quality.view_samplingplan", "quality.change_samplingplan"]
 _INSPECTED = ["quality.view_inspection", "quality.add_appeal"]
 # Follow-up calls (回访) and surveys: the front line makes the calls; supervisors also keep the
 # questionnaires.

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import followup, me, reports, surveys, views
+from . import followup, me, quality, reports, surveys, views
 
 app_name = "web"
 urlpatterns = [
@@ -48,6 +48,13 @@ urlpatterns = [
     path("followup/<int:task_id>/claim/", followup.claim, name="followup-claim"),
     path("followup/<int:task_id>/call/", followup.call, name="followup-call"),
     path("followup/<int:task_id>/outcome/", followup.outcome, name="followup-outcome"),
+    path("quality/", quality.workbench, name="quality"),
+    path("quality/contacts/<int:contact_id>/inspect/", quality.start, name="quality-start"),
+    path("quality/inspections/<int:inspection_id>/", quality.inspection, name="quality-inspection"),
+    path("quality/inspections/<int:inspection_id>/score/", quality.score, name="quality-score"),
+    path("quality/inspections/<int:inspection_id>/appeal/", quality.appeal, name="quality-appeal"),
+    path("quality/inspections/<int:inspection_id>/decide/", quality.decide, name="quality-decide"),
+    path("quality/mine/", quality.mine, name="quality-mine"),
     path("preferences/", views.preferences, name="preferences"),
     path("notifications/", me.notifications, name="notifications"),
     path("notifications/read-all/", me.read_all_notifications, name="notifications-read-all"),
