@@ -90,3 +90,13 @@ def test_the_api_draws_and_lists_an_inspectors_samples(week, inspectors, supervi
     mine = api_client(inspectors[0]).get("/quality/samples").json()
     assert mine["count"] == Sample.objects.filter(inspector=inspectors[0]).count()
     assert {r["reason"] for r in mine["results"]} <= {"sampled", "repeat"}
+
+
+def test_the_worker_draws_each_plan_once_for_its_last_complete_week(week, inspectors):
+    made, _other = week
+    next_week = timezone.now() + dt.timedelta(days=7)
+    runs = services.draw_due(now=next_week)
+    this_monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    assert [(r.first_day, r.created_by) for r in runs] == [(this_monday, None)]
+    assert Sample.objects.filter(run=runs[0], contact_id=made[1].pk, reason="repeat").exists()
+    assert services.draw_due(now=next_week) == []  # once

@@ -61,6 +61,7 @@ def test_the_workbench_lists_the_flagged_contact_and_starts_its_inspection(clien
     assert f'action="/quality/contacts/{flagged.pk}/inspect/"' in html
     assert timezone.localtime(flagged.started_at).strftime("%Y-%m-%d %H:%M") in html and "agent" in html
     assert 'href="/quality/" aria-current="page">质检</a>' in html  # the nav, in Chinese
+    assert "自由文本中出现完整手机号或身份证号</strong>：139****5678" in html  # what fired, in words
     started = client.post(f"/quality/contacts/{flagged.pk}/inspect/")
     inspection = Inspection.objects.get(contact=flagged, inspector=inspector)
     assert started.status_code == 302 and started["Location"] == f"/quality/inspections/{inspection.pk}/"
@@ -185,3 +186,13 @@ def test_another_agents_inspection_page_is_not_found(client, published, make_use
     client.force_login(other)
     assert client.get(f"/quality/inspections/{published.pk}/").status_code == 404
 
+
+
+def test_the_workbench_lists_the_contacts_sampled_for_the_inspector(client, flagged, inspector, supervisor):
+    from kefu.quality.models import SamplingPlan
+
+    services.draw(supervisor, SamplingPlan.objects.get().pk, timezone.localdate(), seed=1)
+    client.force_login(inspector)
+    html = client.get("/quality/").content.decode()
+    assert "抽给我的接触" in html
+    assert html.count(f'action="/quality/contacts/{flagged.pk}/inspect/"') == 2  # sampled, and flagged

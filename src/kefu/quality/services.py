@@ -156,13 +156,26 @@ def check_due(now: dt.datetime | None = None) -> int:
 # --- reading -----------------------------------------------------------------------------------
 
 def flagged(user) -> QuerySet:
-    """The contacts the checks flagged, newest check first, in USER's data scope."""
+    """The contacts the checks flagged, the latest contact first, in USER's data scope."""
     from kefu.contacts.models import Contact
 
     require(user, "quality.view_checkhit")
     visible = scopes.restrict(user, Contact.objects.all()).values("pk")
     return (ContactCheck.objects.filter(hits__gt=0, contact_id__in=visible).select_related("contact", "contact__agent")
-            .order_by("-checked_at", "-contact_id"))
+            .order_by("-contact__started_at", "-contact_id"))
+
+
+def hits_of(user, contact_ids) -> dict[int, list[CheckHit]]:
+    """The hits of many contacts at once (a page of the flagged list), those in USER's scope, in
+    one query: {contact id: [hit, …]}."""
+    from kefu.contacts.models import Contact
+
+    require(user, "quality.view_checkhit")
+    visible = scopes.restrict(user, Contact.objects.filter(pk__in=list(contact_ids))).values("pk")
+    out: dict[int, list[CheckHit]] = defaultdict(list)
+    for hit in CheckHit.objects.filter(contact_id__in=visible).select_related("rule").order_by("contact_id", "id"):
+        out[hit.contact_id].append(hit)
+    return out
 
 
 def hits(user, contact_id: int) -> list[CheckHit]:
@@ -452,6 +465,28 @@ def draw(user, plan_id: int, day: dt.date, *, seed: int | None = None, now: dt.d
     spread over channel × kind in proportion, chosen by SEED (the same seed, the same sample);
     never a contact picked before; each sample given to an inspector in turn, never the agent
     (nor the agent's team, with KEFU_QUALITY_NOT_OWN_TEAM). One draw per plan and period."""
+    require(user, "quality.add_samplingrun")
+    return _draw(user, get_or_404(SamplingPlan, plan_id, lock=True), day, seed=seed, now=now)
+
+
+def draw_due(now: dt.datetime | None = None) -> list[SamplingRun]:
+    """The worker's turn: each active plan drawn for its last complete period, once (the seed
+    made from the period, so a rerun would pick the same)."""
+    now = now or timezone.now()
+    made = []
+    for plan in SamplingPlan.objects.filter(is_active=True).order_by("pk"):
+        first, _last = period_of(plan, timezone.localtime(now).date())
+        previous, _end = period_of(plan, first - dt.timedelta(days=1))
+        if SamplingRun.objects.filter(plan=plan, first_day=previous).exists():
+            continue
+        with transaction.atomic():
+            locked = SamplingPlan.objects.select_for_update().get(pk=plan.pk)
+            if not SamplingRun.objects.filter(plan=locked, first_day=previous).exists():
+                made.append(_draw(None, locked, previous, seed=int(previous.strftime("%Y%m%d")) * 1000 + plan.pk, now=now))
+    return made
+
+
+def _draw(user, plan: SamplingPlan, day: dt.date, *, seed: int | None, now: dt.datetime | None) -> SamplingRun:
     from django.contrib.auth.models import Group
 
     from kefu.contacts.models import Contact, ContactOrder
@@ -460,9 +495,7 @@ def draw(user, plan_id: int, day: dt.date, *, seed: int | None = None, now: dt.d
     from kefu.staff.models import User
     from kefu.surveys.models import Answer
 
-    require(user, "quality.add_samplingrun")
     now = now or timezone.now()
-    plan = get_or_404(SamplingPlan, plan_id, lock=True)
     first, last = period_of(plan, day)
     if SamplingRun.objects.filter(plan=plan, first_day=first).exists():
         raise Conflict(_("This plan has been drawn for the period from %(day)s already.") % {"day": first.isoformat()})

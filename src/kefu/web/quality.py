@@ -53,15 +53,19 @@ def _appeal_of(inspection) -> Appeal | None:
 
 @_reads
 def workbench(request):
-    """The inspector's drafts, then the flagged contacts (newest check first); for the QA lead
-    the appeals waiting for a decision."""
+    """The inspector's drafts, the contacts sampled for them, then the flagged contacts (the
+    latest first, with what fired); for the QA lead the appeals waiting for a decision."""
     user = request.user
     drafts = list(quality.drafts(user))  # Forbidden (403) for whoever does not inspect
+    samples = list(quality.my_samples(user)[:PAGE_SIZE])
     page = Paginator(quality.flagged(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    found = quality.hits_of(user, [f.contact_id for f in page.object_list])
+    for f in page.object_list:
+        f.found = found.get(f.contact_id, [])
     appeals = _allowed(quality.appeals_to_decide, user)
     return render(request, "web/quality/workbench.html", {
-        "section": SECTION, "drafts": drafts, "page": page, "appeals": list(appeals) if appeals is not None else None,
-        "status_labels": STATUS_LABELS})
+        "section": SECTION, "drafts": drafts, "samples": samples, "page": page,
+        "appeals": list(appeals) if appeals is not None else None, "status_labels": STATUS_LABELS})
 
 
 @_acts(back=lambda **_kw: reverse("web:quality"))

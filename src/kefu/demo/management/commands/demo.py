@@ -61,12 +61,14 @@ class Command(BaseCommand):
 
     def _quality(self) -> int:
         """The automatic quality checks of the seeded contacts, as the worker would have run them
-        when each ended (its turns go on from now)."""
+        when each ended (its turns go on from now), and last week's sample drawn."""
         from kefu.contacts.models import Contact
         from kefu.quality import services as quality
 
         quality.check_due()  # the watermark: now
-        return quality.check_contacts(Contact.objects.filter(ended_at__isnull=False).values_list("pk", flat=True))
+        hits = quality.check_contacts(Contact.objects.filter(ended_at__isnull=False).values_list("pk", flat=True))
+        quality.draw_due()  # last week's sample, for the inspectors
+        return hits
 
     def _billing_base(self):
         """The subscribers Kefu does not hold (about 600,000, kefu.demo.base), recorded as the
