@@ -127,6 +127,9 @@ def shoot(browser, base, env):
     snap(supervisor, "14-satisfaction")
     supervisor.goto("/surveys/")
     snap(supervisor, "15-surveys")
+    inspector = _page(browser, base, "inspector", "kefu-inspector")
+    inspector.goto("/quality/")  # 质检: last week's sample and the flagged contacts
+    snap(inspector, "16-quality")
     portal = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN",
                               extra_http_headers={"Accept-Language": "zh-Hans"})
     portal.goto("/portal/login/")

@@ -513,7 +513,7 @@ def _draw(user, plan: SamplingPlan, day: dt.date, *, seed: int | None, now: dt.d
                   .values_list("contact_id", "order_id"))
     orders = {o.pk: o for o in WorkOrder.objects.filter(pk__in=set(raised.values())).only("kind", "channel", "repeat_count")}
     low = set(Answer.objects.filter(invitation__order_id__in=list(orders), score__lt=settings.KEFU_SATISFIED_THRESHOLD,
-                                    question__type="score").values_list("invitation__order_id", flat=True)) if plan.low_score else set()
+                                    question__type="score", question__dimension="overall").values_list("invitation__order_id", flat=True)) if plan.low_score else set()
     picked: dict[int, str] = {}
     for pk in sorted(candidates):
         order = orders.get(raised.get(pk, 0))
@@ -561,4 +561,4 @@ def my_samples(user) -> QuerySet:
     require(user, "quality.add_inspection")
     done = Inspection.objects.filter(inspector=user).values("contact_id")
     return (Sample.objects.filter(inspector=user).exclude(contact_id__in=done)
-            .select_related("contact", "contact__agent", "run").order_by("run__first_day", "contact_id"))
+            .select_related("contact", "contact__agent", "run").order_by("run__first_day", "contact__started_at", "contact_id"))
