@@ -285,7 +285,7 @@ def score(user, inspection_id: int, results: dict, *, note: str | None = None) -
     inspection = _mine(user, inspection_id)
     if inspection.inspector_id != user.pk:
         raise Forbidden(_("Only its inspector scores an inspection."))
-    if inspection.status != Inspection.Status.DRAFT:
+    if not may_score(user, inspection):
         raise Conflict(_("A published inspection is not scored again; its agent may appeal."))
     rows = {r.item_id: r for r in inspection.items.select_related("item")}
     errors: dict[str, str] = {}
@@ -343,6 +343,16 @@ def publish(user, inspection_id: int, *, now: dt.datetime | None = None) -> Insp
     return inspection
 
 
+def appeal_open(inspection: Inspection, now: dt.datetime | None = None) -> bool:
+    """Whether INSPECTION's appeal window is still open at NOW (it has none before publishing)."""
+    return inspection.appeal_until is None or (now or timezone.now()) <= inspection.appeal_until
+
+
+def may_score(user, inspection: Inspection) -> bool:
+    """Whether USER may still score INSPECTION: its inspector, while it is a draft."""
+    return inspection.status == Inspection.Status.DRAFT and inspection.inspector_id == user.pk
+
+
 @transaction.atomic
 def appeal(user, inspection_id: int, reason: str, *, now: dt.datetime | None = None) -> Appeal:
     """The inspected agent's appeal (申诉) of a published inspection, with a reason, before its
@@ -355,7 +365,7 @@ def appeal(user, inspection_id: int, reason: str, *, now: dt.datetime | None = N
         raise ValidationFailed(_("The appeal is invalid."), fields={"reason": _("is required")})
     if inspection.status != Inspection.Status.PUBLISHED:
         raise Conflict(_("Only a published inspection can be appealed, once."))
-    if inspection.appeal_until is not None and now > inspection.appeal_until:
+    if not appeal_open(inspection, now):
         raise Conflict(_("The time to appeal ended at %(until)s.")
                        % {"until": timezone.localtime(inspection.appeal_until).strftime("%Y-%m-%d %H:%M")})
     filed = Appeal.objects.create(inspection=inspection, reason=reason, filed_at=now, score_before=inspection.score)

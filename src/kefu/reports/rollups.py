@@ -282,11 +282,10 @@ def _surveyed(since: dt.datetime, now: dt.datetime) -> set[int]:
     from kefu.followup.models import FollowUpTask
     from kefu.surveys.models import Invitation
 
-    window = {"__gt": since, "__lte": now}
-    made = Invitation.objects.filter(order__isnull=False, **{f"created_at{k}": v for k, v in window.items()})
-    answered = Invitation.objects.filter(order__isnull=False, **{f"answered_at{k}": v for k, v in window.items()})
-    tasks = FollowUpTask.objects.filter(**{f"created_at{k}": v for k, v in window.items()})
-    came_due = FollowUpTask.objects.filter(status=FollowUpTask.Status.OPEN, **{f"due_at{k}": v for k, v in window.items()})
+    made = Invitation.objects.filter(order__isnull=False, created_at__gt=since, created_at__lte=now)
+    answered = Invitation.objects.filter(order__isnull=False, answered_at__gt=since, answered_at__lte=now)
+    tasks = FollowUpTask.objects.filter(created_at__gt=since, created_at__lte=now)
+    came_due = FollowUpTask.objects.filter(status=FollowUpTask.Status.OPEN, due_at__gt=since, due_at__lte=now)
     return {*made.values_list("order_id", flat=True), *answered.values_list("order_id", flat=True),
             *tasks.values_list("order_id", flat=True), *came_due.values_list("order_id", flat=True)}
 

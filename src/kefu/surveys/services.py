@@ -187,16 +187,18 @@ def invite(customer, purpose: str, *, channel: str, order=None, now: dt.datetime
 
 @transaction.atomic
 def invite_many(asks: Sequence[tuple[int, Any]], purpose: str, *, channel: str, now: dt.datetime | None = None,
-                hours: int | None = None) -> list[Invitation]:
+                hours: int | None = None, instrument: Instrument | None = None,
+                wave: SurveyWave | None = None) -> list[Invitation]:
     """Invitations of many customers at once (ASKS: (customer id, order or None) pairs) to
     PURPOSE's active questionnaire on CHANNEL, in a few statements whatever their number: those
     who may not be asked (anonymised, refused, asked within KEFU_SURVEY_FATIGUE_DAYS — `refusal`'s
     rules) and the second ask of a customer are left out. The customers' rows are locked, in
-    order: concurrent rules asking the same customer make one invitation."""
+    order: concurrent rules asking the same customer make one invitation. INSTRUMENT (default the
+    purpose's active one) and WAVE: a relationship survey wave's own."""
     from kefu.customers.models import Customer
 
     now = now or timezone.now()
-    instrument = active(purpose)
+    instrument = instrument or active(purpose)
     ids = sorted({customer_id for customer_id, _order in asks})
     if instrument is None or not ids:
         return []
@@ -210,7 +212,7 @@ def invite_many(asks: Sequence[tuple[int, Any]], purpose: str, *, channel: str, 
         if customer_id in skip:
             continue
         skip.add(customer_id)
-        made.append(Invitation(instrument=instrument, customer_id=customer_id, order=order, channel=channel,
+        made.append(Invitation(instrument=instrument, customer_id=customer_id, order=order, wave=wave, channel=channel,
                                token=secrets.token_urlsafe(32), created_at=now, expires_at=expires))
     return Invitation.objects.bulk_create(made)
 
@@ -1024,22 +1026,15 @@ def send_wave(wave_id: int, *, batch: int = WAVE_BATCH, now: dt.datetime | None 
     wave = get_or_404(SurveyWave, wave_id)
     done = set(Invitation.objects.filter(wave=wave).values_list("customer_id", flat=True))
     pending = [pk for pk in wave.sample if pk not in done]
-    since = now - dt.timedelta(days=settings.KEFU_SURVEY_FATIGUE_DAYS)
-    expires = now + dt.timedelta(days=wave.expiry_days)
     for start in range(0, len(pending), max(batch, 1)):
         chunk = pending[start:start + max(batch, 1)]
         with transaction.atomic():
             SurveyWave.objects.select_for_update().filter(pk=wave.pk).exists()  # one sender at a time
-            # Customers' rows locked in order, as `invite_many` locks them: no other rule asks them meanwhile.
-            list(Customer.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
             customers = Customer.objects.only("phone").in_bulk(chunk)  # one decryption each, not every field
-            skip = refusing(chunk) | set(
-                Invitation.objects.filter(customer_id__in=chunk, created_at__gt=since)
-                .exclude(status=Invitation.Status.WITHDRAWN).values_list("customer_id", flat=True))
-            made = [Invitation(instrument_id=wave.instrument_id, customer_id=pk, wave=wave, channel=Channel.SMS_LINK,
-                               token=secrets.token_urlsafe(32), created_at=now, expires_at=expires)
-                    for pk in chunk if pk not in skip and pk in customers and customers[pk].phone]
-            Invitation.objects.bulk_create(made)
+            # Who may be asked, decided (and their rows locked) as for every other survey.
+            made = invite_many([(pk, None) for pk in chunk if pk in customers and customers[pk].phone],
+                               Purpose.RELATIONSHIP, channel=Channel.SMS_LINK, now=now, hours=wave.expiry_days * 24,
+                               instrument=wave.instrument, wave=wave)
             sms.send_texts([(customers[i.customer_id].phone, wave_sms_text(i)) for i in made], purpose="survey")
             SurveyWave.objects.filter(pk=wave.pk).update(invited=F("invited") + len(made))
         wave.refresh_from_db()

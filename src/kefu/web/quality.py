@@ -113,7 +113,6 @@ def _inspection_context(request, inspection, *, given=None, errors=None, appeal_
     user = request.user
     errors = errors or {}
     contact = inspection.contact
-    now = timezone.now()
     filed = _appeal_of(inspection)
     is_agent = inspection.agent_id == user.pk
     return {
@@ -121,9 +120,9 @@ def _inspection_context(request, inspection, *, given=None, errors=None, appeal_
         "status_label": STATUS_LABELS.get(inspection.status, inspection.status),
         "hits": _allowed(quality.hits, user, contact.pk), "work_orders": _work_orders(user, contact),
         "sections": _sections(inspection, given, errors), "results": Result,
-        "can_score": inspection.status == Inspection.Status.DRAFT and inspection.inspector_id == user.pk,
+        "can_score": quality.may_score(user, inspection),
         "is_agent": is_agent,
-        "appeal_open": inspection.appeal_until is None or now <= inspection.appeal_until,
+        "appeal_open": quality.appeal_open(inspection),
         "appeal": filed, "decision_label": Appeal.Decision(filed.decision).label if filed and filed.decision else "",
         "decisions": Appeal.Decision.choices,
         "appeal_given": appeal_given, "decision_given": decision_given or {},
@@ -242,12 +241,10 @@ def decide(request, inspection_id):
 def mine(request):
     """我的质检: the agent's published inspections, newest first, with their appeals."""
     page = Paginator(quality.my_inspections(request.user).select_related("appeal"), PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
     rows = []
     for found in page.object_list:
         filed = _appeal_of(found)
         rows.append({"i": found, "status_label": STATUS_LABELS.get(found.status, found.status), "appeal": filed,
                      "decision_label": Appeal.Decision(filed.decision).label if filed and filed.decision else "",
-                     "appeal_open": found.status == Inspection.Status.PUBLISHED
-                     and (found.appeal_until is None or now <= found.appeal_until)})
+                     "appeal_open": found.status == Inspection.Status.PUBLISHED and quality.appeal_open(found)})
     return render(request, "web/quality/mine.html", {"section": MINE, "page": page, "rows": rows})
