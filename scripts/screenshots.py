@@ -130,6 +130,22 @@ def shoot(browser, base, env):
     inspector = _page(browser, base, "inspector", "kefu-inspector")
     inspector.goto("/quality/")  # 质检: last week's sample and the flagged contacts
     snap(inspector, "16-quality")
+    supervisor.goto("/quality/calibration/")  # 校准与申诉: last week's calibration
+    supervisor.locator("table a[href^='/quality/calibration/']").first.click()
+    supervisor.wait_for_url("**/quality/calibration/*/")
+    snap(supervisor, "17-calibration")
+    supervisor.goto("/quality/actions/")  # 整改: the corrective action board
+    snap(supervisor, "18-corrective")
+    supervisor.goto("/assessment/")  # 考核: last month's, published by the demo
+    supervisor.locator("table a[href^='/assessment/runs/']").first.click()
+    supervisor.wait_for_url("**/assessment/runs/*/")
+    snap(supervisor, "19-assessment")
+    agent.goto("/quality/mine/")  # 我的质检: inspections, the assessment sheet, tests
+    agent.locator("a[href*='/people/']").first.click()
+    agent.wait_for_url("**/people/*/")
+    snap(agent, "20-assessment-sheet")
+    agent.goto("/training/")
+    snap(agent, "21-training")
     portal = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN",
                               extra_http_headers={"Accept-Language": "zh-Hans"})
     portal.goto("/portal/login/")

@@ -25,6 +25,7 @@ from django.utils import timezone
 from kefu.audit.models import AuditEntry
 from kefu.contacts import services as contacts
 from kefu.contacts.models import Contact, ContactOrder, IdentityVerification
+from kefu.corrective.models import CorrectiveAction, CorrectiveOrder
 from kefu.customers import services as customers
 from kefu.customers.models import Account, Customer, Subscription
 from kefu.followup.models import FollowUpTask
@@ -64,7 +65,15 @@ STAFF = "staff and configuration: every role that may use the operation sees the
 INCIDENT = "security incidents are organisation-wide, visible by permission (their customers are scoped)"
 SURVEYS = "survey waves and mystery shopper visits are organisation-wide records read by permission (no customer's data)"
 AUDIT = "the audit log names objects, not their data; its readers (audit.view_auditentry) see all of it"
+CORRECTIVE = "corrective actions are organisation-wide, read by permission or by their owner (their work orders are scoped)"
+CALIBRATION = ("calibrations are the QA lead's organisation-wide records, read by permission or by the inspectors in them "
+               "(their contacts are scoped when set)")
+ASSESSMENT = ("assessments are staff records read by permission: a person's own sheet, a supervisor's department, management "
+              "all (no customer's data); another's sheet 404s like a missing one (tests/assessment)")
 GATEWAY = "the SMS gateway's or the hotline's own reference of a message or call, no object of Kefu's"
+TESTS = "the question bank, tests and knowledge base articles are organisation-wide, read by permission (no customer's data)"
+TAKEN = ("a test assignment is its person's own, or read by a reader of results whose scope of people holds its person "
+         "(staff, no customer's data); another's answers 404 like a missing one (tests/training)")
 
 
 def _nothing(w):
@@ -127,6 +136,17 @@ OPS = {
     "GET /api/v1/contacts/{contact_id}/verifications": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
     "GET /api/v1/quality/contacts/{contact_id}/hits": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
     "POST /api/v1/quality/inspections": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
+    "POST /api/v1/quality/calibrations": Op(lambda w: {"title": "walk", "contact_ids": [w.contact.pk], "inspector_ids": []},
+                                             {"contact_ids": "contact"}, {"inspector_ids": STAFF}),
+    **{f"{m} /api/v1/quality/calibrations/{{calibration_id}}{p}": Op(lambda w: {}, unscoped={"calibration_id": CALIBRATION})
+       for m, p in [("POST", "/close"), ("GET", "/spread")]},
+    # staff assessment
+    "POST /api/v1/assessment/runs": Op(lambda w: {}, unscoped={"scheme_id": STAFF}),
+    "PUT /api/v1/assessment/schemes/{scheme_id}": Op(lambda w: {}, unscoped={"scheme_id": STAFF}),
+    **{f"{m} /api/v1/assessment/runs/{{run_id}}{p}": Op(lambda w: {}, unscoped={"run_id": ASSESSMENT, "department_id": STAFF})
+       for m, p in [("GET", ""), ("POST", "/publish"), ("GET", "/results")]},
+    "GET /api/v1/assessment/runs/{run_id}/people/{person_id}": Op(lambda w: {}, unscoped={"run_id": ASSESSMENT,
+                                                                                          "person_id": ASSESSMENT}),
     "POST /api/v1/quality/plans/{plan_id}/draws": Op(lambda w: {"plan_id": 1, "day": "2026-01-05"}, unscoped={"plan_id": STAFF}),
     "GET /api/v1/quality/inspections/{inspection_id}": Op(lambda w: {"inspection_id": w.inspection.pk},
                                                           {"inspection_id": "inspection"}),
@@ -208,6 +228,17 @@ OPS = {
     "GET /api/v1/surveys/visits": Op(lambda w: {}, unscoped={"agent_id": STAFF}),
     "POST /api/v1/surveys/visits": Op(lambda w: {}, unscoped={"agent_id": STAFF}),
     "GET /api/v1/surveys/visits/{visit_id}": Op(lambda w: {}, unscoped={"visit_id": SURVEYS}),
+    # knowledge tests
+    "GET /api/v1/training/questions": Op(lambda w: {}, unscoped={"article_id": TESTS}),
+    "POST /api/v1/training/questions": Op(lambda w: {}, unscoped={"article_id": TESTS}),
+    "GET /api/v1/training/questions/{question_id}": Op(lambda w: {}, unscoped={"question_id": TESTS}),
+    "PATCH /api/v1/training/questions/{question_id}": Op(lambda w: {}, unscoped={"question_id": TESTS, "article_id": TESTS}),
+    **{f"{m} /api/v1/training/exams/{{exam_id}}{p}": Op(lambda w: {}, unscoped={"exam_id": TESTS})
+       for m, p in [("GET", ""), ("PATCH", ""), ("POST", "/publish"), ("POST", "/close"), ("GET", "/results")]},
+    "POST /api/v1/training/exams/{exam_id}/assignments": Op(lambda w: {}, unscoped={"exam_id": TESTS, "person_ids": STAFF,
+                                                                                    "department_id": STAFF}),
+    **{f"{m} /api/v1/training/assignments/{{assignment_id}}{p}": Op(lambda w: {}, unscoped={"assignment_id": TAKEN})
+       for m, p in [("GET", ""), ("POST", "/start"), ("POST", "/submit")]},
     "POST /api/v1/notifications/{notification_id}/read": Op(lambda w: {"notification_id": w.notification.pk},
                                                             {"notification_id": "notification"}),
     "POST /api/v1/triage/suggest": Op(
@@ -236,6 +267,16 @@ OPS = {
     "POST /api/v1/incidents/{incident_id}/notify-customers": Op(
         lambda w: {"incident_id": w.incident.pk, "customer_ids": w.customer.pk, "channel": "sms"},
         {"customer_ids": "customer"}, {"incident_id": INCIDENT}),
+    # corrective actions
+    "POST /api/v1/corrective-actions": Op(
+        lambda w: {"title": "walk", "problem": "walk", "source": "other", "owner_id": w.user.pk, "working_days": 3,
+                   "order_ids": w.order.pk},
+        {"order_ids": "order"}, {"owner_id": STAFF, "department_id": STAFF, "cause_id": STAFF}),
+    "PATCH /api/v1/corrective-actions/{action_id}": Op(lambda w: {}, unscoped={
+        "action_id": CORRECTIVE, "owner_id": STAFF, "department_id": STAFF, "cause_id": STAFF}),
+    **{f"{m} /api/v1/corrective-actions/{{action_id}}{p}": Op(lambda w: {}, unscoped={"action_id": CORRECTIVE})
+       for m, p in [("GET", ""), ("GET", "/events"), ("GET", "/orders"), ("POST", "/start"), ("POST", "/done"),
+                    ("POST", "/verify"), ("POST", "/cancel")]},
     # privacy requests
     "GET /api/v1/privacy/requests": Op(lambda w: {"customer": w.customer.pk}, {"customer": "customer"}),
     "POST /api/v1/privacy/requests": Op(lambda w: {"customer_id": w.customer.pk, "kind": "access", "channel": "hotline"},
@@ -261,7 +302,7 @@ WATCHED = [(WorkOrder, "version"), (OrderEvent, None), (OrderLink, None), (Feedb
            (Contact, "version"), (IdentityVerification, None), (Customer, "version"), (Account, "version"),
            (Subscription, "version"), (PrivacyRequest, "version"), (Anonymisation, None), (SecurityIncident, "version"),
            (IncidentStep, None), (AffectedCustomer, "notified_at"), (Notification, "read_at"), (AuditEntry, None),
-           (Invitation, "reviewed_at")]
+           (Invitation, "reviewed_at"), (CorrectiveAction, "version"), (CorrectiveOrder, None)]
 
 
 def _snapshot_sql() -> str:

@@ -12,9 +12,11 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
+from kefu.assessment.api import router as assessment_router
 from kefu.audit.api import router as audit_router
 from kefu.contacts.api import router as contacts_router
 from kefu.core.errors import ServiceError
+from kefu.corrective.api import router as corrective_router
 from kefu.customers.api import accounts as accounts_router
 from kefu.customers.api import router as customers_router
 from kefu.customers.api import subscriptions as subscriptions_router
@@ -30,6 +32,7 @@ from kefu.security.api import router as incidents_router
 from kefu.staff.api import router as staff_router
 from kefu.staff.models import ApiToken
 from kefu.surveys.api import router as surveys_router
+from kefu.training.api import router as training_router
 from kefu.triage.api import router as triage_router
 from kefu.web.errors import api_error
 
@@ -173,5 +176,8 @@ api.add_router("/reports", reports_router)
 api.add_router("/followup", followup_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/quality", quality_router)
+api.add_router("/corrective-actions", corrective_router)
+api.add_router("/training", training_router)
+api.add_router("/assessment", assessment_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "kefu.surveys",
     "kefu.followup",
     "kefu.quality",
+    "kefu.corrective",
+    "kefu.training",
+    "kefu.assessment",
     "kefu.web.apps.TasksConfig",  # django_tasks_db under a translated name
     "kefu.web.apps.AxesConfig",  # axes (failed logins and lockout) under a translated name
     "kefu.demo",
@@ -317,6 +320,20 @@ KEFU_QUALITY_APPEAL_DAYS = env_int("KEFU_QUALITY_APPEAL_DAYS", 3)
 KEFU_QUALITY_CALENDAR = os.environ.get("KEFU_QUALITY_CALENDAR", "cn-office")
 # Inspectors never inspect their own contacts; with this on, not their own team's either.
 KEFU_QUALITY_NOT_OWN_TEAM = env_bool("KEFU_QUALITY_NOT_OWN_TEAM", False)
+# Corrective actions (整改): an overdue one escalates to the managers this many working days after
+# its deadline; deadlines given in working days count them on this SLA calendar.
+KEFU_CORRECTIVE_ESCALATE_DAYS = env_int("KEFU_CORRECTIVE_ESCALATE_DAYS", 2)
+KEFU_CORRECTIVE_CALENDAR = os.environ.get("KEFU_CORRECTIVE_CALENDAR", KEFU_QUALITY_CALENDAR)
+# Calibration (校准): an inspector whose totals lie on average more than this many points from the
+# calibrating inspectors' median is shown as out of line.
+KEFU_QUALITY_CALIBRATION_TOLERANCE = env_int("KEFU_QUALITY_CALIBRATION_TOLERANCE", 5)
+# Staff assessment (考核): the worker computes each active scheme's last complete month or quarter
+# as a draft every day and publishes it to staff on this day after the period ends (0: never by
+# itself; leads publish by hand).
+KEFU_ASSESSMENT_PUBLISH_DAY = env_int("KEFU_ASSESSMENT_PUBLISH_DAY", 5)
+# How often the worker runs the staff side's tasks: assessment drafts and publication, corrective
+# actions' overdue escalation, knowledge tests past their due date.
+KEFU_STAFF_TASKS_SECONDS = env_int("KEFU_STAFF_TASKS_SECONDS", 900)
 # SMS verification codes to one customer: at most this many an hour, and this far apart.
 KEFU_SMS_MAX_PER_HOUR = env_int("KEFU_SMS_MAX_PER_HOUR", 5)
 KEFU_SMS_MIN_INTERVAL_SECONDS = env_int("KEFU_SMS_MIN_INTERVAL_SECONDS", 60)

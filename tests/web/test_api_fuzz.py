@@ -98,6 +98,17 @@ def seeded(make_user):
     ids |= {"user_id": handler.pk, "department_id": handler.department_id, "rule_id": rule.pk, "skill_id": skill.pk,
             "notification_id": Notification.objects.get(recipient=admin).pk,
             "incident_id": security.report(admin, title="工单系统导出异常", level="general").pk}
+    import datetime
+
+    from django.utils import timezone
+
+    from kefu.training import services as training
+
+    question = training.create_question(admin, text="套餐变更何时生效？", options=["立即", "次月"], correct=[1])
+    exam = training.create_exam(admin, title="套餐知识", questions=[{"question_id": question.pk}])
+    exam = training.publish_exam(admin, exam.pk, exam.version)
+    ids |= {"question_id": question.pk, "exam_id": exam.pk, "assignment_id": training.assign(
+        admin, exam.pk, person_ids=[handler.pk], due_at=timezone.now() + datetime.timedelta(days=1)).created[0].pk}
     return admin, ids
 
 

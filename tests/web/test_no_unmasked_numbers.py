@@ -94,6 +94,30 @@ def world(agent, handler, make_user, departments):
     ids["inspection_id"] = Inspection.objects.create(
         contact=earlier, scorecard=Scorecard.objects.get(status="active"), inspector=admin, agent=agent,
         created_at=timezone.now()).pk
+    # A corrective action of the agent's, with the orders linked.
+    from kefu.corrective import services as corrective
+
+    ids["action_id"] = corrective.open_action(admin, title="计费错误投诉整改", problem="话费多扣类投诉", source="report",
+                                              owner_id=agent.pk, working_days=5, order_ids=[ids["order_id"]]).pk
+    # Knowledge tests: a question on the article, a published test assigned to the agent.
+    from kefu.training import services as training
+
+    question = training.create_question(admin, text="话费争议如何处理？", options=["核对账单后说明", "直接退费"], correct=[0],
+                                        article_id=ids["article_id"])
+    exam = training.create_exam(admin, title="话费争议处理", questions=[{"question_id": question.pk}])
+    exam = training.publish_exam(admin, exam.pk, exam.version)
+    ids |= {"question_id": question.pk, "exam_id": exam.pk, "assignment_id": training.assign(
+        admin, exam.pk, person_ids=[agent.pk], due_at=timezone.now() + datetime.timedelta(days=1)).created[0].pk}
+    # A calibration of the earlier contact, and last month's assessment of the agent, published.
+    from kefu.assessment import services as assessment
+    from kefu.assessment.models import Scheme
+    from kefu.quality import services as quality
+
+    qa = make_user("quality_inspector", "complaints", "walk-qa")
+    ids["calibration_id"] = quality.create_calibration(admin, "校准", [earlier.pk], [admin.pk, qa.pk]).pk
+    run = assessment.compute(admin, Scheme.objects.get(role="agent").pk, "2026-10")
+    assessment.publish(admin, run.pk)
+    ids |= {"run_id": run.pk, "person_id": agent.pk}
     return secrets, ids
 
 

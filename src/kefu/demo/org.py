@@ -51,6 +51,7 @@ DEMO_USERS = [
 LATER_USERS = [
     ("manager", "kefu-manager", "黄经理 (服务经理)", roles.MANAGER, None),
     ("inspector", "kefu-inspector", "孙质检 (质检员)", roles.QA_INSPECTOR, "complaints"),
+    ("inspector2", "kefu-inspector2", "钱质检 (质检员)", roles.QA_INSPECTOR, "quality"),
 ]
 
 # Extra staff without logins worth printing, so queues and assignments look like a real centre.

@@ -81,6 +81,17 @@ def notify(user, order, message: str, *, link: str = "") -> None:
                                     created_at=timezone.now())
 
 
+def notify_many(notes) -> None:
+    """NOTES [(person id, message, link)]: one notification each, in one INSERT, for the active
+    people among them (an assessment published to everyone assessed). Links as in `notify`."""
+    rows = [(pk, message, site_path(link)) for pk, message, link in notes]
+    ids = {pk for pk, _m, _l in rows}
+    people = set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)) - system_user_ids(ids) if ids else set()
+    now = timezone.now()
+    Notification.objects.bulk_create([Notification(recipient_id=pk, message=message[:300], link=link, created_at=now)
+                                      for pk, message, link in rows if pk in people], batch_size=1000)
+
+
 def tell_owner(order, event) -> None:
     """Tell whoever must hear of EVENT on ORDER (see _news and coordinators_for)."""
     tell_many([(order, event)])

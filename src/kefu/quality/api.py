@@ -217,3 +217,92 @@ def draw(request, plan_id: Id, payload: DrawIn):
 def samples(request, params: Query[PageParams]):
     """The sampled contacts given to the caller and not inspected by them yet."""
     return paginate(services.my_samples(request.user), params)
+
+
+# --- calibration (校准) ------------------------------------------------------------------------
+
+class CalibrationIn(Schema):
+    title: str
+    contact_ids: list[Id]
+    inspector_ids: list[Id]
+
+
+class CalibrationOut(Schema):
+    id: int
+    title: str
+    status: str
+    contact_ids: list[int]
+    inspector_ids: list[int]
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class CalibrationInspectorOut(Schema):
+    inspector_id: int
+    inspector: str
+    handed_in: int
+    mean: float | None
+    deviation: float | None
+    bias: float | None
+    out_of_line: bool
+
+
+class CalibrationItemOut(Schema):
+    contact_id: int
+    item_id: int
+    section: str
+    text: str
+    scores: list[int | None]
+    mean: float | None
+    spread: int | None
+
+
+class CalibrationSpreadOut(Schema):
+    calibration: CalibrationOut
+    inspector_ids: list[int]
+    tolerance: int
+    inspectors: list[CalibrationInspectorOut]
+    items: list[CalibrationItemOut]
+
+
+def _calibration_out(c) -> dict:
+    return {"id": c.pk, "title": c.title, "status": c.status, "created_at": c.created_at, "closed_at": c.closed_at,
+            "contact_ids": sorted(c.contacts.values_list("pk", flat=True)),
+            "inspector_ids": sorted(c.inspectors.values_list("pk", flat=True))}
+
+
+@router.get("/calibrations", response={200: list[CalibrationOut], **ERRORS})
+def calibrations(request):
+    """The calibrations the caller leads (all, for a QA lead) or scores in, newest first."""
+    return [_calibration_out(c) for c in services.calibrations(request.user)[:100]]
+
+
+@router.post("/calibrations", response={201: CalibrationOut, **ERRORS})
+def create_calibration(request, payload: CalibrationIn):
+    """The QA lead sets several inspectors to score the same contacts without seeing each other's
+    scores: each gets a draft inspection of each contact (scored and handed in with
+    /inspections/{id}/scores and /publish, which for a calibration tells no agent)."""
+    return Status(201, _calibration_out(services.create_calibration(
+        request.user, payload.title, payload.contact_ids, payload.inspector_ids)))
+
+
+@router.post("/calibrations/{int:calibration_id}/close", response={200: CalibrationOut, **ERRORS})
+def close_calibration(request, calibration_id: Id):
+    """The QA lead closes a calibration: its scores are shown to the inspectors in it."""
+    return _calibration_out(services.close_calibration(request.user, calibration_id))
+
+
+@router.get("/calibrations/{int:calibration_id}/spread", response={200: CalibrationSpreadOut, **ERRORS})
+def calibration_spread(request, calibration_id: Id):
+    """The scores side by side: per contact and item each inspector's points (in the order of
+    inspector_ids), their mean and spread; per inspector the mean total and the mean distance
+    from the median total, flagged beyond the tolerance."""
+    data = services.calibration_spread(request.user, calibration_id)
+    return {"calibration": _calibration_out(data["calibration"]), "inspector_ids": [u.pk for u in data["inspectors"]],
+            "tolerance": data["tolerance"],
+            "inspectors": [{"inspector_id": p["inspector"].pk, "inspector": str(p["inspector"]), "handed_in": p["handed_in"],
+                            "mean": p["mean"], "deviation": p["deviation"], "bias": p["bias"], "out_of_line": p["out_of_line"]}
+                           for p in data["people"]],
+            "items": [{"contact_id": r["contact_id"], "item_id": r["item"].pk, "section": r["item"].section,
+                       "text": r["item"].text, "scores": r["scores"], "mean": r["mean"], "spread": r["spread"]}
+                      for r in data["items"]]}

@@ -170,12 +170,22 @@ class Inspection(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     appeal_until = models.DateTimeField(_("appeal until"), null=True, blank=True)
     final_at = models.DateTimeField(_("final at"), null=True, blank=True)
+    calibration = models.ForeignKey("Calibration", verbose_name=_("calibration"), null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="inspections",
+                                    help_text=_("Scored for a calibration: never published to the agent nor counted."))
 
     class Meta:
         verbose_name = _("inspection")
         verbose_name_plural = _("inspections")
-        constraints = [models.UniqueConstraint(fields=["contact", "inspector"], name="quality_one_inspection_each")]
-        indexes = [models.Index(fields=["agent", "status"], name="quality_inspection_agent")]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "inspector"], condition=models.Q(calibration__isnull=True),
+                                    name="quality_one_inspection_each"),
+            models.UniqueConstraint(fields=["calibration", "contact", "inspector"], condition=models.Q(calibration__isnull=False),
+                                    name="quality_one_calibration_score_each")]
+        indexes = [models.Index(fields=["agent", "status"], name="quality_inspection_agent"),
+                   # The worker's closing of inspections whose appeal window ended; the reports' watermark.
+                   models.Index(fields=["status", "appeal_until"], name="quality_inspection_window"),
+                   models.Index(fields=["final_at"], name="quality_inspection_final")]
 
     def __str__(self):
         return f"{self.contact_id} · {self.inspector}"
@@ -303,3 +313,32 @@ class Sample(models.Model):
 
     def __str__(self):
         return f"{self.contact_id} ({self.reason})"
+
+
+# --- calibration (校准) ---------------------------------------------------------------------------
+
+class Calibration(models.Model):
+    """Several inspectors score the same contacts on the same scorecard without seeing each
+    other's scores; when the QA lead closes it, everyone sees the spread per item and per
+    inspector."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("calibration status", "Scoring")
+        CLOSED = "closed", pgettext_lazy("calibration status", "Closed")
+
+    title = models.CharField(_("title"), max_length=100)
+    scorecard = models.ForeignKey(Scorecard, verbose_name=_("scorecard"), on_delete=models.PROTECT, related_name="+")
+    contacts = models.ManyToManyField("contacts.Contact", verbose_name=_("contacts"), related_name="+")
+    inspectors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("inspectors"), related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calibration")
+        verbose_name_plural = _("calibrations")
+
+    def __str__(self):
+        return self.title

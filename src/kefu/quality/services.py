@@ -6,23 +6,25 @@ flagged contacts an inspector reads, in their data scope."""
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu import scopes
 from kefu.audit import services as audit
-from kefu.core.errors import Conflict, Forbidden, ValidationFailed
+from kefu.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kefu.core.services import get_or_404, require
 
 from . import checks
 from .models import (
     Appeal,
+    Calibration,
     CheckHit,
     CheckRule,
     CheckState,
@@ -221,19 +223,34 @@ def start_inspection(user, contact_id: int, *, now: dt.datetime | None = None) -
     require(user, "quality.add_inspection")
     now = now or timezone.now()
     contact = _contact_in_scope(user, contact_id)
-    if contact.ended_at is None or contact.agent_id is None:
-        raise Conflict(_("Only a contact that has ended, with an agent, can be inspected."))
-    if contact.agent_id == user.pk:
-        raise Forbidden(_("Nobody inspects their own contacts."))
-    if settings.KEFU_QUALITY_NOT_OWN_TEAM and user.department_id and contact.agent.department_id == user.department_id:
-        raise Forbidden(_("Inspectors do not inspect their own team's contacts."))
+    refusal = _may_not_inspect(user, contact)
+    if refusal:
+        raise (Conflict if contact.agent_id is None or contact.ended_at is None else Forbidden)(refusal)
     card = active_scorecard()
     if card is None:
         raise Conflict(_("No scorecard is in use: publish one first."))
-    if Inspection.objects.filter(contact=contact, inspector=user).exists():
+    if Inspection.objects.filter(contact=contact, inspector=user, calibration__isnull=True).exists():
         raise Conflict(_("You have already inspected this contact."))
-    inspection = Inspection.objects.create(contact=contact, scorecard=card, inspector=user, agent_id=contact.agent_id,
-                                           created_at=now)
+    inspection = _begin(contact, card, user, now)
+    audit.record(user, "create", inspection, fields=["contact", "scorecard"])
+    return inspection
+
+
+def _may_not_inspect(inspector, contact) -> str:
+    """Why INSPECTOR may not inspect CONTACT ('' when they may)."""
+    if contact.ended_at is None or contact.agent_id is None:
+        return _("Only a contact that has ended, with an agent, can be inspected.")
+    if contact.agent_id == inspector.pk:
+        return _("Nobody inspects their own contacts.")
+    if settings.KEFU_QUALITY_NOT_OWN_TEAM and inspector.department_id and contact.agent.department_id == inspector.department_id:
+        return _("Inspectors do not inspect their own team's contacts.")
+    return ""
+
+
+def _begin(contact, card: Scorecard, inspector, now: dt.datetime, calibration=None) -> Inspection:
+    """A draft inspection of CONTACT by INSPECTOR, pre-filled from the contact's hits."""
+    inspection = Inspection.objects.create(contact=contact, scorecard=card, inspector=inspector, agent_id=contact.agent_id,
+                                           created_at=now, calibration=calibration)
     fired: dict[int, list[str]] = defaultdict(list)
     for rule_id, where, words in CheckHit.objects.filter(contact=contact).values_list("rule_id", "where", "words"):
         fired[rule_id].append(f"{where}：{words}" if words else where)
@@ -245,7 +262,6 @@ def start_inspection(user, contact_id: int, *, now: dt.datetime | None = None) -
                                    points=0 if hit else item.points, prefilled=bool(hit), note="；".join(hit or [])[:300]))
     InspectionItem.objects.bulk_create(rows)
     _tally(inspection)
-    audit.record(user, "create", inspection, fields=["contact", "scorecard"])
     return inspection
 
 
@@ -335,6 +351,10 @@ def publish(user, inspection_id: int, *, now: dt.datetime | None = None) -> Insp
     if inspection.inspector_id != user.pk or inspection.status != Inspection.Status.DRAFT:
         raise Conflict(_("Only its inspector publishes a draft inspection."))
     inspection.status, inspection.published_at = Inspection.Status.PUBLISHED, now
+    if inspection.calibration_id:  # a calibration's score is handed in, not shown to the agent
+        inspection.save(update_fields=["status", "published_at"])
+        audit.record(user, "update", inspection, fields=["status", "score"])
+        return inspection
     inspection.appeal_until = appeal_deadline(now)
     inspection.save(update_fields=["status", "published_at", "appeal_until"])
     audit.record(user, "update", inspection, fields=["status", "score"])
@@ -359,7 +379,7 @@ def appeal(user, inspection_id: int, reason: str, *, now: dt.datetime | None = N
     appeal window ends."""
     now = now or timezone.now()
     inspection = get_or_404(Inspection, inspection_id, lock=True,
-                            queryset=Inspection.objects.filter(agent=user))  # one's own: others' look absent
+                            queryset=Inspection.objects.filter(agent=user, calibration__isnull=True))  # one's own: others' look absent
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("The appeal is invalid."), fields={"reason": _("is required")})
@@ -411,22 +431,49 @@ def inspection(user, inspection_id: int) -> Inspection:
     """An inspection as its inspector, the QA lead (in scope) or its agent reads it."""
     require(user, "quality.view_inspection")
     if not user.has_perm("quality.add_inspection"):  # an inspected agent: their own only, others' look absent
-        return get_or_404(Inspection, inspection_id, queryset=Inspection.objects.filter(agent=user).select_related("scorecard"))
-    return _mine(user, inspection_id, lock=False)
+        return get_or_404(Inspection, inspection_id, queryset=Inspection.objects.filter(
+            agent=user, calibration__isnull=True).exclude(status=Inspection.Status.DRAFT).select_related("scorecard"))
+    found = _mine(user, inspection_id, lock=False)
+    if (found.calibration_id and found.inspector_id != user.pk and not user.has_perm("quality.arbitrate_appeal")
+            and Calibration.objects.filter(pk=found.calibration_id, status=Calibration.Status.OPEN).exists()):
+        # Calibrating inspectors do not see each other's scores until it is closed.
+        raise NotFound(_("%(what)s %(id)s does not exist.") % {"what": str(Inspection._meta.verbose_name).capitalize(),
+                                                               "id": inspection_id})
+    return found
 
 
 def my_inspections(user) -> QuerySet:
     """The published inspections of USER's own contacts (my quality), newest first."""
     require(user, "quality.view_inspection")
-    return (Inspection.objects.filter(agent=user).exclude(status=Inspection.Status.DRAFT)
-            .select_related("contact", "scorecard").order_by("-published_at", "-pk"))
+    return (Inspection.objects.filter(agent=user, calibration__isnull=True).exclude(status=Inspection.Status.DRAFT)
+            .select_related("contact", "scorecard", "appeal").order_by("-published_at", "-pk"))
+
+
+def of_contact(user, contact) -> list[Inspection]:
+    """The inspections of CONTACT (already read in USER's scope) in its history: all but
+    calibrations' for those who inspect, the published ones for the agent inspected, none for
+    anyone else."""
+    rows = Inspection.objects.filter(contact=contact, calibration__isnull=True).select_related("inspector", "appeal")
+    if user.has_perm("quality.add_inspection") or user.has_perm("quality.arbitrate_appeal"):
+        return list(rows.order_by("created_at", "pk"))
+    if user.pk == contact.agent_id and user.has_perm("quality.view_inspection"):
+        return list(rows.exclude(status=Inspection.Status.DRAFT).order_by("created_at", "pk"))
+    return []
 
 
 def drafts(user) -> QuerySet:
     """USER's inspections still being scored, oldest first."""
     require(user, "quality.add_inspection")
     return (Inspection.objects.filter(inspector=user, status=Inspection.Status.DRAFT)
-            .select_related("contact", "agent").order_by("created_at", "pk"))
+            .select_related("contact", "agent", "calibration").order_by("created_at", "pk"))
+
+
+def close_due(now: dt.datetime | None = None) -> int:
+    """Published inspections whose appeal window ended unappealed become final (their score
+    counts in the QA indicators from now): one UPDATE, run by the worker."""
+    now = now or timezone.now()
+    return Inspection.objects.filter(status=Inspection.Status.PUBLISHED, calibration__isnull=True,
+                                     appeal_until__lte=now).update(status=Inspection.Status.FINAL, final_at=now)
 
 
 def appeals_to_decide(user) -> QuerySet:
@@ -572,3 +619,163 @@ def my_samples(user) -> QuerySet:
     done = Inspection.objects.filter(inspector=user).values("contact_id")
     return (Sample.objects.filter(inspector=user).exclude(contact_id__in=done)
             .select_related("contact", "contact__agent", "run").order_by("run__first_day", "contact__started_at", "contact_id"))
+
+
+# --- calibration (校准) -------------------------------------------------------------------------
+
+MAX_CALIBRATION_CONTACTS = 20
+
+
+@transaction.atomic
+def create_calibration(user, title: str, contact_ids, inspector_ids, *, now: dt.datetime | None = None) -> Calibration:
+    """The QA lead sets several inspectors to score the same contacts (read in the lead's scope)
+    on the scorecard in use: a draft inspection for each inspector and contact, pre-filled from
+    the automatic checks as any inspection is."""
+    from kefu.contacts.models import Contact
+    from kefu.staff.models import User
+
+    require(user, "quality.arbitrate_appeal")
+    now = now or timezone.now()
+    errors: dict[str, str] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = _("is required")
+    contact_ids = sorted({int(i) for i in contact_ids or [] if str(i).strip().isdigit()})
+    inspector_ids = sorted({int(i) for i in inspector_ids or [] if str(i).strip().isdigit()})
+    contacts = list(scopes.visible(user, Contact.objects.select_related("agent"), contact_ids)) if contact_ids else []
+    if not contacts:
+        errors["contact_ids"] = _("name at least one contact")
+    elif len(contacts) != len(contact_ids):
+        missing = sorted(set(contact_ids) - {c.pk for c in contacts})
+        errors["contact_ids"] = _("no such contacts: %(ids)s") % {"ids": "、".join(map(str, missing))}
+    elif len(contacts) > MAX_CALIBRATION_CONTACTS:
+        errors["contact_ids"] = _("at most %(n)s contacts") % {"n": MAX_CALIBRATION_CONTACTS}
+    inspectors = [u for u in User.objects.filter(pk__in=inspector_ids, is_active=True) if u.has_perm("quality.add_inspection")]
+    if len(inspectors) < 2:
+        errors["inspector_ids"] = _("name at least two inspectors")
+    if not errors:
+        for contact in contacts:
+            for inspector in inspectors:
+                refusal = _may_not_inspect(inspector, contact)
+                if refusal:
+                    errors["inspector_ids"] = _("%(inspector)s may not score contact %(contact)s: %(why)s") % {
+                        "inspector": inspector, "contact": contact.pk, "why": refusal}
+    card = active_scorecard()
+    if card is None:
+        raise Conflict(_("No scorecard is in use: publish one first."))
+    if errors:
+        raise ValidationFailed(_("The calibration is invalid."), fields=errors)
+    calibration = Calibration.objects.create(title=title[:100], scorecard=card, created_by=user, created_at=now)
+    calibration.contacts.set(contacts)
+    calibration.inspectors.set(inspectors)
+    for contact in contacts:
+        for inspector in inspectors:
+            _begin(contact, card, inspector, now, calibration)
+    audit.record(user, "create", calibration, fields=["title", "contacts", "inspectors"])
+    return calibration
+
+
+def inspectors(user) -> list:
+    """Whom the QA lead may set to calibrate: active people who inspect contacts."""
+    from django.contrib.auth.models import Permission
+
+    from kefu.staff.models import User
+
+    require(user, "quality.arbitrate_appeal")
+    perm = Permission.objects.filter(content_type__app_label="quality", codename="add_inspection")
+    return list(User.objects.filter(is_active=True).filter(
+        models.Q(groups__permissions__in=perm) | models.Q(user_permissions__in=perm))
+        .distinct().order_by("username"))
+
+
+def recently_inspected(user, limit: int = 30) -> list:
+    """The contacts in USER's scope inspected lately, newest first: what a calibration is made of."""
+    from kefu.contacts.models import Contact
+
+    visible = scopes.restrict(user, Contact.objects.all()).values("pk")
+    ids = list(Inspection.objects.filter(calibration__isnull=True, contact_id__in=visible).exclude(status=Inspection.Status.DRAFT)
+               .order_by("-published_at").values_list("contact_id", flat=True)[:limit * 3])
+    seen = list(dict.fromkeys(ids))[:limit]
+    found = {c.pk: c for c in Contact.objects.filter(pk__in=seen).select_related("agent")}
+    return [found[pk] for pk in seen if pk in found]
+
+
+def calibrations(user) -> QuerySet:
+    """The calibrations USER leads (all, for a QA lead) or takes part in, newest first."""
+    require(user, "quality.add_inspection")
+    rows = Calibration.objects.all() if user.has_perm("quality.arbitrate_appeal") else Calibration.objects.filter(inspectors=user)
+    return rows.select_related("created_by").order_by("-created_at", "-pk")
+
+
+def _calibration(user, calibration_id: int) -> Calibration:
+    return get_or_404(Calibration, calibration_id, queryset=calibrations(user))
+
+
+@transaction.atomic
+def close_calibration(user, calibration_id: int, *, now: dt.datetime | None = None) -> Calibration:
+    """The QA lead closes a calibration: its scores are then shown to every inspector in it;
+    scores still in draft are left out."""
+    require(user, "quality.arbitrate_appeal")
+    calibration = get_or_404(Calibration, calibration_id, lock=True)
+    if calibration.status != Calibration.Status.OPEN:
+        raise Conflict(_("This calibration is already closed."))
+    calibration.status, calibration.closed_at = Calibration.Status.CLOSED, now or timezone.now()
+    calibration.save(update_fields=["status", "closed_at"])
+    audit.record(user, "update", calibration, fields=["status"])
+    return calibration
+
+
+def calibration_spread(user, calibration_id: int) -> dict:
+    """A calibration's scores side by side, once handed in: for each contact and item every
+    inspector's points (a fatal item 1 passed, 0 failed), their mean and spread (highest − lowest); for each inspector their mean
+    total and how far it lies from the group's (mean absolute difference from the median total
+    of each contact, in points: one inspector out of line does not drag the others with them),
+    flagged beyond KEFU_QUALITY_CALIBRATION_TOLERANCE. Inspectors see it once the
+    calibration is closed; the QA lead as the scores come in."""
+    calibration = _calibration(user, calibration_id)
+    lead = user.has_perm("quality.arbitrate_appeal")
+    if not lead and calibration.status == Calibration.Status.OPEN:
+        raise Conflict(_("The scores are shown to the inspectors once the QA lead closes the calibration."))
+    inspectors = sorted(calibration.inspectors.all(), key=lambda u: u.pk)
+    handed = list(calibration.inspections.exclude(status=Inspection.Status.DRAFT)
+                  .values_list("pk", "contact_id", "inspector_id", "score"))
+    totals = {(c, i): float(s) for _pk, c, i, s in handed if s is not None}
+    # (item, inspection) → points; a fatal item 1 passed, 0 failed; None: not applicable.
+    points: dict[tuple[int, int], int | None] = {}
+    for inspection_id, item_id, fatal, result, pts in InspectionItem.objects.filter(
+            inspection_id__in=[h[0] for h in handed]).values_list("inspection_id", "item_id", "item__fatal", "result", "points"):
+        if result == InspectionItem.Result.NA:
+            points[(item_id, inspection_id)] = None
+        else:
+            points[(item_id, inspection_id)] = int(result != InspectionItem.Result.FAIL) if fatal else pts
+    by_inspection = {pk: (c, i) for pk, c, i, _s in handed}
+    items = list(calibration.scorecard.items.order_by("position"))
+    described = {c.pk: c for c in calibration.contacts.select_related("agent")}
+    contacts = sorted(described)
+    rows = []
+    for contact_id in contacts:
+        for item in items:
+            scores = {i: points[(item.pk, pk)] for pk, (c, i) in by_inspection.items()
+                      if c == contact_id and (item.pk, pk) in points}
+            given = [v for v in scores.values() if v is not None]
+            rows.append({"contact_id": contact_id, "contact": described[contact_id], "item": item,
+                         "scores": [scores.get(u.pk) for u in inspectors],
+                         "mean": sum(given) / len(given) if given else None,
+                         "spread": (max(given) - min(given)) if len(given) > 1 else None})
+    tolerance = settings.KEFU_QUALITY_CALIBRATION_TOLERANCE
+    people = []
+    for u in inspectors:
+        diffs: list[float] = []
+        for contact_id in contacts:
+            mine = totals.get((contact_id, u.pk))
+            everyone = [totals[(contact_id, o.pk)] for o in inspectors if (contact_id, o.pk) in totals]
+            if mine is not None and len(everyone) > 1:
+                diffs.append(mine - statistics.median(everyone))
+        own = [totals[(c, u.pk)] for c in contacts if (c, u.pk) in totals]
+        deviation = sum(abs(d) for d in diffs) / len(diffs) if diffs else None
+        people.append({"inspector": u, "handed_in": len(own), "mean": sum(own) / len(own) if own else None,
+                       "deviation": deviation, "bias": sum(diffs) / len(diffs) if diffs else None,
+                       "out_of_line": deviation is not None and deviation > tolerance})
+    matrix = [{"contact_id": c, "scores": [totals.get((c, u.pk)) for u in inspectors]} for c in contacts]
+    return {"calibration": calibration, "inspectors": inspectors, "items": rows, "people": people, "totals": matrix,
+            "tolerance": tolerance}

@@ -8,6 +8,7 @@ from . import services
 @task
 def check_contacts() -> dict:
     """The automatic checks of the contacts that ended since the last turn (safe to run again:
-    a contact's hits are replaced, not added), and each active sampling plan drawn once for its
-    last complete period."""
-    return {"checked": services.check_due(), "drawn": [str(run) for run in services.draw_due()]}
+    a contact's hits are replaced, not added), each active sampling plan drawn once for its
+    last complete period, and the inspections whose appeal window ended made final."""
+    return {"checked": services.check_due(), "drawn": [str(run) for run in services.draw_due()],
+            "closed": services.close_due()}

@@ -421,3 +421,78 @@ def load_contacts(contact_ids: list[int], now: dt.datetime) -> dict[int, tuple[d
         again = c.customer_id is not None and any(c.ended_at < t <= c.ended_at + window for t in by_customer[c.customer_id])
         out[c.pk] = contact_share(c, department_id=c.agent.department_id if c.agent else 0, settled=settled, again=again)
     return out
+
+
+# --- quality: inspections (质检), corrective actions (整改), knowledge tests (培训考试) -----------------
+# Records of a person rather than of a customer: their dimensions are the person's department
+# (and for an inspection the inspected contact's channel and region); they count for the person.
+
+def _person_dims(department_id: int | None, **more) -> dict:
+    dims = {"department_id": department_id or 0, "province": "", "kind": None, "category": None, "severity": None}
+    dims.update(more)
+    return dims
+
+
+def load_inspections(ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[list]]]:
+    """Final inspections (not calibrations'): on the day they became final, for the inspected
+    agent, `qa_done`, `qa_points` (the score × 10), `qa_fatal` and `qa_pass`."""
+    from kefu.quality.models import Inspection
+
+    rows = (Inspection.objects.filter(pk__in=ids, status=Inspection.Status.FINAL, calibration__isnull=True,
+                                      final_at__isnull=False)
+            .values_list("pk", "agent_id", "agent__department_id", "final_at", "score", "fatal", "passed", "contact__channel",
+                         "contact__customer__province", "contact__customer__city", "contact__customer__segment", named=True))
+    zone, out = _zone(), {}
+    for r in rows:
+        dims = _person_dims(r.agent__department_id, province=r.contact__customer__province or "", channel=r.contact__channel,
+                            city=r.contact__customer__city or "", segment=r.contact__customer__segment or "")
+        day = day_of(r.final_at, zone)
+        atoms = [[day, r.agent_id, {}, "qa_done", 1], [day, r.agent_id, {}, "qa_points", int((r.score or 0) * 10)]]
+        if r.fatal:
+            atoms.append([day, r.agent_id, {}, "qa_fatal", 1])
+        if r.passed:
+            atoms.append([day, r.agent_id, {}, "qa_pass", 1])
+        out[r.pk] = (dims, _merge(atoms))
+    return out
+
+
+def load_actions(ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[list]]]:
+    """Corrective actions (not cancelled), on their deadline's day once it has passed or they
+    were verified, for their owner: `action_due`, and `action_on_time` when verified effective
+    and last done by the deadline."""
+    from kefu.corrective.models import CorrectiveAction
+
+    rows = (CorrectiveAction.objects.filter(pk__in=ids).exclude(status=CorrectiveAction.Status.CANCELLED)
+            .values_list("pk", "owner_id", "department_id", "deadline", "done_at", "status", named=True))
+    zone, out = _zone(), {}
+    for r in rows:
+        verified = r.status == CorrectiveAction.Status.VERIFIED
+        if r.deadline is None or (r.deadline > now and not verified):
+            out[r.pk] = (_person_dims(r.department_id), [])
+            continue
+        day = day_of(r.deadline, zone)
+        atoms = [[day, r.owner_id or 0, {}, "action_due", 1]]
+        if verified and r.done_at is not None and r.done_at <= r.deadline:
+            atoms.append([day, r.owner_id or 0, {}, "action_on_time", 1])
+        out[r.pk] = (_person_dims(r.department_id), atoms)
+    return out
+
+
+def load_exams(ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[list]]]:
+    """Knowledge tests handed in (or expired unanswered, scored 0), on that day, for the person
+    tested: `exam_taken`, `exam_points` (the score × 10), `exam_passed`."""
+    from kefu.training.models import ExamAssignment
+
+    rows = (ExamAssignment.objects.filter(pk__in=ids, status__in=[ExamAssignment.Status.SUBMITTED, ExamAssignment.Status.EXPIRED])
+            .values_list("pk", "person_id", "person__department_id", "submitted_at", "due_at", "score", "passed", named=True))
+    zone, out = _zone(), {}
+    for r in rows:
+        at = r.submitted_at or r.due_at
+        if at is None:
+            continue
+        day = day_of(at, zone)
+        atoms = [[day, r.person_id, {}, "exam_taken", 1], [day, r.person_id, {}, "exam_points", int((r.score or 0) * 10)]]
+        if r.passed:
+            atoms.append([day, r.person_id, {}, "exam_passed", 1])
+        out[r.pk] = (_person_dims(r.person__department_id), _merge(atoms))
+    return out

@@ -29,7 +29,9 @@ CONTACT_DIMS = ("department", "province", "city", "channel", "segment", "agent")
 BACKLOG_DIMS = ("department", "province", "channel", "kind", "severity", "agent")
 
 # Bumped whenever a formula below changes meaning: a closed report records the version it used.
-FORMULAS_VERSION = 2  # 2: satisfaction from survey answers (scores at resolution among them), credited to every handler
+# 2: satisfaction from survey answers (scores at resolution among them), credited to every handler;
+# 3: the quality indicators (inspections, corrective actions, knowledge tests).
+FORMULAS_VERSION = 3
 
 
 class Figures:
@@ -321,12 +323,57 @@ register(Indicator(
     definition_zh="期间内经监管部门转办登记的工单数 × 1000000 ÷ 期间中点的在网用户数。",
     definition_en="Orders registered in the period through the regulator × 1,000,000 / subscriptions active at the period's midpoint."))
 
+# Quality (质检, 整改, 培训考试): records of people, counted for the person (facts.load_inspections …).
+QA_DIMS = ("department", "province", "channel", "agent")
+PEOPLE_DIMS = ("department", "agent")
+
+
+def _scaled_mean(points: str, count: str):
+    """The mean of scores kept × 10 (one decimal place) as the sum POINTS over COUNT."""
+    return lambda f: f.get(points) / 10 / f.get(count) if f.get(count) else None
+
+
+register(Indicator(
+    "qa_avg_score", "质检平均分", "Quality inspection average", SCORE, _scaled_mean("qa_points", "qa_done"),
+    ("qa_points", "qa_done"), HIGHER, dims=QA_DIMS,
+    definition_zh="期间内结案（申诉期满或申诉裁定后）的质检的最终得分平均值（0–100 分）。",
+    definition_en="Mean final score (after appeals) of inspections closed in the period, 0–100."))
+register(Indicator(
+    "qa_fatal_rate", "致命差错率", "Fatal error rate", PERCENT, _rate("qa_fatal", "qa_done"), ("qa_fatal", "qa_done"), LOWER,
+    _T(0), dims=QA_DIMS, definition_zh="期间内结案的质检中有致命项的比例。",
+    definition_en="Inspections with a fatal item / inspections closed in the period."))
+register(Indicator(
+    "qa_pass_rate", "质检合格率", "Quality inspection pass rate", PERCENT, _rate("qa_pass", "qa_done"), ("qa_pass", "qa_done"),
+    HIGHER, dims=QA_DIMS, definition_zh="期间内结案的质检中达到合格线的比例。",
+    definition_en="Inspections at or above the pass mark / inspections closed in the period."))
+register(Indicator(
+    "qa_fatal_count", "致命差错数", "Fatal errors", COUNT, lambda f: f.get("qa_fatal"), ("qa_fatal",), LOWER, _T(0),
+    dims=QA_DIMS, definition_zh="期间内结案的质检中有致命项的次数。",
+    definition_en="Inspections closed in the period with a fatal item."))
+register(Indicator(
+    "qa_inspections", "质检量", "Inspections closed", COUNT, lambda f: f.get("qa_done"), ("qa_done",), dims=QA_DIMS,
+    definition_zh="期间内结案的质检数。", definition_en="Inspections closed in the period."))
+register(Indicator(
+    "corrective_on_time_rate", "整改按期完成率", "Corrective actions on time", PERCENT, _rate("action_on_time", "action_due"),
+    ("action_on_time", "action_due"), HIGHER, _T(100), dims=PEOPLE_DIMS,
+    definition_zh="期间内到期的整改措施中，在期限内完成并经验证有效的比例（按整改期限计入期间）。",
+    definition_en="Corrective actions done by their deadline and verified effective / corrective actions due in the period."))
+register(Indicator(
+    "knowledge_score", "培训考试平均分", "Knowledge test average", SCORE, _scaled_mean("exam_points", "exam_taken"),
+    ("exam_points", "exam_taken"), HIGHER, dims=PEOPLE_DIMS,
+    definition_zh="期间内交卷（或逾期未答按 0 分计）的培训考试平均分（0–100 分）。",
+    definition_en="Mean score (0–100) of knowledge tests handed in in the period (those not taken by their due date count 0)."))
+register(Indicator(
+    "contacts_handled", "接待量", "Contacts handled", COUNT, lambda f: f.get("contacts_ended"), ("contacts_ended",),
+    dims=CONTACT_DIMS, definition_zh="期间内结束的呼入、来信等接触数。", definition_en="Inbound contacts ended in the period."))
+
 # The sections of a report list the headline indicators in this order.
 HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "score_attitude", "score_result",
             "score_timeliness", "nps", "response_rate", "followup_done_rate", "complaint_followup_done_rate", "fcr_rate", "on_time_rate",
             "complaint_on_time_rate", "first_response_time", "first_response_time_working", "resolution_time",
             "resolution_time_working", "reopen_rate", "repeat_complaint_rate", "escalated_complaint_rate", "complaints_per_10k", "appeals_per_million", "orders_registered", "complaints", "orders_resolved",
-            "backlog", "overdue_open")
+            "backlog", "overdue_open", "qa_avg_score", "qa_fatal_rate", "qa_pass_rate", "corrective_on_time_rate",
+            "knowledge_score")
 
 
 def measures_of(codes) -> tuple[list[str], list[str]]:

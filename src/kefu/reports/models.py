@@ -89,6 +89,45 @@ class ContactFact(Share):
         return f"{self.contact_id}"
 
 
+class InspectionFact(Share):
+    """A final quality inspection's share (质检: its score, fatal error, pass)."""
+
+    inspection_id = models.BigIntegerField(_("inspection"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("inspection's share of the rollups")
+        verbose_name_plural = _("inspections' shares of the rollups")
+
+    def __str__(self):
+        return f"{self.inspection_id}"
+
+
+class ActionFact(Share):
+    """A corrective action's share (整改: due, and done on time and verified effective)."""
+
+    action_id = models.BigIntegerField(_("corrective action"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("corrective action's share of the rollups")
+        verbose_name_plural = _("corrective actions' shares of the rollups")
+
+    def __str__(self):
+        return f"{self.action_id}"
+
+
+class ExamFact(Share):
+    """A knowledge test's share (培训考试: taken, its score, passed)."""
+
+    assignment_id = models.BigIntegerField(_("test assignment"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("test's share of the rollups")
+        verbose_name_plural = _("tests' shares of the rollups")
+
+    def __str__(self):
+        return f"{self.assignment_id}"
+
+
 class SubscriberFlow(models.Model):
     """Subscriptions opened (+) and terminated (−) on a day, by region and product: the number
     active on any day is the running sum (万户投诉率, 百万用户申诉率).
@@ -130,6 +169,8 @@ class RebuildRun(models.Model):
     last_order_id = models.BigIntegerField(_("last work order done"), default=0)
     last_contact_id = models.BigIntegerField(_("last contact done"), default=0)
     orders_done = models.BigIntegerField(_("work orders done"), default=0)
+    # How far the other sources got (inspections, corrective actions, tests): {source: last id}.
+    positions = models.JSONField(_("positions"), default=dict, blank=True)
     # A rebuild of everything reads every order after the order events up to this id committed:
     # when it finishes, the "reports" consumer need not handle them again (events.covered).
     events_upto = models.BigIntegerField(_("order events covered up to"), default=0)

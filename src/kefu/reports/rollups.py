@@ -25,7 +25,17 @@ from kefu.orders import events as events_hook
 from kefu.orders.models import WorkOrder
 
 from . import facts
-from .models import ContactFact, Grain, OrderFact, RebuildRun, ReportState, Rollup
+from .models import (
+    ActionFact,
+    ContactFact,
+    ExamFact,
+    Grain,
+    InspectionFact,
+    OrderFact,
+    RebuildRun,
+    ReportState,
+    Rollup,
+)
 
 log = logging.getLogger("kefu.reports")
 
@@ -136,8 +146,47 @@ def _contact_model():
     return Contact
 
 
+def _inspection_model():
+    from kefu.quality.models import Inspection
+
+    return Inspection
+
+
+def _action_model():
+    from kefu.corrective.models import CorrectiveAction
+
+    return CorrectiveAction
+
+
+def _exam_model():
+    from kefu.training.models import ExamAssignment
+
+    return ExamAssignment
+
+
 ORDERS = Source(OrderFact, "order_id", facts.load, lambda: WorkOrder, "last_order_id")
 CONTACTS = Source(ContactFact, "contact_id", facts.load_contacts, _contact_model, "last_contact_id")
+# People's records (quality): few beside orders, so a rebuild reads all of them. Their position
+# in a rebuild is kept in RebuildRun.positions under the name after "positions:".
+INSPECTIONS = Source(InspectionFact, "inspection_id", facts.load_inspections, _inspection_model, "positions:inspections")
+ACTIONS = Source(ActionFact, "action_id", facts.load_actions, _action_model, "positions:actions")
+EXAMS = Source(ExamFact, "assignment_id", facts.load_exams, _exam_model, "positions:exams")
+SOURCES = (ORDERS, CONTACTS, INSPECTIONS, ACTIONS, EXAMS)
+
+
+def _position(run: RebuildRun, source: Source) -> int:
+    if source.position.startswith("positions:"):
+        return int(run.positions.get(source.position[10:], 0))
+    return getattr(run, source.position)
+
+
+def _set_position(run: RebuildRun, source: Source, value: int) -> str:
+    """Move RUN's position for SOURCE to VALUE; the field to save."""
+    if source.position.startswith("positions:"):
+        run.positions = {**run.positions, source.position[10:]: value}
+        return "positions"
+    setattr(run, source.position, value)
+    return source.position
 
 
 def refresh(ids_in, *, now: dt.datetime | None = None, cleared: tuple[int, int] | None = None,
@@ -273,7 +322,21 @@ def refresh_due(now: dt.datetime | None = None) -> int:
         contacts = _contacts_ended(since, now)
         for start in range(0, len(contacts), BATCH):
             refresh(contacts[start:start + BATCH], now=now, source=CONTACTS)
-    return len(ids) + len(contacts)
+        records = 0
+        for source, changed in _people_records(since, now):
+            for start in range(0, len(changed), BATCH):
+                records += refresh(changed[start:start + BATCH], now=now, source=source)
+    return len(ids) + len(contacts) + records
+
+
+def _people_records(since: dt.datetime, now: dt.datetime) -> list[tuple[Source, list[int]]]:
+    """The inspections that became final, the corrective actions changed or come due and the
+    tests handed in or expired in (SINCE, NOW]."""
+    Inspection, Action, Exam = _inspection_model(), _action_model(), _exam_model()
+    inspections = Inspection.objects.filter(final_at__gt=since, final_at__lte=now).values_list("pk", flat=True)
+    actions = Action.objects.filter(Q(updated_at__gt=since, updated_at__lte=now) | Q(deadline__gt=since, deadline__lte=now))
+    exams = Exam.objects.filter(updated_at__gt=since, updated_at__lte=now).values_list("pk", flat=True)
+    return [(INSPECTIONS, sorted(inspections)), (ACTIONS, sorted(actions.values_list("pk", flat=True))), (EXAMS, sorted(exams))]
 
 
 def _surveyed(since: dt.datetime, now: dt.datetime) -> set[int]:
@@ -329,13 +392,13 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
             run.save(update_fields=["cleared"])
     cleared = (first.toordinal() if first else 1, last.toordinal() if last else dt.date.max.toordinal())
     batches = 0
-    for source in (ORDERS, CONTACTS):
+    for source in SOURCES:
         candidates = _candidates(source, first, last)
         top = source.model().objects.aggregate(top=Max("pk"))["top"] or 0
         while True:
             with transaction.atomic():
                 run = RebuildRun.objects.select_for_update().get(pk=run.pk)
-                position = getattr(run, source.position)
+                position = _position(run, source)
                 if position >= top and top:
                     break
                 ids = list(candidates.filter(pk__gt=position, pk__lte=top).order_by("pk").values_list("pk", flat=True)[:batch])
@@ -343,14 +406,13 @@ def rebuild(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
                     if first is None:  # shares of rows that no longer exist
                         gone = source.fact.objects.exclude(**{f"{source.key}__in": source.model().objects.values("pk")})
                         refresh(list(gone.values_list(source.key, flat=True)), cleared=cleared, source=source)
-                    setattr(run, source.position, top)
-                    run.save(update_fields=[source.position])
+                    run.save(update_fields=[_set_position(run, source, top)])
                     break
                 refresh(ids, cleared=cleared, source=source)
-                setattr(run, source.position, ids[-1])
+                field = _set_position(run, source, ids[-1])
                 if source is ORDERS:
                     run.orders_done += len(ids)
-                run.save(update_fields=[source.position, "orders_done"])
+                run.save(update_fields=[field, "orders_done"])
             batches += 1
             if progress is not None:
                 progress(run)
@@ -384,8 +446,8 @@ def _candidates(source: Source, first: dt.date | None, last: dt.date | None):
     share there, those with none yet, and those begun (registered, started) in the range. A
     share never starts before the row does; a contact's ends with it."""
     rows = source.model().objects.all()
-    if first is None and last is None:
-        return rows
+    if (first is None and last is None) or source not in (ORDERS, CONTACTS):
+        return rows  # people's records are few: all of them
     begun = "created_at" if source is ORDERS else "started_at"
     q = Q()
     if last is not None:

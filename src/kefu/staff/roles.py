@@ -89,17 +89,36 @@ _SURVEYS = ["surveys.view_instrument", "surveys.add_instrument", "surveys.change
 # and quality managers as evaluators.
 _WAVES_AND_VISITS = ["surveys.view_surveywave", "surveys.add_surveywave", "surveys.view_shoppervisit",
                      "surveys.add_shoppervisit"]
+# Corrective actions (整改): quality managers (the supervisors) run them; management reads and
+# verifies them; inspectors open them from their findings. Owners work their own, whatever their role.
+_CORRECTIVE = ["corrective.view_correctiveaction", "corrective.add_correctiveaction",
+               "corrective.change_correctiveaction", "corrective.verify_correctiveaction"]
+_CORRECTIVE_CHECK = ["corrective.view_correctiveaction", "corrective.verify_correctiveaction"]
+_CORRECTIVE_OPEN = ["corrective.view_correctiveaction", "corrective.add_correctiveaction"]
+# Knowledge tests (培训考试): supervisors keep the question bank, build tests, assign them and read
+# the results of their scope's people; management reads them; whoever is assigned a test takes
+# it and reads their own.
+_TESTS = ["training.take_exam"]
+_TRAINING_READ = ["training.view_question", "training.view_exam", "training.view_examassignment"]
+_TRAINING = _TRAINING_READ + ["training.add_question", "training.change_question", "training.add_exam",
+                              "training.change_exam", "training.add_examassignment"]
+
+# Staff assessment (考核): everyone reads their own sheet; supervisors compute and publish their
+# teams' (they read their department's sheets), management also keeps the schemes.
+_ASSESSED = ["assessment.view_result"]
+_ASSESS = _ASSESSED + ["assessment.view_scheme", "assessment.view_run", "assessment.add_run", "assessment.publish_run"]
+_ASSESS_SCHEMES = _ASSESS + ["assessment.add_scheme", "assessment.change_scheme"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + ["orders.reject_workorder"],
-    SALES: _FRONT + _REGION + _OWN_FIGURES,
-    TECH_SUPPORT: _HANDLER + _DEPARTMENT + _OWN_FIGURES,
-    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + [
+    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + _TESTS + _ASSESSED + ["orders.reject_workorder"],
+    SALES: _FRONT + _REGION + _OWN_FIGURES + _TESTS + _ASSESSED,
+    TECH_SUPPORT: _HANDLER + _DEPARTMENT + _OWN_FIGURES + _TESTS + _ASSESSED,
+    COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + _TESTS + _ASSESSED + [
         "orders.reject_workorder",
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
-    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + _QA_LEAD + [
+    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + _QA_LEAD + _CORRECTIVE + _TRAINING + _TESTS + _ASSESS + [
         "orders.reject_workorder", "orders.manage_any_workorder", "orders.view_board",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",
@@ -114,9 +133,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                       "security.view_securityincident"],
     # Management (服务经理): every figure of the whole organisation, the closed reports, and
     # closing a period by hand; reads orders, changes nothing else.
-    MANAGER: _READ + _REPORTS + _QUALITY + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
+    MANAGER: _READ + _REPORTS + _QUALITY + _CORRECTIVE_CHECK + _TRAINING_READ + _ASSESS_SCHEMES + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
     ADMINISTRATOR: ["*"],
-    QA_INSPECTOR: _READ + _REGION + _INSPECT,
+    QA_INSPECTOR: _READ + _REGION + _INSPECT + _CORRECTIVE_OPEN + _TESTS + _ASSESSED,
     # The portal's system user (cannot log in): registers the signed-in customer's requests,
     # records each as a contact, records their answers, withdrawals and feedback. It handles nothing
     # and owns nothing for long: the first person to accept or take a self-service order

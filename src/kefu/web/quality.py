@@ -17,11 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.assessment import services as assessment
 from kefu.contacts import services as contacts
 from kefu.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from kefu.orders import services as orders
 from kefu.quality import services as quality
 from kefu.quality.models import Appeal, Inspection, InspectionItem, ScorecardItem
+from kefu.training import services as training
 
 from .views import _acts, _fail, _reads
 
@@ -186,6 +188,9 @@ def score(request, inspection_id):
     except ServiceError as exc:
         _fail(request, exc)
         return redirect("web:quality-inspection", inspection_id)
+    if done.calibration_id:
+        messages.success(request, _("Scores handed in for the calibration: the others' are shown once the QA lead closes it."))
+        return redirect("web:quality-calibration", done.calibration_id)
     messages.success(request, _("Published to %(agent)s, who may appeal until %(until)s.") % {
         "agent": done.agent, "until": timezone.localtime(done.appeal_until).strftime("%Y-%m-%d %H:%M")})
     return redirect("web:quality-inspection", inspection_id)
@@ -239,7 +244,8 @@ def decide(request, inspection_id):
 
 @_reads
 def mine(request):
-    """我的质检: the agent's published inspections, newest first, with their appeals."""
+    """我的质检: the agent's published inspections, newest first, with their appeals; their latest
+    published assessment sheets; their knowledge tests."""
     page = Paginator(quality.my_inspections(request.user).select_related("appeal"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for found in page.object_list:
@@ -247,4 +253,77 @@ def mine(request):
         rows.append({"i": found, "status_label": STATUS_LABELS.get(found.status, found.status), "appeal": filed,
                      "decision_label": Appeal.Decision(filed.decision).label if filed and filed.decision else "",
                      "appeal_open": found.status == Inspection.Status.PUBLISHED and quality.appeal_open(found)})
-    return render(request, "web/quality/mine.html", {"section": MINE, "page": page, "rows": rows})
+    sheets = list(assessment.my_sheets(request.user)[:6]) if request.user.has_perm("assessment.view_result") else []
+    tests = list(training.my_assignments(request.user)[:10]) if request.user.has_perm("training.take_exam") else []
+    return render(request, "web/quality/mine.html", {"section": MINE, "page": page, "rows": rows, "sheets": sheets,
+                                                     "tests": tests})
+
+
+# --- calibration (校准) and the QA lead's page ----------------------------------------------------
+
+CALIBRATION = "quality-calibration"
+
+
+def _ids(text: str) -> list[str]:
+    return [part for part in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if part.strip()]
+
+
+@_reads
+def calibrations(request):
+    """校准与申诉: the calibrations (the lead's all, an inspector's own) and, for the QA lead, the
+    form to set a new one (contacts inspected lately, the inspectors) and the appeals to decide."""
+    user = request.user
+    rows = list(quality.calibrations(user)[:50])
+    lead = user.has_perm("quality.arbitrate_appeal")
+    given = {"title": "", "contact_ids": [], "inspector_ids": []}
+    errors: dict = {}
+    status = 200
+    if request.method == "POST" and lead:
+        given = {"title": request.POST.get("title", ""),
+                 "contact_ids": request.POST.getlist("contact_ids") + _ids(request.POST.get("more_contacts", "")),
+                 "inspector_ids": request.POST.getlist("inspector_ids")}
+        try:
+            made = quality.create_calibration(user, given["title"], given["contact_ids"], given["inspector_ids"])
+        except ValidationFailed as exc:
+            messages.error(request, exc.message)
+            errors, status = {k: str(v) for k, v in exc.fields.items()}, 422
+        except ServiceError as exc:
+            _fail(request, exc)
+            status = 409
+        else:
+            messages.success(request, _("Calibration set: each inspector has a draft of each contact on their workbench."))
+            return redirect("web:quality-calibration", made.pk)
+    chosen = {str(i) for i in given["contact_ids"]}, {str(i) for i in given["inspector_ids"]}
+    return render(request, "web/quality/calibrations.html", {
+        "section": CALIBRATION, "rows": rows, "lead": lead, "given": given, "errors": errors, "chosen_contacts": chosen[0],
+        "chosen_inspectors": chosen[1],
+        "contacts": quality.recently_inspected(user) if lead else [], "inspectors": quality.inspectors(user) if lead else [],
+        "appeals": list(quality.appeals_to_decide(user)) if lead else None, "status_labels": STATUS_LABELS}, status=status)
+
+
+@_reads
+def calibration(request, calibration_id):
+    """One calibration: who has handed in; the spread per item and per inspector (for the lead as
+    the scores come in, for the inspectors once it is closed)."""
+    user = request.user
+    found = quality.calibrations(user).filter(pk=calibration_id).first()
+    if found is None:
+        raise NotFound()
+    mine = list(found.inspections.filter(inspector=user).select_related("contact").order_by("contact_id"))
+    lead = user.has_perm("quality.arbitrate_appeal")
+    spread = quality.calibration_spread(user, calibration_id) if lead or found.status == found.Status.CLOSED else None
+    progress = []
+    if lead:
+        handed = {(c, i): st for c, i, st in found.inspections.values_list("contact_id", "inspector_id", "status")}
+        inspectors = sorted(found.inspectors.all(), key=lambda u: u.pk)
+        progress = [{"contact": c, "cells": [handed.get((c.pk, u.pk)) not in (None, Inspection.Status.DRAFT) for u in inspectors]}
+                    for c in found.contacts.select_related("agent").order_by("pk")]
+    return render(request, "web/quality/calibration.html", {
+        "section": CALIBRATION, "calibration": found, "mine": mine, "lead": lead, "spread": spread, "progress": progress,
+        "inspectors": sorted(found.inspectors.all(), key=lambda u: u.pk)})
+
+
+@_acts(back=lambda calibration_id, **_kw: reverse("web:quality-calibration", args=[calibration_id]))
+def close_calibration(request, calibration_id):
+    quality.close_calibration(request.user, calibration_id)
+    messages.success(request, _("Calibration closed: every inspector in it now sees the spread."))

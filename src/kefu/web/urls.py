@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import followup, me, quality, reports, surveys, views
+from . import assessment, corrective, followup, me, quality, reports, surveys, training, views
 
 app_name = "web"
 urlpatterns = [
@@ -55,12 +55,18 @@ urlpatterns = [
     path("quality/inspections/<int:inspection_id>/appeal/", quality.appeal, name="quality-appeal"),
     path("quality/inspections/<int:inspection_id>/decide/", quality.decide, name="quality-decide"),
     path("quality/mine/", quality.mine, name="quality-mine"),
+    path("quality/calibration/", quality.calibrations, name="quality-calibrations"),
+    path("quality/calibration/<int:calibration_id>/", quality.calibration, name="quality-calibration"),
+    path("quality/calibration/<int:calibration_id>/close/", quality.close_calibration, name="quality-calibration-close"),
     path("preferences/", views.preferences, name="preferences"),
     path("notifications/", me.notifications, name="notifications"),
     path("notifications/read-all/", me.read_all_notifications, name="notifications-read-all"),
     path("notifications/<int:notification_id>/read/", me.read_notification, name="notification-read"),
     path("notifications/<int:notification_id>/open/", me.open_notification, name="notification-open"),
     path("me/status/", me.presence, name="presence"),
+    *corrective.urlpatterns,
+    *training.urlpatterns,
+    *assessment.urlpatterns,
     # An order by its number (/orders/GD20261122000123/): last, so no other orders/…/ page is taken for a number.
     path("orders/<str:number>/", views.order_by_number, name="order-by-number"),
 ]

@@ -27,6 +27,7 @@ from kefu.customers import services as customers
 from kefu.knowledge import services as kb
 from kefu.orders import services as orders
 from kefu.orders.states import ACTION_LABELS
+from kefu.quality import services as quality
 from kefu.reports import services as report_figures
 from kefu.routing import services as routing
 from kefu.sla import services as sla
@@ -349,6 +350,7 @@ def _contact_context(request, contact, new_order=None, caller_form=None):
     else:
         context["caller_form"] = caller_form or forms.RegisterCaller(initial={"phone": contact.caller})
     context["match_form"] = forms.MatchCaller()
+    context["inspections"] = quality.of_contact(user, contact)
     return context
 
 

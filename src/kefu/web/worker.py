@@ -31,7 +31,9 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
+from kefu.assessment.tasks import publish_due as publish_assessments
 from kefu.audit.tasks import anchor_chain
+from kefu.corrective.tasks import escalate_overdue as escalate_corrective_actions
 from kefu.orders.tasks import drain_events
 from kefu.privacy.tasks import purge_personal_data
 from kefu.quality.tasks import check_contacts
@@ -39,6 +41,7 @@ from kefu.reports.tasks import refresh_reports
 from kefu.routing.tasks import drain_queues
 from kefu.sla import escalation
 from kefu.sla import tasks as sla_tasks
+from kefu.training.tasks import expire_overdue as expire_tests
 
 from .models import PeriodicRun, WorkerBeat
 from .tasks import prune_task_results
@@ -49,7 +52,8 @@ PERIODIC = [(sla_tasks.scan_sla, "KEFU_SLA_SCAN_SECONDS"), (sla_tasks.auto_confi
             (drain_queues, "KEFU_ROUTING_DRAIN_SECONDS"), (purge_personal_data, "KEFU_PRIVACY_PURGE_SECONDS"),
             (anchor_chain, "KEFU_AUDIT_ANCHOR_SECONDS"), (prune_task_results, "KEFU_TASK_RESULTS_PRUNE_SECONDS"),
             (drain_events, "KEFU_EVENTS_DRAIN_SECONDS"), (refresh_reports, "KEFU_REPORTS_REFRESH_SECONDS"),
-            (check_contacts, "KEFU_QUALITY_CHECK_SECONDS")]
+            (check_contacts, "KEFU_QUALITY_CHECK_SECONDS"), (publish_assessments, "KEFU_STAFF_TASKS_SECONDS"),
+            (escalate_corrective_actions, "KEFU_STAFF_TASKS_SECONDS"), (expire_tests, "KEFU_STAFF_TASKS_SECONDS")]
 PERIODIC_PATHS = {task.module_path for task, _ in PERIODIC}
 # A task taken back from this many lost workers is failed instead of queued once more.
 MAX_ATTEMPTS = 3

@@ -32,6 +32,9 @@ class Command(BaseCommand):
             counts = generate(customers=customers, orders=orders, seed=seed, clocks=True, now=timezone.now())
             self.stdout.write("Loaded demo data: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
             self._billing_base()
+            self.stdout.write(f"Automatic quality checks: {self._quality()} hits.")
+            self.stdout.write("Quality, training and corrective history: " + ", ".join(
+                f"{n} {k}" for k, n in self._quality_history().items()))
             from kefu.reports import services as reports
             from kefu.reports import snapshots
 
@@ -41,7 +44,7 @@ class Command(BaseCommand):
             closed = snapshots.close_due()
             self.stdout.write("Closed reports: " + (", ".join(f"{s.period} {s.start}" for s in closed) or "none"))
             self.stdout.write(f"Follow-up tasks of the last {settings.KEFU_FOLLOWUP_DUE_HOURS} h: {self._follow_ups()}.")
-            self.stdout.write(f"Automatic quality checks: {self._quality()} hits.")
+            self.stdout.write(f"Last month's assessment: {self._assessment()}.")
         self.stdout.write(org.logins_text())
         self.stdout.write("Demo service password of every demo customer: 123456")
 
@@ -69,6 +72,35 @@ class Command(BaseCommand):
         hits = quality.check_contacts(Contact.objects.filter(ended_at__isnull=False).values_list("pk", flat=True))
         quality.draw_due()  # last week's sample, for the inspectors
         return hits
+
+    def _quality_history(self) -> dict:
+        """Two months of inspections, appeals and a calibration; the knowledge tests; the
+        corrective actions — before the rollups are built, so the figures hold them. The
+        notices of the history's inspections are marked read but for the last three."""
+        from kefu.demo.seed import corrective, quality, training
+        from kefu.notifications.models import Notification
+
+        now = timezone.now()
+        before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        counts = quality.inspection_history(now)
+        newer = list(Notification.objects.filter(pk__gt=before).order_by("-pk").values_list("pk", flat=True)[3:])
+        Notification.objects.filter(pk__in=newer).update(read_at=now)
+        counts |= {f"tests: {k}": n for k, n in (training.seed(now) or {}).items()}
+        counts |= {f"corrective: {k}": n for k, n in (corrective.seed(now) or {}).items()}
+        return counts
+
+    def _assessment(self) -> str:
+        """Last month's assessment of the agents computed from the rollups and published, as the
+        worker does on KEFU_ASSESSMENT_PUBLISH_DAY."""
+        from kefu.assessment import services as assessment
+        from kefu.assessment.models import Scheme
+
+        scheme = Scheme.objects.filter(role="agent", is_active=True).first()
+        if scheme is None:
+            return "no scheme"
+        run = assessment.compute(None, scheme.pk, assessment.last_period(scheme))
+        assessment.publish(None, run.pk)
+        return f"{run.people} people, published"
 
     def _billing_base(self):
         """The subscribers Kefu does not hold (about 600,000, kefu.demo.base), recorded as the
