@@ -12,7 +12,7 @@ from django.utils import timezone
 from kefu.assessment.models import Run, Scheme
 from kefu.contacts.models import Contact
 from kefu.quality import services as quality
-from kefu.quality.models import Calibration, Inspection
+from kefu.quality.models import Calibration, Inspection, Sample, SamplingPlan, SamplingRun
 from kefu.reports import rollups
 from kefu.reports.models import Grain
 from kefu.staff import roles
@@ -82,7 +82,14 @@ def test_a_calibration_from_the_form_to_the_spread(client, make_user, agent, cus
     quality.publish(first, done.pk)
     lead = _zh(client, supervisor)
     form = lead.get("/quality/calibration/").content.decode()
-    assert "新建校准" in form and english_in(form, english) == []
+    assert "新建校准" in form and "抽样方案" in form and english_in(form, english) == []
+    # This week's sample, drawn from the lead's page: the ended contact is picked, once.
+    plan = SamplingPlan.objects.get(is_active=True)
+    drawn = lead.post(f"/quality/plans/{plan.pk}/draw/", follow=True).content.decode()
+    run = SamplingRun.objects.get(plan=plan)
+    assert run.first_day <= timezone.localdate() <= run.last_day and "已为" in drawn
+    assert Sample.objects.filter(run=run, contact=contact).exists()
+    assert "已抽取" in lead.get("/quality/calibration/").content.decode()
     refused = lead.post("/quality/calibration/", {"title": "", "contact_ids": [contact.pk], "inspector_ids": [first.pk]})
     assert refused.status_code == 422 and not Calibration.objects.exists()
     made = lead.post("/quality/calibration/", {"title": "十二月校准", "contact_ids": [contact.pk],

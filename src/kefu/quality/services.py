@@ -526,6 +526,20 @@ def draw(user, plan_id: int, day: dt.date, *, seed: int | None = None, now: dt.d
     return _draw(user, get_or_404(SamplingPlan, plan_id, lock=True), day, seed=seed, now=now)
 
 
+def plans(user) -> list[dict]:
+    """The active sampling plans for the QA lead, each with its latest draw and whether the
+    current period has been drawn."""
+    require(user, "quality.add_samplingrun")
+    today = timezone.localdate()
+    out = []
+    for plan in SamplingPlan.objects.filter(is_active=True).order_by("pk"):
+        latest = plan.runs.order_by("-first_day").first()
+        first, last = period_of(plan, today)
+        out.append({"plan": plan, "latest": latest, "current": (first, last),
+                    "drawn": latest is not None and latest.first_day == first})
+    return out
+
+
 def draw_due(now: dt.datetime | None = None) -> list[SamplingRun]:
     """The worker's turn: each active plan drawn for its last complete period, once (the seed
     made from the period, so a rerun would pick the same)."""

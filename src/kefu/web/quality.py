@@ -298,7 +298,8 @@ def calibrations(request):
         "section": CALIBRATION, "rows": rows, "lead": lead, "given": given, "errors": errors, "chosen_contacts": chosen[0],
         "chosen_inspectors": chosen[1],
         "contacts": quality.recently_inspected(user) if lead else [], "inspectors": quality.inspectors(user) if lead else [],
-        "appeals": list(quality.appeals_to_decide(user)) if lead else None, "status_labels": STATUS_LABELS}, status=status)
+        "appeals": list(quality.appeals_to_decide(user)) if lead else None, "status_labels": STATUS_LABELS,
+        "plans": quality.plans(user) if user.has_perm("quality.add_samplingrun") else []}, status=status)
 
 
 @_reads
@@ -327,3 +328,11 @@ def calibration(request, calibration_id):
 def close_calibration(request, calibration_id):
     quality.close_calibration(request.user, calibration_id)
     messages.success(request, _("Calibration closed: every inspector in it now sees the spread."))
+
+
+@_acts(back=lambda **_kw: reverse("web:quality-calibrations"))
+def draw(request, plan_id):
+    """抽取本期样本: the plan's draw for the current week or month (once per period)."""
+    run = quality.draw(request.user, plan_id, timezone.localdate())
+    messages.success(request, _("%(n)s contacts drawn for %(first)s – %(last)s and given to the inspectors.") % {
+        "n": run.picked, "first": run.first_day.strftime("%m-%d"), "last": run.last_day.strftime("%m-%d")})

@@ -56,6 +56,7 @@ urlpatterns = [
     path("quality/inspections/<int:inspection_id>/decide/", quality.decide, name="quality-decide"),
     path("quality/mine/", quality.mine, name="quality-mine"),
     path("quality/calibration/", quality.calibrations, name="quality-calibrations"),
+    path("quality/plans/<int:plan_id>/draw/", quality.draw, name="quality-draw"),
     path("quality/calibration/<int:calibration_id>/", quality.calibration, name="quality-calibration"),
     path("quality/calibration/<int:calibration_id>/close/", quality.close_calibration, name="quality-calibration-close"),
     path("preferences/", views.preferences, name="preferences"),
