@@ -136,6 +136,7 @@ OPS = {
     "GET /api/v1/contacts/{contact_id}/verifications": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
     "GET /api/v1/quality/contacts/{contact_id}/hits": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
     "POST /api/v1/quality/inspections": Op(lambda w: {"contact_id": w.contact.pk}, {"contact_id": "contact"}),
+    "GET /api/v1/cti/calls/{call_id}": Op(lambda w: {}, unscoped={"call_id": GATEWAY}),
     "POST /api/v1/quality/calibrations": Op(lambda w: {"title": "walk", "contact_ids": [w.contact.pk], "inspector_ids": []},
                                              {"contact_ids": "contact"}, {"inspector_ids": STAFF}),
     **{f"{m} /api/v1/quality/calibrations/{{calibration_id}}{p}": Op(lambda w: {}, unscoped={"calibration_id": CALIBRATION})

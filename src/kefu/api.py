@@ -17,6 +17,7 @@ from kefu.audit.api import router as audit_router
 from kefu.contacts.api import router as contacts_router
 from kefu.core.errors import ServiceError
 from kefu.corrective.api import router as corrective_router
+from kefu.cti.api import router as cti_router
 from kefu.customers.api import accounts as accounts_router
 from kefu.customers.api import router as customers_router
 from kefu.customers.api import subscriptions as subscriptions_router
@@ -179,5 +180,6 @@ api.add_router("/quality", quality_router)
 api.add_router("/corrective-actions", corrective_router)
 api.add_router("/training", training_router)
 api.add_router("/assessment", assessment_router)
+api.add_router("/cti", cti_router)
 api.add_router("/", staff_router)
 api.add_router("/", categories_router)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "kefu.corrective",
     "kefu.training",
     "kefu.assessment",
+    "kefu.cti",
     "kefu.web.apps.TasksConfig",  # django_tasks_db under a translated name
     "kefu.web.apps.AxesConfig",  # axes (failed logins and lockout) under a translated name
     "kefu.demo",

@@ -108,6 +108,12 @@ def world(agent, handler, make_user, departments):
     exam = training.publish_exam(admin, exam.pk, exam.version)
     ids |= {"question_id": question.pk, "exam_id": exam.pk, "assignment_id": training.assign(
         admin, exam.pk, person_ids=[agent.pk], due_at=timezone.now() + datetime.timedelta(days=1)).created[0].pk}
+    # A hotline call from the customer's number, answered by the agent.
+    from kefu.cti.models import Call, Platform
+
+    cti_platform = Platform.objects.get_or_create(code="walk", defaults={"name": "walk", "secret": "walk"})[0]
+    ids["call_id"] = Call.objects.get_or_create(platform=cti_platform, call_id="walk-call",
+                                                defaults={"caller": phone, "agent": agent, "customer": c})[0].call_id
     # A calibration of the earlier contact, and last month's assessment of the agent, published.
     from kefu.assessment import services as assessment
     from kefu.assessment.models import Scheme

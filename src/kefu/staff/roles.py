@@ -108,9 +108,13 @@ _TRAINING = _TRAINING_READ + ["training.add_question", "training.change_question
 _ASSESSED = ["assessment.view_result"]
 _ASSESS = _ASSESSED + ["assessment.view_scheme", "assessment.view_run", "assessment.add_run", "assessment.publish_run"]
 _ASSESS_SCHEMES = _ASSESS + ["assessment.add_scheme", "assessment.change_scheme"]
+# The hotline's call records (kefu.cti): agents read the calls they answered; supervisors and
+# managers every call of their data scope.
+_OWN_CALLS = ["cti.view_call"]
+_CALLS = _OWN_CALLS + ["cti.view_any_call"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + _TESTS + _ASSESSED + ["orders.reject_workorder"],
+    AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + _TESTS + _ASSESSED + _OWN_CALLS + ["orders.reject_workorder"],
     SALES: _FRONT + _REGION + _OWN_FIGURES + _TESTS + _ASSESSED,
     TECH_SUPPORT: _HANDLER + _DEPARTMENT + _OWN_FIGURES + _TESTS + _ASSESSED,
     COORDINATOR: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + _TESTS + _ASSESSED + [
@@ -118,7 +122,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Anyone who handles customers' data may report a breach; supervisors run the response.
         "security.add_securityincident", "security.view_securityincident",
     ],
-    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + _QA_LEAD + _CORRECTIVE + _TRAINING + _TESTS + _ASSESS + [
+    SUPERVISOR: _FRONT + _REGION + _PRIVACY_RECORDS + _REPORTS + _FOLLOW_UP + _SURVEYS + _WAVES_AND_VISITS + _QA_LEAD + _CORRECTIVE + _TRAINING + _TESTS + _ASSESS + _CALLS + [
         "orders.reject_workorder", "orders.manage_any_workorder", "orders.view_board",
         "orders.add_category", "orders.change_category", "audit.view_auditentry",
         "knowledge.add_article", "knowledge.change_article", "knowledge.add_phrase", "knowledge.change_phrase",
@@ -133,7 +137,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                       "security.view_securityincident"],
     # Management (服务经理): every figure of the whole organisation, the closed reports, and
     # closing a period by hand; reads orders, changes nothing else.
-    MANAGER: _READ + _REPORTS + _QUALITY + _CORRECTIVE_CHECK + _TRAINING_READ + _ASSESS_SCHEMES + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
+    MANAGER: _READ + _REPORTS + _QUALITY + _CORRECTIVE_CHECK + _TRAINING_READ + _ASSESS_SCHEMES + _CALLS + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
     ADMINISTRATOR: ["*"],
     QA_INSPECTOR: _READ + _REGION + _INSPECT + _CORRECTIVE_OPEN + _TESTS + _ASSESSED,
     # The portal's system user (cannot log in): registers the signed-in customer's requests,
