@@ -196,3 +196,46 @@ def test_abandoned_in_queue_makes_no_contact(client, platform):
 def test_caller_matched_by_a_service_number(client, platform, customer, subscription):
     post(client, event(0, 0, "offered", caller=f"+86 {subscription.service_number}", called="10000"))
     assert Call.objects.get().customer == customer
+
+
+def test_a_caller_verified_in_the_ivr_is_verified_on_the_contact(client, platform, make_user, customer):
+    from kefu.contacts.services import current_verification
+    from kefu.staff import roles
+
+    agent = make_user(roles.AGENT)
+    Extension.objects.create(platform=platform, extension="8001", user=agent)
+    for doc in full_call(customer.phone)[:5]:  # the IVR event says the service password was keyed in
+        post(client, doc)
+    contact = Call.objects.get().contact
+    passed = current_verification(agent, contact.pk, customer.pk)
+    assert passed is not None and passed.method == "ivr_password" and passed.agent_id is None
+    post(client, event(5, 40, "held"))  # later events add no second verification
+    assert contact.verifications.count() == 1
+    # Not verified in the IVR: nothing recorded.
+    for doc in full_call(customer.phone, call_id="c-2")[:5]:
+        if doc["type"] == "ivr":
+            doc["data"]["verified"] = False
+        post(client, doc)
+    assert not Call.objects.get(call_id="c-2").contact.verifications.exists()
+
+
+def test_the_post_call_score_is_a_survey_answer(client, platform, customer, order, agent, handler):
+    import datetime as dt
+
+    from kefu.orders import services as orders
+    from kefu.orders.models import WorkOrder
+    from kefu.surveys.models import Answer
+
+    orders.accept(agent, order.pk)
+    orders.assign(agent, order.pk, handler_id=handler.pk)
+    orders.start(handler, order.pk)
+    orders.resolve(handler, order.pk, resolution="已退还多扣的20元")
+    WorkOrder.objects.filter(pk=order.pk).update(resolved_at=T0 - dt.timedelta(hours=2))  # resolved before the call
+    for doc in full_call(customer.phone)[:8]:
+        post(client, doc)
+    survey = event(9, 290, "survey", score=4, scale=5)
+    assert post(client, survey).status_code == 200
+    answer = Answer.objects.get(invitation__channel="ivr")
+    assert answer.score == 8 and answer.invitation.order_id == order.pk and answer.invitation.customer_id == customer.pk
+    assert post(client, survey).json()["duplicate"] is True
+    assert Answer.objects.filter(invitation__channel="ivr").count() == 1

@@ -87,6 +87,7 @@ class IdentityVerification(models.Model):
         SERVICE_PASSWORD = "service_password", _("Service password")
         ID_NUMBER = "id_number", _("ID number")
         SMS_CODE = "sms_code", _("SMS code")
+        IVR_PASSWORD = "ivr_password", _("Service password keyed in the IVR")
 
     class Result(models.TextChoices):
         PENDING = "pending", _("Code sent, not yet checked")

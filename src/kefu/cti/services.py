@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu import scopes
-from kefu.contacts.models import Channel, Contact
+from kefu.contacts.models import Channel, Contact, IdentityVerification
 from kefu.contacts.services import default_outcome, normalise_caller
 from kefu.core.errors import NotFound, ServiceError, ValidationFailed
 from kefu.core.services import find, require
@@ -23,7 +23,7 @@ from kefu.staff.models import DataScope
 
 from . import validation
 from .fold import Event, fold
-from .models import Call, CallEvent, Extension, Platform
+from .models import Call, CallEvent, EventType, Extension, Platform
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,8 @@ def receive(platform_code: str, body: bytes, signature: str, timestamp: str, now
                                           occurred_at=event.occurred_at, payload=payload, received_at=now,
                                           outcome=CallEvent.Outcome.APPLIED)
         _rederive(call)
+        if event.type == EventType.SURVEY and call.caller and call.survey_score is not None:
+            _survey_answer(call, now)
     return Receipt(stored.pk, call_id, CallEvent.Outcome.APPLIED, False)
 
 
@@ -144,15 +146,25 @@ def _rederive(call: Call) -> None:
 
 
 class _Platform:
-    """The telephone platform as the actor of the customers' lookup by number: the system itself
-    (every customer, kefu.scopes), allowed that lookup and nothing else."""
+    """The telephone platform as the actor of the customers' lookup by number and of the post-call
+    score: the system itself (every customer, kefu.scopes), allowed those and nothing else."""
 
     is_superuser = False
     is_authenticated = True
     data_scope = DataScope.ALL
 
     def has_perm(self, perm: str) -> bool:
-        return perm == "customers.view_customer"
+        return perm in ("customers.view_customer", "surveys.add_optout", "orders.view_workorder")
+
+
+def _survey_answer(call: Call, now: datetime) -> None:
+    """The post-call IVR score as a survey answer (surveys.receive_ivr_score: the caller's latest
+    resolved order, refusals honoured, a retried score of the same call stored once)."""
+    from kefu.surveys import services as surveys
+
+    assert call.survey_score is not None  # the caller checked it
+    surveys.receive_ivr_score(_Platform(), call.caller, call.survey_score, scale=call.survey_scale or 10,
+                              called_at=call.offered_at or call.answered_at or now, call_id=call.call_id, now=now)
 
 
 def caller_customer(number: str) -> Customer | None:
@@ -184,6 +196,11 @@ def _sync_contact(call: Call) -> None:
     if changed:
         contact.version += 1
         contact.save(update_fields=[*changed, "version", "updated_at"])
+    if call.verified_in_ivr and contact.customer_id is not None and not contact.verifications.filter(
+            method=IdentityVerification.Method.IVR_PASSWORD).exists():
+        # The caller keyed in the service password in the IVR: verified on this contact, as if at the desk.
+        IdentityVerification.objects.create(contact=contact, method=IdentityVerification.Method.IVR_PASSWORD,
+                                            result=IdentityVerification.Result.PASSED)
 
 
 # --- reading calls ------------------------------------------------------------------------------
