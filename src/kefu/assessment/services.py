@@ -366,6 +366,17 @@ def results(user, run_id: int, *, department_id: int | None = None) -> QuerySet:
     return rows.order_by("rank", "person_id")
 
 
+def ranking(user, run_id: int) -> dict:
+    """A run as its ranked page shows it: the sheets in USER's scope, the columns' indicator
+    names, the distribution of those sheets' totals, and whether USER may publish it now."""
+    found = run(user, run_id)
+    rows = results(user, run_id)
+    totals = [t for t in rows.values_list("total", flat=True) if t is not None]
+    return {"results": rows, "columns": [indicator_name(i["indicator"]) for i in found.items],
+            "distribution": distribution(totals),
+            "may_publish": found.status == Run.Status.DRAFT and user.has_perm(PUBLISH)}
+
+
 def sheet(user, run_id: int, person_id: int) -> dict:
     """One person's sheet with their team's distribution of totals (counts per band of BANDS
     points, no names). Out of scope looks like not found."""

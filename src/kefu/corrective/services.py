@@ -145,10 +145,15 @@ def _why_not_actor(user, action: CorrectiveAction, step: str, now=None):
     if step in ("verify", "reject"):
         if action.owner_id == user.pk:
             return Forbidden(_("The owner does not verify their own corrective action."))
-        if (now or timezone.now()) < action.deadline:
+        if waits_for_deadline(action, now):
             return transitions.invalid(MACHINE, action, user, _("It is verified after its deadline, %(deadline)s.") % {
                 "deadline": _local(action.deadline)})
     return None
+
+
+def waits_for_deadline(action: CorrectiveAction, now: dt.datetime | None = None) -> bool:
+    """Whether ACTION's verification waits for its deadline to pass (it is checked afterwards)."""
+    return (now or timezone.now()) < action.deadline
 
 
 def may_open(user) -> bool:
@@ -173,17 +178,15 @@ def complaint_causes() -> QuerySet:
 
 def owners() -> QuerySet:
     """Who may own an action: active staff (not the portal's system user)."""
-    from kefu.staff import roles
-    from kefu.staff.models import User
+    from kefu.staff import services as staff
 
-    return (User.objects.filter(is_active=True).exclude(groups__name=roles.SELF_SERVICE)
-            .select_related("department").order_by("department__name", "display_name", "username"))
+    return staff.active_staff().select_related("department").order_by("department__name", "display_name", "username")
 
 
 def departments() -> QuerySet:
-    from kefu.staff.models import Department
+    from kefu.staff import services as staff
 
-    return Department.objects.filter(is_active=True).order_by("name")
+    return staff.active_departments().order_by("name")
 
 
 # --- deadlines ----------------------------------------------------------------------------------

@@ -163,13 +163,9 @@ def _desk():
 
 def _callers():
     """Active people allowed to make follow-up calls (by group, own permission, or superuser)."""
-    from django.contrib.auth.models import Permission
+    from kefu.staff import services as staff
 
-    from kefu.staff.models import User
-
-    perm = Permission.objects.filter(codename="add_attempt", content_type__app_label="followup").values("pk")
-    return (User.objects.filter(is_active=True)
-            .filter(Q(groups__permissions__in=perm) | Q(user_permissions__in=perm) | Q(is_superuser=True)).distinct())
+    return staff.holders("followup.add_attempt", superusers=True)
 
 
 def candidates(department) -> list:

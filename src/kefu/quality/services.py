@@ -11,7 +11,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -691,15 +691,10 @@ def create_calibration(user, title: str, contact_ids, inspector_ids, *, now: dt.
 
 def inspectors(user) -> list:
     """Whom the QA lead may set to calibrate: active people who inspect contacts."""
-    from django.contrib.auth.models import Permission
-
-    from kefu.staff.models import User
+    from kefu.staff import services as staff
 
     require(user, "quality.arbitrate_appeal")
-    perm = Permission.objects.filter(content_type__app_label="quality", codename="add_inspection")
-    return list(User.objects.filter(is_active=True).filter(
-        models.Q(groups__permissions__in=perm) | models.Q(user_permissions__in=perm))
-        .distinct().order_by("username"))
+    return list(staff.holders("quality.add_inspection").order_by("username"))
 
 
 def recently_inspected(user, limit: int = 30) -> list:
@@ -737,6 +732,24 @@ def close_calibration(user, calibration_id: int, *, now: dt.datetime | None = No
     calibration.save(update_fields=["status", "closed_at"])
     audit.record(user, "update", calibration, fields=["status"])
     return calibration
+
+
+def calibration_page(user, calibration_id: int) -> dict:
+    """One calibration as its page shows it: USER's own scores; for the QA lead who has handed
+    in (per contact, each inspector in turn); the spread when USER may see it (the lead always,
+    the inspectors once it is closed), else None."""
+    found = _calibration(user, calibration_id)
+    lead = user.has_perm("quality.arbitrate_appeal")
+    inspectors = sorted(found.inspectors.all(), key=lambda u: u.pk)
+    progress = []
+    if lead:
+        handed = {(c, i): st for c, i, st in found.inspections.values_list("contact_id", "inspector_id", "status")}
+        progress = [{"contact": c, "cells": [handed.get((c.pk, u.pk)) not in (None, Inspection.Status.DRAFT) for u in inspectors]}
+                    for c in found.contacts.select_related("agent").order_by("pk")]
+    shown = lead or found.status == Calibration.Status.CLOSED
+    return {"calibration": found, "lead": lead, "inspectors": inspectors, "progress": progress,
+            "mine": list(found.inspections.filter(inspector=user).select_related("contact").order_by("contact_id")),
+            "spread": calibration_spread(user, calibration_id) if shown else None}
 
 
 def calibration_spread(user, calibration_id: int) -> dict:

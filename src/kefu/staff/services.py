@@ -35,6 +35,20 @@ def active_staff(department_id=None):
     return qs.filter(department_id=department_id) if department_id else qs
 
 
+def holders(perm: str, *, superusers: bool = False):
+    """Active people who hold PERM ("app.codename") through a group or directly (and
+    superusers, with SUPERUSERS): inspectors, test takers, follow-up callers."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    app, codename = perm.split(".", 1)
+    granted = Permission.objects.filter(content_type__app_label=app, codename=codename).values("pk")
+    q = Q(groups__permissions__in=granted) | Q(user_permissions__in=granted)
+    if superusers:
+        q |= Q(is_superuser=True)
+    return User.objects.filter(is_active=True).filter(pk__in=User.objects.filter(q).values("pk"))
+
+
 def system_user_ids(ids) -> set:
     """Which of IDS are system users (the portal's): they register orders but own none. Asked
     on every assignment and notification, so the few system users are remembered

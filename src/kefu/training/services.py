@@ -34,6 +34,7 @@ from kefu.core.errors import Conflict, Forbidden, ValidationFailed
 from kefu.core.services import find, get_or_404, require
 from kefu.core.transitions import Machine, begin, finish
 from kefu.notifications import services as notifications
+from kefu.staff import services as staff
 from kefu.staff.models import DataScope, Department, User
 
 from . import states
@@ -79,11 +80,7 @@ def people(user, qs: QuerySet | None = None) -> QuerySet:
 
 def takers(user) -> QuerySet:
     """The active people in USER's scope whose roles let them take tests, by name."""
-    from django.contrib.auth.models import Permission
-
-    perm = Permission.objects.filter(codename="take_exam", content_type__app_label="training")
-    holders = User.objects.filter(Q(groups__permissions__in=perm) | Q(user_permissions__in=perm)).values("pk")
-    return people(user, User.objects.filter(is_active=True, pk__in=holders)).order_by("department__code", "username")
+    return people(user, staff.holders("training.take_exam")).order_by("department__code", "username")
 
 
 def _record(obj, actor, action, from_status, **history):

@@ -59,16 +59,12 @@ def run(request, run_id):
     found = assessment.run(user, run_id)
     if not user.has_perm(assessment.COMPUTE):
         return redirect("web:assessment-sheet", found.pk, user.pk)
-    rows = assessment.results(user, run_id)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    codes = [i["indicator"] for i in found.items]
-    columns = [assessment.indicator_name(c) for c in codes]
-    totals = [r for r in rows.values_list("total", flat=True) if r is not None]
+    ranked = assessment.ranking(user, run_id)
+    page = Paginator(ranked["results"], PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/assessment/run.html", {
-        "section": SECTION, "run": found, "label": assessment.label(found), "page": page, "columns": columns,
-        "rows": [{"r": r, "cells": assessment.described(r.items)} for r in page.object_list], "count": len(totals),
-        "bars": bars(assessment.distribution(totals)),
-        "can_publish": found.status == found.Status.DRAFT and user.has_perm(assessment.PUBLISH)})
+        "section": SECTION, "run": found, "label": assessment.label(found), "page": page, "columns": ranked["columns"],
+        "rows": [{"r": r, "cells": assessment.described(r.items)} for r in page.object_list],
+        "bars": bars(ranked["distribution"]), "can_publish": ranked["may_publish"]})
 
 
 @_acts(back=lambda run_id, **_kw: reverse("web:assessment-run", args=[run_id]))

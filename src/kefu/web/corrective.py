@@ -229,7 +229,7 @@ def detail(request, action_id):
     return render(request, "web/corrective/action.html", {
         "section": SECTION, "action": action, "steps": steps, "events": history, "orders": linked,
         "overdue": corrective.is_overdue(action, now), "source_link": _source_link(action),
-        "verify_from": action.deadline, "waits_for_deadline": action.status == Status.DONE and now < action.deadline,
+        "verify_from": action.deadline, "waits_for_deadline": action.status == Status.DONE and corrective.waits_for_deadline(action, now),
         "owners": corrective.owners() if "edit" in steps and corrective.may_reassign(user) else None,
         "departments": corrective.departments(), "causes": corrective.complaint_causes()})
 

@@ -306,22 +306,8 @@ def calibrations(request):
 def calibration(request, calibration_id):
     """One calibration: who has handed in; the spread per item and per inspector (for the lead as
     the scores come in, for the inspectors once it is closed)."""
-    user = request.user
-    found = quality.calibrations(user).filter(pk=calibration_id).first()
-    if found is None:
-        raise NotFound()
-    mine = list(found.inspections.filter(inspector=user).select_related("contact").order_by("contact_id"))
-    lead = user.has_perm("quality.arbitrate_appeal")
-    spread = quality.calibration_spread(user, calibration_id) if lead or found.status == found.Status.CLOSED else None
-    progress = []
-    if lead:
-        handed = {(c, i): st for c, i, st in found.inspections.values_list("contact_id", "inspector_id", "status")}
-        inspectors = sorted(found.inspectors.all(), key=lambda u: u.pk)
-        progress = [{"contact": c, "cells": [handed.get((c.pk, u.pk)) not in (None, Inspection.Status.DRAFT) for u in inspectors]}
-                    for c in found.contacts.select_related("agent").order_by("pk")]
-    return render(request, "web/quality/calibration.html", {
-        "section": CALIBRATION, "calibration": found, "mine": mine, "lead": lead, "spread": spread, "progress": progress,
-        "inspectors": sorted(found.inspectors.all(), key=lambda u: u.pk)})
+    return render(request, "web/quality/calibration.html",
+                  {"section": CALIBRATION, **quality.calibration_page(request.user, calibration_id)})
 
 
 @_acts(back=lambda calibration_id, **_kw: reverse("web:quality-calibration", args=[calibration_id]))
