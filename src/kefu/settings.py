@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "kefu.corrective",
     "kefu.training",
     "kefu.assessment",
+    "kefu.push",  # the browsers' push channel (screen pop, wallboard): before its publishers
     "kefu.cti",
     "kefu.web.apps.TasksConfig",  # django_tasks_db under a translated name
     "kefu.web.apps.AxesConfig",  # axes (failed logins and lockout) under a translated name
@@ -314,6 +315,12 @@ KEFU_EVENTS_SETTLE_SECONDS = env_int("KEFU_EVENTS_SETTLE_SECONDS", 600)
 # sends the reports people subscribed to.
 KEFU_SATISFIED_SCORE = env_int("KEFU_SATISFIED_SCORE", 8)
 KEFU_REPORTS_REFRESH_SECONDS = env_int("KEFU_REPORTS_REFRESH_SECONDS", 300)
+# Hotline indicators (KPIS.md): a caller who gives up within this many seconds of queueing is a
+# short abandon (counted apart); a call answered within this many seconds of queueing is within the
+# service level. Each call's share records the values it was counted with; a change applies to
+# the calls counted after it, and to the past after `kefu reports rebuild`.
+KEFU_HOTLINE_SHORT_ABANDON_SECONDS = env_int("KEFU_HOTLINE_SHORT_ABANDON_SECONDS", 5)
+KEFU_HOTLINE_ANSWER_SECONDS = env_int("KEFU_HOTLINE_ANSWER_SECONDS", 20)
 # Quality inspection: how often the worker runs the automatic checks on the contacts that ended.
 KEFU_QUALITY_CHECK_SECONDS = env_int("KEFU_QUALITY_CHECK_SECONDS", 120)
 # An inspected agent may appeal within this many working days of the SLA calendar below.
@@ -467,3 +474,12 @@ if not set(KEFU_SURVEY_LOW_SCORE_ACTIONS) <= {"reopen", "followup", "review"}:
     raise ValueError("KEFU_SURVEY_LOW_SCORE_ACTIONS must list some of reopen, followup, review, e.g. followup,review")
 if KEFU_SURVEY_IVR_ORDER_DAYS < 0:
     raise ValueError("KEFU_SURVEY_IVR_ORDER_DAYS must be 0 or more (days)")
+
+# The browsers' push channel (kefu.push): the screen pop and the wallboard. Empty: the embedded
+# broker, the database's outbox, read by one listener per process every KEFU_PUSH_POLL_MS; with
+# several app nodes, Redis (redis://host:6379/0) carries the messages without that reading.
+KEFU_PUSH_URL = os.environ.get("KEFU_PUSH_URL", "")
+KEFU_PUSH_POLL_SECONDS = env_int("KEFU_PUSH_POLL_MS", 200) / 1000
+# The hotline's recordings: a reference the platform sends that is not itself an address is
+# opened at this address, "{ref}" replaced by it (e.g. https://pbx.example.com/recordings/{ref}).
+KEFU_CTI_RECORDING_URL = os.environ.get("KEFU_CTI_RECORDING_URL", "")

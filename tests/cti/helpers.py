@@ -40,3 +40,11 @@ def full_call(caller, call_id="c-1") -> list[dict]:
         event(7, 236, "ended", call_id, by="caller"),
         event(8, 266, "acw_ended", call_id),
     ]
+
+
+def recent(docs: list[dict], seconds_ago: int = 2) -> list[dict]:
+    """DOCS moved in time so that the last happened SECONDS_AGO (the screen pop and the agents'
+    states follow only what happens now)."""
+    last = max(datetime.fromisoformat(d["occurred_at"]) for d in docs)
+    shift = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=seconds_ago) - last
+    return [{**d, "occurred_at": (datetime.fromisoformat(d["occurred_at"]) + shift).isoformat()} for d in docs]

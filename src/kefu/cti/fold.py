@@ -10,6 +10,11 @@ everything had come in order. Times are whole seconds, derived as follows:
 - hold: the sum of the holds (one still open at the end counts until the end);
 - talk: from the answer until the end, holds excluded;
 - after-call work: from the end until after-call work ended.
+
+Each self-service the caller used in the IVR (an "ivr" event with a `service`) is one entry of
+`self_services`, in the order they happened: {"seq", "keys", "service", "outcome", "at"} and,
+for a fault report, "fault". The event's sequence number identifies the use however late the
+event came (kefu.cti.ivr records each once); "at" is the event's time in ISO 8601.
 """
 
 from collections.abc import Iterable
@@ -40,13 +45,14 @@ def _seconds(start: datetime | None, end: datetime | None) -> int | None:
 def fold(events: Iterable[Event]) -> dict:
     """The call's fields (Call's names) from EVENTS, in any order."""
     c: dict = {"state": OFFERED, "caller": "", "called": "", "ivr_path": [], "self_service": False,
-               "verified_in_ivr": False, "queue": "", "extension": "", "offered_at": None, "queued_at": None,
+               "self_services": [], "verified_in_ivr": False, "queue": "", "extension": "", "offered_at": None, "queued_at": None,
                "ringing_at": None, "answered_at": None, "ended_at": None, "acw_ended_at": None, "wait_seconds": None,
                "ring_seconds": None, "talk_seconds": None, "hold_seconds": 0, "acw_seconds": None, "ended_by": "",
                "abandoned": False, "abandoned_in": "", "transfers": 0, "recording_ref": "", "survey_score": None,
                "survey_scale": None}
     hold_since: datetime | None = None
     hold = 0.0
+    transferred = False  # to an agent or a queue since the answer: a later ringing or answer is the new agent's
     for e in sorted(events, key=lambda e: (e.occurred_at, e.seq)):
         t, d = e.occurred_at, e.data
         if c["offered_at"] is None:
@@ -57,7 +63,13 @@ def fold(events: Iterable[Event]) -> dict:
                 c["caller"], c["called"] = d.get("caller", c["caller"]), d.get("called", c["called"])
             case "ivr":
                 c["ivr_path"] = c["ivr_path"] + [d["keys"]]
-                c["self_service"] = c["self_service"] or bool(d.get("self_service"))
+                c["self_service"] = c["self_service"] or bool(d.get("self_service")) or "service" in d
+                if "service" in d:
+                    use = {"seq": e.seq, "keys": d["keys"], "service": d["service"], "outcome": d.get("outcome", ""),
+                           "at": t.isoformat()}
+                    if "fault" in d:
+                        use["fault"] = d["fault"]
+                    c["self_services"] = c["self_services"] + [use]
                 c["verified_in_ivr"] = c["verified_in_ivr"] or bool(d.get("verified"))
                 if c["ended_at"] is None:
                     c["state"] = IVR
@@ -67,12 +79,16 @@ def fold(events: Iterable[Event]) -> dict:
                 if c["answered_at"] is None and c["ended_at"] is None:
                     c["state"] = QUEUED
             case "ringing":
-                if c["answered_at"] is None:
+                if transferred and c["ended_at"] is None:
+                    c["extension"] = d["extension"]
+                elif c["answered_at"] is None:
                     c["extension"], c["ringing_at"] = d["extension"], t
                     if c["ended_at"] is None:
                         c["state"] = RINGING
             case "answered":
-                if c["answered_at"] is None:
+                if transferred and c["ended_at"] is None:
+                    c["extension"], c["state"] = d["extension"], TALKING
+                elif c["answered_at"] is None:
                     c["answered_at"], c["extension"] = t, d["extension"]
                     c["ringing_at"] = c["ringing_at"] or t
                     c["state"] = TALKING
@@ -85,6 +101,9 @@ def fold(events: Iterable[Event]) -> dict:
                     hold_since, c["state"] = None, TALKING
             case "transferred":
                 c["transfers"] += 1
+                transferred = c["answered_at"] is not None and d.get("target_type") in ("agent", "queue")
+                if transferred and d.get("target_type") == "agent" and c["ended_at"] is None:
+                    c["extension"] = d["target"]  # the agent's extension, until her ringing or answer says
             case "ended" | "abandoned":
                 if c["ended_at"] is None:
                     c["ended_at"] = t

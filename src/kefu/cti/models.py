@@ -4,6 +4,7 @@ as received, and the call record derived from a call's applied events (fold.py).
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.fields import BlindIndexField, EncryptedFieldsMixin, EncryptedTextField, KeyIdField
 
@@ -52,7 +53,7 @@ class EventType(models.TextChoices):
     IVR = "ivr", _("IVR navigation")
     QUEUED = "queued", _("Queued")
     RINGING = "ringing", _("Ringing at an agent")
-    ANSWERED = "answered", _("Answered")
+    ANSWERED = "answered", pgettext_lazy("call event", "Answered")
     HELD = "held", _("Put on hold")
     RESUMED = "resumed", _("Resumed from hold")
     TRANSFERRED = "transferred", _("Transferred")
@@ -131,6 +132,8 @@ class Call(EncryptedFieldsMixin, models.Model):
     called = models.CharField(_("called number"), max_length=40, blank=True)
     ivr_path = models.JSONField(_("IVR path"), default=list, blank=True)
     self_service = models.BooleanField(_("self-service used"), default=False)
+    self_services = models.JSONField(_("self-service outcomes"), default=list, blank=True,
+                                     help_text=_("Each self-service the caller used in the IVR and its outcome."))
     verified_in_ivr = models.BooleanField(_("verified in the IVR"), default=False)
     queue = models.CharField(_("queue"), max_length=64, blank=True)
     extension = models.CharField(_("extension"), max_length=40, blank=True)
@@ -163,9 +166,145 @@ class Call(EncryptedFieldsMixin, models.Model):
     class Meta:
         verbose_name = _("call")
         verbose_name_plural = _("calls")
-        permissions = [("view_any_call", _("Can view the calls of others in the data scope"))]
+        permissions = [("view_any_call", _("Can view the calls of others in the data scope")),
+                       ("open_recording", _("Can open call recordings")),
+                       ("view_wallboard", _("Can view the hotline wallboard"))]
         constraints = [models.UniqueConstraint(fields=["platform", "call_id"], name="uniq_cti_call")]
-        indexes = [models.Index(fields=["agent", "-offered_at"], name="cti_call_agent")]
+        indexes = [models.Index(fields=["agent", "-offered_at"], name="cti_call_agent"),
+                   models.Index(fields=["updated_at"], name="cti_call_updated")]  # the reports' watermark
 
     def __str__(self):
         return self.call_id
+
+
+class AgentState(models.TextChoices):
+    """坐席状态: what an agent of the hotline is doing, as the platform and she herself say."""
+
+    LOGGED_OUT = "logged_out", _("Signed out")
+    READY = "ready", _("Ready")
+    NOT_READY = "not_ready", _("Not ready")
+    ON_CALL = "on_call", _("On a call")
+    AFTER_CALL_WORK = "after_call_work", _("After-call work")
+
+
+class NotReadyReason(models.TextChoices):
+    BREAK = "break", _("Break")
+    MEAL = "meal", _("Meal")
+    TRAINING = "training", _("Training")
+    MEETING = "meeting", _("Meeting")
+    OTHER = "other", _("Other work")
+
+
+class AgentStatus(models.Model):
+    """An agent's state now (one row per agent who has ever had one)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.CASCADE,
+                                related_name="agent_status", primary_key=True)
+    state = models.CharField(_("agent state"), max_length=20, choices=AgentState.choices,
+                             default=AgentState.LOGGED_OUT, db_index=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=NotReadyReason.choices, blank=True)
+    since = models.DateTimeField(_("since"))
+    call = models.ForeignKey(Call, verbose_name=_("call"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+
+    class Meta:
+        verbose_name = _("agent state")
+        verbose_name_plural = _("agent states")
+
+    def __str__(self):
+        return f"{self.user_id} {self.state}"
+
+
+class AgentStateChange(models.Model):
+    """The history of agents' states: each change, when, why and who or what made it."""
+
+    class Source(models.TextChoices):
+        AGENT = "agent", _("The agent herself")
+        PLATFORM = "platform", _("The telephone platform")
+        SUPERVISOR = "supervisor", _("A supervisor")
+        SYSTEM = "system", _("The system")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.CASCADE,
+                             related_name="+")
+    at = models.DateTimeField(_("at"), db_index=True)
+    previous = models.CharField(_("previous state"), max_length=20, choices=AgentState.choices)
+    state = models.CharField(_("agent state"), max_length=20, choices=AgentState.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=NotReadyReason.choices, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    call = models.ForeignKey(Call, verbose_name=_("call"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+
+    class Meta:
+        verbose_name = _("agent state change")
+        verbose_name_plural = _("agent state changes")
+        indexes = [models.Index(fields=["user", "at"], name="cti_state_user_at")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.previous}→{self.state}"
+
+
+class IvrNode(models.Model):
+    """One entry of the IVR menu (语音导航菜单): the key pressed from its parent's menu, the prompt
+    the caller hears, and where it leads. Kept for reference and reports; the platform runs it."""
+
+    class Target(models.TextChoices):
+        MENU = "menu", _("A further menu")
+        QUEUE = "queue", _("An agent queue")
+        SELF_SERVICE = "self_service", _("Self-service")
+        AGENT = "agent", _("A particular agent")
+
+    class Service(models.TextChoices):
+        BALANCE = "balance", _("Balance enquiry")
+        BILL = "bill", _("Bill enquiry")
+        FAULT_REPORT = "fault_report", _("Fault report")
+        PASSWORD = "password", _("Service password")
+        OTHER = "other", _("Other self-service")
+
+    platform = models.ForeignKey(Platform, verbose_name=_("telephone platform"), on_delete=models.CASCADE,
+                                 related_name="ivr_nodes")
+    parent = models.ForeignKey("self", verbose_name=_("parent menu"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="children")
+    key = models.CharField(_("key"), max_length=4, help_text=_("The key pressed at the parent menu (0–9, * or #)."))
+    path = models.CharField(_("key path"), max_length=40, editable=False,
+                            help_text=_("The keys from the top menu, as the IVR event reports them."))
+    name = models.CharField(_("name"), max_length=60)
+    prompt = models.TextField(_("prompt"), blank=True)
+    target = models.CharField(_("leads to"), max_length=20, choices=Target.choices, default=Target.MENU)
+    queue = models.CharField(_("queue"), max_length=64, blank=True)
+    service = models.CharField(_("self-service"), max_length=20, choices=Service.choices, blank=True)
+    extension = models.CharField(_("extension"), max_length=40, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("IVR menu entry")
+        verbose_name_plural = _("IVR menu")
+        ordering = ["platform", "path"]
+        constraints = [models.UniqueConstraint(fields=["platform", "path"], name="uniq_cti_ivr_path")]
+
+    def __str__(self):
+        return f"{self.path} {self.name}"
+
+
+class SelfServiceUse(models.Model):
+    """One self-service a caller used in the IVR (an entry of Call.self_services, named by its
+    event's sequence number), as recorded: the contact it made and, for a fault report, the work
+    order registered. Unique per call and sequence, so a re-derived call never records twice."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="self_service_uses")
+    seq = models.PositiveBigIntegerField(_("sequence"))
+    service = models.CharField(_("self-service"), max_length=20, choices=IvrNode.Service.choices)
+    at = models.DateTimeField(_("at"), db_index=True)
+    contact = models.ForeignKey("contacts.Contact", verbose_name=_("contact"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    order = models.ForeignKey("orders.WorkOrder", verbose_name=_("work order"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("IVR self-service use")
+        verbose_name_plural = _("IVR self-service uses")
+        constraints = [models.UniqueConstraint(fields=["call", "seq"], name="uniq_cti_self_service_use")]
+
+    def __str__(self):
+        return f"{self.call_id}#{self.seq} {self.service}"

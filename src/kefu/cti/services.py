@@ -5,9 +5,12 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import quote
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,18 +19,23 @@ from kefu import scopes
 from kefu.contacts.models import Channel, Contact, IdentityVerification
 from kefu.contacts.services import default_outcome, normalise_caller
 from kefu.core.errors import NotFound, ServiceError, ValidationFailed
+from kefu.core.masking import mask_name, mask_phone
 from kefu.core.services import find, require
 from kefu.customers import services as customers
 from kefu.customers.models import Customer
+from kefu.push import services as push
 from kefu.staff.models import DataScope
 
-from . import validation
+from . import agents, extensions, ivr, validation
+from . import events as hooks
 from .fold import Event, fold
-from .models import Call, CallEvent, EventType, Extension, Platform
+from .models import AgentState, AgentStatus, Call, CallEvent, EventType, Platform
 
 log = logging.getLogger(__name__)
 
 MAX_STORED_BODY = 20_000
+SCREEN_POP_WITHIN = timedelta(seconds=60)
+"""A call that rang or was answered longer ago than this (an import, a backlog) pops no screen."""
 """The characters of an invalid event's body kept for inspection."""
 
 
@@ -105,7 +113,7 @@ def receive(platform_code: str, body: bytes, signature: str, timestamp: str, now
         stored = CallEvent.objects.create(platform=platform, call_id=call_id, seq=event.seq, type=event.type,
                                           occurred_at=event.occurred_at, payload=payload, received_at=now,
                                           outcome=CallEvent.Outcome.APPLIED)
-        _rederive(call)
+        _rederive(call, event.occurred_at, now)
         if event.type == EventType.SURVEY and call.caller and call.survey_score is not None:
             _survey_answer(call, now)
     return Receipt(stored.pk, call_id, CallEvent.Outcome.APPLIED, False)
@@ -127,22 +135,50 @@ def _locked_call(platform: Platform, call_id: str) -> Call:
     return call
 
 
-def _rederive(call: Call) -> None:
+def _rederive(call: Call, at: datetime, now: datetime) -> None:
+    """CALL anew from its applied events, the latest applied having happened AT. The agents'
+    states follow it as of AT (an event older than an agent's current state changes nothing:
+    an import of old records, a late event); the screen pop only for what happens now. Only the
+    fields that changed are written (the caller's number is encrypted again only when it changes)."""
     events = CallEvent.objects.filter(platform_id=call.platform_id, call_id=call.call_id,
                                       outcome=CallEvent.Outcome.APPLIED).values_list("type", "seq", "occurred_at", "payload")
-    fields = fold(Event(kind, seq or 0, at or timezone.now(), (payload or {}).get("data", {}))  # applied: both set
-                  for kind, seq, at, payload in events)
+    fields = fold(Event(kind, seq or 0, when or now, (payload or {}).get("data", {}))  # applied: both set
+                  for kind, seq, when, payload in events)
     fields["caller"] = normalise_caller(fields["caller"]) if fields["caller"] else ""
+    old = {name: getattr(call, name) for name in [*fields, "agent_id", "customer_id", "contact_id"]}
     for name, value in fields.items():
         setattr(call, name, value)
-    call.agent = None
+    call.agent_id = None
     if call.answered_at is not None and call.extension:
-        mapped = find(Extension.objects.select_related("user"), platform_id=call.platform_id, extension=call.extension)
-        call.agent = mapped.user if mapped else None
-    if call.customer_id is None and call.caller:
-        call.customer = caller_customer(call.caller)
+        call.agent_id = extensions.user_at(call.platform_id, call.extension)
+    if call.customer_id is None and call.caller and call.caller != old["caller"]:
+        call.customer = caller_customer(call.caller)  # looked up when the number is new, not on every event
     _sync_contact(call)
-    call.save()
+    ivr.sync_self_service(call)
+    changed = [name.removesuffix("_id") for name, value in old.items() if getattr(call, name) != value]
+    if changed:
+        call.save(update_fields=[*changed, "updated_at"])
+    if old["extension"] and old["extension"] != call.extension:
+        agents.transferred_away(call, old["extension"], at)  # the agent who passed the call on: her after-call work
+    agents.follow_call(call, at)
+    if call.state != old["state"] or call.extension != old["extension"]:
+        hooks.publish([call.pk])
+        if call.extension and call.state in (Call.State.RINGING, Call.State.TALKING) and now - at < SCREEN_POP_WITHIN:
+            screen_pop(call)
+        push.to_wallboard("calls")
+
+
+def screen_pop(call: Call) -> None:
+    """Tell the agent at CALL's extension's browser (after the commit): ringing, who is calling
+    (the number masked, the customer's name when matched); answered, the contact screen to open."""
+    user_id = extensions.user_at(call.platform_id, call.extension)
+    if user_id is None:
+        return
+    if call.state == Call.State.TALKING and call.contact_id is not None:
+        push.to_user(user_id, "screen_pop", call=call.call_id, url=reverse("web:contact", args=[call.contact_id]))
+    elif call.state == Call.State.RINGING:
+        push.to_user(user_id, "ringing", call=call.call_id, caller=mask_phone(call.caller),
+                     customer=mask_name(call.customer.name) if call.customer is not None else "")
 
 
 class _Platform:
@@ -182,14 +218,14 @@ def _sync_contact(call: Call) -> None:
     contact = call.contact
     if contact is None:
         contact = Contact.objects.create(channel=Channel.HOTLINE, direction=Contact.Direction.INBOUND,
-                                         started_at=call.answered_at, agent=call.agent, customer=call.customer,
+                                         started_at=call.answered_at, agent_id=call.agent_id, customer_id=call.customer_id,
                                          caller=call.caller)
         call.contact = contact
     changed: list[str] = []
-    if contact.agent_id is None and call.agent is not None:
-        contact.agent, changed = call.agent, [*changed, "agent"]
-    if contact.customer_id is None and call.customer is not None:
-        contact.customer, changed = call.customer, [*changed, "customer"]
+    if contact.agent_id is None and call.agent_id is not None:
+        contact.agent_id, changed = call.agent_id, [*changed, "agent"]
+    if contact.customer_id is None and call.customer_id is not None:
+        contact.customer_id, changed = call.customer_id, [*changed, "customer"]
     if call.ended_at is not None and contact.ended_at is None:
         contact.ended_at, contact.outcome = max(call.ended_at, contact.started_at), default_outcome(contact)
         changed += ["ended_at", "outcome"]
@@ -251,3 +287,65 @@ def get_call(user, call_id: str, *, platform: str = "") -> Call:
     if not found:
         raise NotFound(_("%(what)s %(id)s does not exist.") % {"what": _("Call"), "id": call_id})
     return found[0]
+
+
+def call_detail(user, pk: int) -> Call:
+    """The call PK as USER may read it (NotFound alike when missing or out of reach)."""
+    found = find(_visible(user).select_related("contact"), pk=pk)
+    if found is None:
+        raise NotFound(_("%(what)s %(id)s does not exist.") % {"what": _("Call"), "id": pk})
+    return found
+
+
+def call_events(user, pk: int) -> list[CallEvent]:
+    """The applied events of call PK, in the order they happened (its timeline)."""
+    call = call_detail(user, pk)
+    return list(CallEvent.objects.filter(platform_id=call.platform_id, call_id=call.call_id,
+                                         outcome=CallEvent.Outcome.APPLIED).order_by("occurred_at", "seq"))
+
+
+def open_recording(user, pk: int) -> str:
+    """The address of call PK's recording for USER, who needs cti.open_recording besides
+    reading the call; each opening is audited. A reference that is no address is made one with
+    KEFU_CTI_RECORDING_URL ("{ref}" replaced); without it, NotFound says there is none to open."""
+    from kefu.audit import services as audit
+
+    call = call_detail(user, pk)
+    require(user, "cti.open_recording")
+    ref = call.recording_ref
+    if ref.startswith(("https://", "http://")):
+        address = ref
+    elif ref and settings.KEFU_CTI_RECORDING_URL:
+        address = settings.KEFU_CTI_RECORDING_URL.replace("{ref}", quote(ref, safe=""))
+    else:
+        raise NotFound(_("This call has no recording that can be opened here."))
+    audit.record(user, "read", call, fields=["recording_ref"], reason=_("Recording opened"))
+    return address
+
+
+def wallboard_now(user, now: datetime | None = None) -> dict:
+    """What the hotline is doing now, for USER's wallboard (cti.view_wallboard): the calls
+    waiting (queued or ringing, by queue, with the longest wait) and the agents by state. Reads
+    only the calls in progress (indexed by state) and the agents' current states."""
+    require(user, "cti.view_wallboard")
+    now = now or timezone.now()
+    waiting = Call.objects.filter(state__in=(Call.State.QUEUED, Call.State.RINGING), queued_at__isnull=False)
+    queues: dict[str, dict] = {}
+    for queue, n, first in waiting.values_list("queue").annotate(n=models.Count("id"), first=models.Min("queued_at")).order_by("queue"):
+        queues[queue] = {"queue": queue, "waiting": n, "longest_wait": max(0, round((now - first).total_seconds()))}
+    talking = dict(Call.objects.filter(state__in=(Call.State.TALKING, Call.State.HELD)).values_list("queue")
+                   .annotate(n=models.Count("id")).order_by())
+    for queue, n in talking.items():
+        queues.setdefault(queue, {"queue": queue, "waiting": 0, "longest_wait": 0})["talking"] = n
+    agents_qs = AgentStatus.objects.exclude(state=AgentState.LOGGED_OUT)
+    if not user.has_perm("staff.data_scope_all") and user.department_id and scopes.condition(user, Customer) is not None:
+        agents_qs = agents_qs.filter(user__department_id=user.department_id)
+    by_state = dict(agents_qs.values_list("state").annotate(n=models.Count("user")).order_by())
+    people = [{"name": s.user.get_full_name() or s.user.username, "state": s.state,
+               "label": agents.label_of(s), "seconds": max(0, round((now - s.since).total_seconds()))}
+              for s in agents_qs.select_related("user").order_by("state", "since")[:200]]
+    return {"queues": sorted(queues.values(), key=lambda q: q["queue"]),
+            "waiting": sum(q["waiting"] for q in queues.values()),
+            "longest_wait": max((q["longest_wait"] for q in queues.values()), default=0),
+            "agents": {state: by_state.get(state, 0) for state in AgentState.values if state != AgentState.LOGGED_OUT},
+            "people": people}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from kefu.core.validators import why_not_past
 
 from .fold import Event
+from .models import IvrNode
 
 VERSION = "1"
 MAX_SEQ = 2**63 - 1
@@ -17,6 +18,7 @@ _KEYS = re.compile(r"[0-9*#]{1,40}")
 _CHOICES = {
     "transferred.target_type": ("agent", "queue", "external"),
     "ended.by": ("caller", "agent", "system"),
+    "ivr.service": tuple(IvrNode.Service.values),
 }
 SURVEY_SCALES = (5, 10)
 
@@ -24,7 +26,8 @@ SURVEY_SCALES = (5, 10)
 TEXT, FLAG, NUMBER, CHOICE, KEYS = "text", "flag", "number", "choice", "keys"
 FIELDS: dict[str, dict[str, tuple[str, bool, int]]] = {
     "offered": {"caller": (TEXT, True, 40), "called": (TEXT, True, 40)},
-    "ivr": {"keys": (KEYS, True, 40), "self_service": (FLAG, False, 0), "verified": (FLAG, False, 0)},
+    "ivr": {"keys": (KEYS, True, 40), "self_service": (FLAG, False, 0), "verified": (FLAG, False, 0),
+            "service": (CHOICE, False, 0), "outcome": (TEXT, False, 200), "fault": (TEXT, False, 500)},
     "queued": {"queue": (TEXT, True, 64)},
     "ringing": {"extension": (TEXT, True, 40)},
     "answered": {"extension": (TEXT, True, 40)},
@@ -148,6 +151,13 @@ def _check_data(kind: str, data: dict, errors: dict) -> None:
             allowed = _CHOICES[f"{kind}.{name}"]
             if value not in allowed:
                 errors[key] = _("must be one of: %(choices)s") % {"choices": ", ".join(allowed)}
+    if kind == "ivr":
+        # A self-service's outcome and fault go with the service they are of (kefu.cti.ivr).
+        if "outcome" in data and "service" not in data:
+            errors["data.outcome"] = _("is allowed only with data.service")
+        if "fault" in data and data.get("service") != IvrNode.Service.FAULT_REPORT:
+            errors["data.fault"] = _("is allowed only with data.service %(service)s") % {
+                "service": IvrNode.Service.FAULT_REPORT.value}
     if kind == "survey":
         scale = data.get("scale", 10)
         if not _is_int(scale) or scale not in SURVEY_SCALES:

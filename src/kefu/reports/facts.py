@@ -60,8 +60,8 @@ from kefu.surveys.services import answer_measure
 COMPLAINT_PREFIX = "c:"
 # Events after which an order is no longer open (and reopen, after which it is again).
 ENDS_OPEN = frozenset({"resolve", "reject", "cancel", "merge"})
-# Order-level dimensions, in the order they are stored and expanded.
-DIMENSIONS = ("channel", "kind", "category", "severity", "city", "segment")
+# A share's dimensions (an order's; a hotline call's queue), in the order they are stored and expanded.
+DIMENSIONS = ("channel", "kind", "category", "severity", "city", "segment", "queue")
 
 
 def bucket(minutes: float) -> int:
@@ -95,6 +95,8 @@ def family(prefix: str) -> list[str]:
         values = list(Metric.values)
     elif base in ("frt:", "res:", "frtw:", "resw:"):
         values = [str(b) for b in BUCKETS]
+    elif base == WAIT_PREFIX:
+        values = [str(b) for b in WAIT_BUCKETS]
     else:
         raise ValueError(f"unknown measure family {prefix!r}")
     return [prefix + v for v in values]
@@ -254,10 +256,12 @@ def _merge(atoms: list[list]) -> list[list]:
 
 
 # Measures broken down by fewer dimensions than the rest, to keep the rollups small: the
-# duration histograms (a row per bucket) by kind and channel only; the backlog's flows not by
-# category, city or segment. (Department and province are columns of every row.)
+# duration histograms (a row per bucket) by kind and channel only, the calls' waits by queue and
+# interval, not by agent; the backlog's flows not by category, city or segment. (Department and
+# province are columns of every row.)
 NARROW = {"frt:": ("kind", "channel"), "res:": ("kind", "channel"), "frtw:": ("kind", "channel"), "resw:": ("kind", "channel"),
-          "open": ("channel", "kind", "severity"), "overdue": ("channel", "kind", "severity")}
+          "open": ("channel", "kind", "severity"), "overdue": ("channel", "kind", "severity"),
+          "call_wait:": ("channel", "queue")}  # and the call's intervals (its atoms' extra dimensions)
 
 
 # Levels kept as flows (+1 when a state begins, −1 when it ends): a report sums them over all
@@ -495,4 +499,153 @@ def load_exams(ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[l
         if r.passed:
             atoms.append([day, r.person_id, {}, "exam_passed", 1])
         out[r.pk] = (_person_dims(r.person__department_id), _merge(atoms))
+    return out
+
+
+# --- the hotline: calls (呼入) and agents' time (占用率) -------------------------------------------
+# A call counts on the day and in the 15-, 30- and 60-minute interval (local time) it was offered,
+# for the agent who answered it and the department of that agent (0: nobody answered it).
+
+WAIT_PREFIX = "call_wait:"
+# An agent's state from which time counts: signed in and not on a break (available), and of that
+# on a call or in after-call work (busy). Values of kefu.cti.models.AgentState.
+AVAILABLE_STATES = frozenset({"ready", "on_call", "after_call_work"})
+BUSY_STATES = frozenset({"on_call", "after_call_work"})
+
+
+def wait_bucket(seconds: float) -> int:
+    """A queue wait in seconds, floored to its bucket: to the second under a minute, to 5 s under
+    5 minutes, to 30 s under half an hour, to 5 minutes beyond (at most 2 hours)."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return s
+    if s < 300:
+        return s - s % 5
+    if s < 1800:
+        return s - s % 30
+    return min(s - s % 300, 7200)
+
+
+# Every value `wait_bucket` can give (the names of the wait histogram's measures).
+WAIT_BUCKETS = tuple(sorted({wait_bucket(s) for s in range(0, 7201)}))
+
+
+def intervals(moment: dt.datetime, zone: ZoneInfo | None = None) -> dict[str, str]:
+    """The 15-, 30- and 60-minute intervals of MOMENT in local time, each by its start: 09:15."""
+    local = moment.astimezone(zone or _zone())
+    h, m = local.hour, local.minute
+    return {"interval15": f"{h:02d}:{m - m % 15:02d}", "interval30": f"{h:02d}:{m - m % 30:02d}", "hour": f"{h:02d}:00"}
+
+
+class Thresholds(NamedTuple):
+    short_abandon: int  # a caller who gives up within this many seconds of queueing: a short abandon
+    answer: int  # answered within this many seconds of queueing: within the service level
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(settings.KEFU_HOTLINE_SHORT_ABANDON_SECONDS, settings.KEFU_HOTLINE_ANSWER_SECONDS)
+
+
+def call_share(call, limits: Thresholds, zone: ZoneInfo | None = None) -> tuple[dict, list[list]] | None:
+    """A call's dimensions and atoms, or None when it has none (it never reached a queue nor an
+    agent). CALL has the fields of kefu.cti.models.Call (offered_at, queued_at, answered_at,
+    ended_at, wait/talk/hold/acw seconds, abandoned, queue, transfers), `agent_id`,
+    `department_id` (its agent's) and `province` (its customer's).
+
+    Measures, for a call that entered a queue (queued_at set; IVR-only calls apart):
+    `call_offered`; `call_answered`, with `call_answered_sl` if its wait was at most LIMITS.answer
+    seconds and its wait in `call_wait_answered`; abandoned (in the queue or while ringing),
+    `call_short_abandoned` if the caller gave up within LIMITS.short_abandon seconds, else
+    `call_abandoned`; its wait in the histogram `call_wait:B` once known (facts.wait_bucket).
+    For any call an agent answered, once it has ended: `call_handled` and `call_handle_seconds`
+    (talk + hold + after-call work, the latter once it has ended). `call_transfers`: its transfers."""
+    moment = call.offered_at or call.queued_at
+    if moment is None or (call.queued_at is None and call.answered_at is None):
+        return None
+    zone = zone or _zone()
+    dims = {"department_id": call.department_id or 0, "province": call.province or "", "channel": "hotline",
+            "queue": (call.queue or "")[:40] or None, "kind": None, "category": None, "severity": None,
+            "short_abandon_seconds": limits.short_abandon, "answer_seconds": limits.answer}
+    day, extra, agent = day_of(moment, zone), intervals(moment, zone), call.agent_id or 0
+    atoms: list[list] = []
+
+    def add(measure: str, value: int = 1) -> None:
+        atoms.append([day, agent, extra, measure, value])
+
+    wait = call.wait_seconds
+    if call.queued_at is not None:
+        add("call_offered")
+        if call.answered_at is not None:
+            add("call_answered")
+            add("call_wait_answered", wait or 0)
+            if (wait or 0) <= limits.answer:
+                add("call_answered_sl")
+        elif call.abandoned:
+            add("call_short_abandoned" if (wait or 0) <= limits.short_abandon else "call_abandoned")
+        if wait is not None:
+            add(f"{WAIT_PREFIX}{wait_bucket(wait)}")
+    if call.answered_at is not None and call.ended_at is not None:
+        add("call_handled")
+        add("call_handle_seconds", (call.talk_seconds or 0) + (call.hold_seconds or 0) + (call.acw_seconds or 0))
+    if call.transfers:
+        add("call_transfers", call.transfers)
+    return (dims, _merge(atoms)) if atoms else None
+
+
+def load_calls(ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[list]]]:
+    """The shares of the calls IDS that have one, in one query, with the thresholds in force."""
+    from django.db.models import F
+
+    from kefu.cti.models import Call
+
+    rows = Call.objects.filter(pk__in=ids).annotate(department_id=F("agent__department_id"),
+                                                    province=F("customer__province")).values_list(
+        "pk", "offered_at", "queued_at", "answered_at", "ended_at", "wait_seconds", "talk_seconds", "hold_seconds",
+        "acw_seconds", "abandoned", "queue", "transfers", "agent_id", "department_id", "province", named=True)
+    zone, limits, out = _zone(), thresholds(), {}
+    for r in rows:
+        if (share := call_share(r, limits, zone)) is not None:
+            out[r.pk] = share
+    return out
+
+
+def time_share(user_id: int, department_id: int | None, state: str, start: dt.datetime, end: dt.datetime,
+               zone: ZoneInfo | None = None) -> tuple[dict, list[list]] | None:
+    """The share of an agent's STATE from START until END (the next change, or now): its seconds
+    on each local day it covers, as `agent_available_seconds` when it is available (signed in,
+    not on a break) and also `agent_busy_seconds` when busy; None for other states."""
+    if state not in AVAILABLE_STATES or end <= start:
+        return None
+    zone = zone or _zone()
+    atoms: list[list] = []
+    cursor = start.astimezone(zone)
+    stop = end.astimezone(zone)
+    while cursor < stop:
+        midnight = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), dt.time(), zone)
+        piece_end = min(midnight, stop)
+        seconds = round((piece_end - cursor).total_seconds())
+        day = cursor.date().toordinal()
+        if seconds:
+            atoms.append([day, user_id, {}, "agent_available_seconds", seconds])
+            if state in BUSY_STATES:
+                atoms.append([day, user_id, {}, "agent_busy_seconds", seconds])
+        cursor = piece_end
+    return (_person_dims(department_id), _merge(atoms)) if atoms else None
+
+
+def load_agent_time(ids: list[int], now: dt.datetime) -> dict[int, tuple[dict, list[list]]]:
+    """The shares of the agent state changes IDS: each state until the same agent's next change
+    (or NOW while it lasts), in one query."""
+    from django.db.models import OuterRef, Q, Subquery
+
+    from kefu.cti.models import AgentStateChange
+
+    later = (AgentStateChange.objects.filter(user_id=OuterRef("user_id"))
+             .filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))).order_by("at", "pk"))
+    rows = (AgentStateChange.objects.filter(pk__in=ids).annotate(until=Subquery(later.values("at")[:1]))
+            .values_list("pk", "user_id", "user__department_id", "state", "at", "until", named=True))
+    zone, out = _zone(), {}
+    for r in rows:
+        if (share := time_share(r.user_id, r.user__department_id, r.state, r.at, min(r.until or now, now), zone)):
+            out[r.pk] = share
     return out

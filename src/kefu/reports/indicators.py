@@ -19,8 +19,8 @@ from django.conf import settings
 from django.utils.translation import get_language
 
 # Units
-PERCENT, COUNT, MINUTES, HOURS, SCORE, PER_10K, PER_MILLION = (
-    "percent", "count", "minutes", "hours", "score", "per_10k", "per_million")
+PERCENT, COUNT, MINUTES, HOURS, SCORE, PER_10K, PER_MILLION, SECONDS = (
+    "percent", "count", "minutes", "hours", "score", "per_10k", "per_million", "seconds")
 HIGHER, LOWER = "higher", "lower"  # which way is better
 # Breakdowns the rollups hold for order figures (department and province are columns).
 ORDER_DIMS = ("department", "province", "city", "channel", "kind", "category", "severity", "segment", "agent")
@@ -30,8 +30,9 @@ BACKLOG_DIMS = ("department", "province", "channel", "kind", "severity", "agent"
 
 # Bumped whenever a formula below changes meaning: a closed report records the version it used.
 # 2: satisfaction from survey answers (scores at resolution among them), credited to every handler;
-# 3: the quality indicators (inspections, corrective actions, knowledge tests).
-FORMULAS_VERSION = 3
+# 3: the quality indicators (inspections, corrective actions, knowledge tests);
+# 4: the hotline indicators (calls, agents' occupancy).
+FORMULAS_VERSION = 4
 
 
 class Figures:
@@ -73,6 +74,7 @@ class Indicator:
     dims: tuple[str, ...] = ORDER_DIMS
     stock: bool = False  # a level at the period's end (backlog), not a flow within it
     complaint: bool = False  # reads the complaint twins of the measures
+    group: str = ""  # the group a report shows it under ("hotline"), if not the general one
     definition_zh: str = ""
     definition_en: str = ""
 
@@ -108,8 +110,11 @@ def get(code: str) -> Indicator:
 
 def definitions_version() -> str:
     """What a closed report's figures were computed by: the formulas' version and a digest of
-    the registry's codes and units (targets are recorded with the figures)."""
-    digest = hashlib.sha256("|".join(f"{i.code}:{i.unit}:{','.join(i.measures)}" for i in REGISTRY.values()).encode())
+    the registry's codes and units and of the hotline's thresholds (targets are recorded with
+    the figures)."""
+    parts = [f"{i.code}:{i.unit}:{','.join(i.measures)}" for i in REGISTRY.values()]
+    parts.append(f"hotline:{settings.KEFU_HOTLINE_SHORT_ABANDON_SECONDS}:{settings.KEFU_HOTLINE_ANSWER_SECONDS}")
+    digest = hashlib.sha256("|".join(parts).encode())
     return f"{FORMULAS_VERSION}.{digest.hexdigest()[:12]}"
 
 
@@ -367,13 +372,83 @@ register(Indicator(
     "contacts_handled", "接待量", "Contacts handled", COUNT, lambda f: f.get("contacts_ended"), ("contacts_ended",),
     dims=CONTACT_DIMS, definition_zh="期间内结束的呼入、来信等接触数。", definition_en="Inbound contacts ended in the period."))
 
+# The hotline (呼入, KPIS.md "Hotline and live channels"): calls that entered an agent queue, on
+# the day and interval they were offered (facts.call_share), and agents' time (facts.time_share).
+# Department is the answering agent's (0 for calls nobody answered).
+HOTLINE_GROUP = "hotline"
+HOTLINE_DIMS = ("department", "province", "channel", "queue", "agent", "interval15", "interval30", "hour")
+WAIT_DIMS = tuple(d for d in HOTLINE_DIMS if d != "agent")  # facts.NARROW: waits are not kept by agent
+AGENT_TIME_DIMS = ("department", "agent")
+
+
+def _longest_wait(f: Figures) -> float | None:
+    """The longest queue wait: the highest bucket of the wait histogram (facts.wait_bucket)."""
+    waits = [w for w, n in f.family("call_wait:").items() if n > 0]
+    return float(max(waits)) if waits else None
+
+
+def _rate_net(num: str, offered: str, short: str):
+    """NUM / (OFFERED − SHORT): the calls whose callers gave up at once are left out."""
+    return lambda f: f.ratio(f.get(num), f.get(offered) - f.get(short))
+
+
+def _hotline(code, name_zh, name_en, unit, compute, measures, direction=None, target=None, dims=HOTLINE_DIMS, **kw):
+    return register(Indicator(code, name_zh, name_en, unit, compute, measures, direction, target, dims=dims,
+                              group=HOTLINE_GROUP, **kw))
+
+
+_hotline("calls_offered", "呼入量", "Calls offered", COUNT, lambda f: f.get("call_offered"), ("call_offered",),
+         definition_zh="期间内进入人工队列的呼入电话数（仅在语音导航中结束的不计），按呼入时间计入期间和时段。",
+         definition_en="Calls that entered an agent queue in the period (calls that ended in the IVR apart), "
+                       "by the time they were offered.")
+_hotline("calls_answered", "接通量", "Calls answered", COUNT, lambda f: f.get("call_answered"), ("call_answered",),
+         definition_zh="进入队列后由坐席接听的呼入电话数。", definition_en="Calls offered that an agent answered.")
+_hotline("calls_abandoned", "放弃量", "Calls abandoned", COUNT, lambda f: f.get("call_abandoned"), ("call_abandoned",), LOWER,
+         definition_zh="在队列中或振铃时放弃、且等待超过短时放弃阈值（默认 5 秒）的呼入电话数；短时放弃另计。",
+         definition_en="Calls abandoned in the queue or while ringing after the short-abandon threshold (default 5 s); "
+                       "short abandons apart.")
+_hotline("answer_rate", "接通率", "Answer rate", PERCENT, _rate("call_answered", "call_offered"),
+         ("call_answered", "call_offered"), HIGHER, _T(95),
+         definition_zh="接通量 ÷ 呼入量。", definition_en="Calls answered by an agent / calls offered.")
+_hotline("abandon_rate", "放弃率", "Abandon rate", PERCENT, _rate_net("call_abandoned", "call_offered", "call_short_abandoned"),
+         ("call_abandoned", "call_offered", "call_short_abandoned"), LOWER, _T(5),
+         definition_zh="等待超过短时放弃阈值（默认 5 秒）后放弃的呼入电话数 ÷（呼入量 − 短时放弃量）。",
+         definition_en="Calls abandoned after the short-abandon threshold (default 5 s) / (calls offered − short abandons).")
+_hotline("service_level", "服务水平", "Service level", PERCENT,
+         _rate_net("call_answered_sl", "call_offered", "call_short_abandoned"),
+         ("call_answered_sl", "call_offered", "call_short_abandoned"), HIGHER, _T(80),
+         definition_zh="在服务水平时限（默认 20 秒）内接通的呼入电话数 ÷（呼入量 − 短时放弃量）。",
+         definition_en="Calls answered within the service-level time (default 20 s) / (calls offered − short abandons).")
+_hotline("asa", "平均应答时长", "Average speed of answer", SECONDS, _rate("call_wait_answered", "call_answered"),
+         ("call_wait_answered", "call_answered"), LOWER, _T(30),
+         definition_zh="接通电话的平均排队等待秒数（含振铃）。",
+         definition_en="Mean queue wait (ringing included) of the calls answered, in seconds.")
+_hotline("longest_wait", "最长等待时长", "Longest wait", SECONDS, _longest_wait, ("call_wait:",), LOWER, dims=WAIT_DIMS,
+         definition_zh="期间内排队等待最久的呼入电话的等待秒数（接通或放弃）；一分钟内精确到秒，五分钟内到 5 秒，半小时内到 30 秒，其后到 5 分钟。",
+         definition_en="The longest queue wait of a call in the period, answered or abandoned, in seconds: to the second "
+                       "under a minute, to 5 s under 5 minutes, to 30 s under half an hour, to 5 minutes beyond.")
+_hotline("aht", "平均处理时长", "Average handle time", SECONDS, _rate("call_handle_seconds", "call_handled"),
+         ("call_handle_seconds", "call_handled"),
+         definition_zh="坐席接听并已结束的电话的平均处理秒数（通话 + 保持 + 话后处理，话后处理结束后计入）。",
+         definition_en="Mean seconds of talk + hold + after-call work (once it has ended) of the calls answered and ended.")
+_hotline("occupancy", "占用率", "Occupancy", PERCENT, _rate("agent_busy_seconds", "agent_available_seconds"),
+         ("agent_busy_seconds", "agent_available_seconds"), dims=AGENT_TIME_DIMS,
+         definition_zh="坐席通话与话后处理的时间 ÷ 坐席签入且不在未就绪状态（即就绪、通话、话后处理）的时间，按坐席状态的变化计。",
+         definition_en="Agents' time on calls and in after-call work / their time signed in and not on a break "
+                       "(ready, on a call, after-call work), from their state changes.")
+_hotline("transfers", "转接量", "Transfers", COUNT, lambda f: f.get("call_transfers"), ("call_transfers",), LOWER,
+         definition_zh="期间内呼入电话的转接次数。", definition_en="Transfers of the calls offered in the period.")
+
+HOTLINE = ("calls_offered", "calls_answered", "calls_abandoned", "answer_rate", "abandon_rate", "service_level", "asa",
+           "longest_wait", "aht", "occupancy", "transfers")
+
 # The sections of a report list the headline indicators in this order.
 HEADLINE = ("satisfaction_rate", "complaint_satisfaction_rate", "avg_score", "score_attitude", "score_result",
             "score_timeliness", "nps", "response_rate", "followup_done_rate", "complaint_followup_done_rate", "fcr_rate", "on_time_rate",
             "complaint_on_time_rate", "first_response_time", "first_response_time_working", "resolution_time",
             "resolution_time_working", "reopen_rate", "repeat_complaint_rate", "escalated_complaint_rate", "complaints_per_10k", "appeals_per_million", "orders_registered", "complaints", "orders_resolved",
             "backlog", "overdue_open", "qa_avg_score", "qa_fatal_rate", "qa_pass_rate", "corrective_on_time_rate",
-            "knowledge_score")
+            "knowledge_score", *HOTLINE)
 
 
 def measures_of(codes) -> tuple[list[str], list[str]]:

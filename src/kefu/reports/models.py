@@ -128,6 +128,36 @@ class ExamFact(Share):
         return f"{self.assignment_id}"
 
 
+class CallFact(Share):
+    """A hotline call's share (呼入: offered, answered, abandoned, waits, handling, transfers), on the
+    day and interval it was offered; its dims keep the thresholds it was counted with."""
+
+    call_id = models.BigIntegerField(_("call"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("call's share of the rollups")
+        verbose_name_plural = _("calls' shares of the rollups")
+        indexes = [models.Index(fields=["last_day", "first_day"], name="reports_callfact_days")]
+
+    def __str__(self):
+        return f"{self.call_id}"
+
+
+class AgentTimeFact(Share):
+    """An agent state change's share (占用率): the seconds of the state it began, until the next
+    change, by day — available (signed in, not on a break) and busy (on a call, after-call work)."""
+
+    change_id = models.BigIntegerField(_("agent state change"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("agent time's share of the rollups")
+        verbose_name_plural = _("agent time's shares of the rollups")
+        indexes = [models.Index(fields=["last_day", "first_day"], name="reports_agenttime_days")]
+
+    def __str__(self):
+        return f"{self.change_id}"
+
+
 class SubscriberFlow(models.Model):
     """Subscriptions opened (+) and terminated (−) on a day, by region and product: the number
     active on any day is the running sum (万户投诉率, 百万用户申诉率).
@@ -169,7 +199,8 @@ class RebuildRun(models.Model):
     last_order_id = models.BigIntegerField(_("last work order done"), default=0)
     last_contact_id = models.BigIntegerField(_("last contact done"), default=0)
     orders_done = models.BigIntegerField(_("work orders done"), default=0)
-    # How far the other sources got (inspections, corrective actions, tests): {source: last id}.
+    # How far the other sources got (inspections, corrective actions, tests, calls, agent states):
+    # {source: last id}.
     positions = models.JSONField(_("positions"), default=dict, blank=True)
     # A rebuild of everything reads every order after the order events up to this id committed:
     # when it finishes, the "reports" consumer need not handle them again (events.covered).
@@ -205,7 +236,8 @@ class IndicatorTarget(models.Model):
 
     indicator = models.CharField(_("indicator"), max_length=40)
     value = models.DecimalField(_("target"), max_digits=12, decimal_places=4,
-                                help_text=_("Percentages as percent (85 for 85 %), durations in minutes."))
+                                help_text=_("Percentages as percent (85 for 85 %), durations in the indicator's unit "
+                                            "(minutes or hours; seconds for the hotline's)."))
     valid_from = models.DateField(_("valid from"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("set by"), null=True, blank=True,

@@ -19,12 +19,15 @@ from .rollups import month_end, month_start
 @dataclass(frozen=True)
 class Scope:
     """Which rollup rows a reader may see: all, a department, a region (province), and/or one
-    person's own rows (AGENT: the dimension "agent" with that key only)."""
+    person's own rows (AGENT: the dimension "agent" with that key only). UNASSIGNED: also the
+    rows of no department (the hotline's calls nobody answered, which every department's
+    readers see, as they see those calls themselves: kefu.cti.services)."""
 
     department_id: int | None = None
     province: str | None = None
     agent_id: int | None = None
     everything: bool = False
+    unassigned: bool = False
 
     def q(self) -> Q:
         if self.everything or self.agent_id is not None:
@@ -34,6 +37,8 @@ class Scope:
             q |= Q(department_id=self.department_id)
         if self.province:
             q |= Q(province=self.province)
+        if self.unassigned:
+            q |= Q(department_id=0)
         return q
 
 

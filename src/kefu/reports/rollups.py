@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ from kefu.orders.models import WorkOrder
 from . import facts
 from .models import (
     ActionFact,
+    AgentTimeFact,
+    CallFact,
     ContactFact,
     ExamFact,
     Grain,
@@ -164,6 +167,18 @@ def _exam_model():
     return ExamAssignment
 
 
+def _call_model():
+    from kefu.cti.models import Call
+
+    return Call
+
+
+def _state_change_model():
+    from kefu.cti.models import AgentStateChange
+
+    return AgentStateChange
+
+
 ORDERS = Source(OrderFact, "order_id", facts.load, lambda: WorkOrder, "last_order_id")
 CONTACTS = Source(ContactFact, "contact_id", facts.load_contacts, _contact_model, "last_contact_id")
 # People's records (quality): few beside orders, so a rebuild reads all of them. Their position
@@ -171,7 +186,10 @@ CONTACTS = Source(ContactFact, "contact_id", facts.load_contacts, _contact_model
 INSPECTIONS = Source(InspectionFact, "inspection_id", facts.load_inspections, _inspection_model, "positions:inspections")
 ACTIONS = Source(ActionFact, "action_id", facts.load_actions, _action_model, "positions:actions")
 EXAMS = Source(ExamFact, "assignment_id", facts.load_exams, _exam_model, "positions:exams")
-SOURCES = (ORDERS, CONTACTS, INSPECTIONS, ACTIONS, EXAMS)
+# The hotline: each call's share, and each agent state change's (the time until the next change).
+CALLS = Source(CallFact, "call_id", facts.load_calls, _call_model, "positions:calls")
+AGENT_TIME = Source(AgentTimeFact, "change_id", facts.load_agent_time, _state_change_model, "positions:agent_time")
+SOURCES = (ORDERS, CONTACTS, INSPECTIONS, ACTIONS, EXAMS, CALLS, AGENT_TIME)
 
 
 def _position(run: RebuildRun, source: Source) -> int:
@@ -301,7 +319,8 @@ DUE_WATERMARK = "clocks_due"
 def refresh_due(now: dt.datetime | None = None) -> int:
     """The orders whose running clocks came due since the last call (nothing is recorded on the
     order when a due time passes), or whose customers were surveyed or given a follow-up task
-    (_surveyed), and the contacts that ended, refreshed. The first call starts from now."""
+    (_surveyed), the contacts that ended, people's records (_people_records) and the hotline's
+    calls and agent states (_hotline_records), refreshed. The first call starts from now."""
     from kefu.sla.models import OrderClock
 
     now = now or timezone.now()
@@ -323,7 +342,7 @@ def refresh_due(now: dt.datetime | None = None) -> int:
         for start in range(0, len(contacts), BATCH):
             refresh(contacts[start:start + BATCH], now=now, source=CONTACTS)
         records = 0
-        for source, changed in _people_records(since, now):
+        for source, changed in _people_records(since, now) + _hotline_records(since, now):
             for start in range(0, len(changed), BATCH):
                 records += refresh(changed[start:start + BATCH], now=now, source=source)
     return len(ids) + len(contacts) + records
@@ -337,6 +356,86 @@ def _people_records(since: dt.datetime, now: dt.datetime) -> list[tuple[Source, 
     actions = Action.objects.filter(Q(updated_at__gt=since, updated_at__lte=now) | Q(deadline__gt=since, deadline__lte=now))
     exams = Exam.objects.filter(updated_at__gt=since, updated_at__lte=now).values_list("pk", flat=True)
     return [(INSPECTIONS, sorted(inspections)), (ACTIONS, sorted(actions.values_list("pk", flat=True))), (EXAMS, sorted(exams))]
+
+
+# A call's or an agent state's row is written a moment before its transaction commits: the
+# watermark reads this far back, so one committed just after a pass is not missed (a refresh
+# of a row counted already changes nothing).
+SETTLE = dt.timedelta(seconds=60)
+
+
+def _hotline_records(since: dt.datetime, now: dt.datetime) -> list[tuple[Source, list[int]]]:
+    """The calls changed in (SINCE, NOW]; the agent state changes made then, those before them
+    that they ended, and the states still lasting (their time counts up to NOW)."""
+    from django.db.models import OuterRef, Subquery
+
+    from kefu.cti.models import AgentStatus
+
+    Call, Change = _call_model(), _state_change_model()
+    calls = Call.objects.filter(updated_at__gt=since - SETTLE, updated_at__lte=now).values_list("pk", flat=True)
+    made = Change.objects.filter(at__gt=since - SETTLE, at__lte=now)
+    before = (Change.objects.filter(user_id=OuterRef("user_id"))
+              .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk"))).order_by("-at", "-pk"))
+    latest = Change.objects.filter(user_id=OuterRef("user_id")).order_by("-at", "-pk")
+    lasting = (AgentStatus.objects.filter(state__in=facts.AVAILABLE_STATES)
+               .annotate(change=Subquery(latest.values("pk")[:1])).values_list("change", flat=True))
+    changes = {*made.values_list("pk", flat=True),
+               *made.annotate(ended=Subquery(before.values("pk")[:1])).values_list("ended", flat=True), *lasting}
+    return [(CALLS, sorted(calls)), (AGENT_TIME, sorted(c for c in changes if c is not None))]
+
+
+# --- the call hook: today's hotline figures within a second or two ----------------------------
+# Call events come by the thousand a second (issue 18); refreshing each one's call in its own
+# transaction would queue them all on the rollups' lock and the day's hottest cells. So on
+# PostgreSQL a process gathers the calls it hears of and refreshes them together, HOOK_SECONDS
+# after the first (a timer thread); calls gathered by a process that ends before its timer fires
+# are the watermark's (refresh_due). On SQLite (one writer at a time whatever we do, and a
+# second thread's connection would only add "database is locked"), or with HOOK_SECONDS 0, at
+# once in the caller's thread.
+
+HOOK_SECONDS = 1.0
+_gathered: set[int] = set()
+_timer: threading.Timer | None = None
+_gathering = threading.Lock()
+
+
+def on_calls(call_ids: list[int]) -> None:
+    """The subscriber of kefu.cti.events (apps.py): the calls a committed transaction changed,
+    refreshed within HOOK_SECONDS, so that the wallboard's figures of today are fresh."""
+    global _timer
+    if HOOK_SECONDS <= 0 or connection.vendor != "postgresql":
+        refresh_calls(call_ids)
+        return
+    with _gathering:
+        _gathered.update(call_ids)
+        if _timer is None:
+            _timer = threading.Timer(HOOK_SECONDS, _flush_calls)
+            _timer.daemon = True
+            _timer.start()
+
+
+def _flush_calls() -> None:
+    """The timer thread: the calls gathered so far, refreshed in one transaction."""
+    global _gathered, _timer
+    with _gathering:
+        ids, _gathered, _timer = _gathered, set(), None
+    try:
+        refresh_calls(ids)
+    except Exception:  # the watermark catches up; a timer thread has nobody to tell
+        log.exception("reports: refreshing %d calls failed; left to the watermark", len(ids))
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def refresh_calls(call_ids) -> int:
+    """The calls CALL_IDS refreshed in a transaction of their own; while a rebuild is unfinished
+    they are left to the worker's watermark (over Call.updated_at), which also catches up any
+    call the hook missed."""
+    try:
+        return refresh_incremental(call_ids, source=CALLS)
+    except RebuildInProgress:
+        log.info("reports: a rollup rebuild is unfinished; %d calls left to the watermark", len(set(call_ids)))
+        return 0
 
 
 def _surveyed(since: dt.datetime, now: dt.datetime) -> set[int]:
@@ -443,25 +542,32 @@ def _clear(first: dt.date | None, last: dt.date | None) -> None:
 
 def _candidates(source: Source, first: dt.date | None, last: dt.date | None):
     """The rows of SOURCE that may have a share in the months FIRST … LAST: those with a stored
-    share there, those with none yet, and those begun (registered, started) in the range. A
-    share never starts before the row does; a contact's ends with it."""
+    share there, those begun (registered, started, offered, changed) in the range, and orders and
+    contacts with no share yet (calls that never reached a queue and states that count no time
+    have none: they would be read by every rebuild). A share never starts before the row does; a
+    contact's ends with it; a call's is on the day it was offered."""
     rows = source.model().objects.all()
-    if (first is None and last is None) or source not in (ORDERS, CONTACTS):
+    if (first is None and last is None) or source.key not in BEGUN:
         return rows  # people's records are few: all of them
-    begun = "created_at" if source is ORDERS else "started_at"
+    begun = BEGUN[source.key]
     q = Q()
     if last is not None:
         q &= Q(**{f"{begun}__date__lte": last + dt.timedelta(days=1)})
     if first is not None:
         reaching = source.fact.objects.filter(last_day__gte=first).values(source.key)
-        q &= (Q(**{f"{begun}__date__gte": first - dt.timedelta(days=FIRST_MARGIN_DAYS[source.key])}) | Q(pk__in=reaching)
-              | ~Q(pk__in=source.fact.objects.values(source.key)))
+        since = Q(**{f"{begun}__date__gte": first - dt.timedelta(days=FIRST_MARGIN_DAYS[source.key])}) | Q(pk__in=reaching)
+        if source in (ORDERS, CONTACTS):
+            since |= ~Q(pk__in=source.fact.objects.values(source.key))
+        q &= since
     return rows.filter(q)
 
 
-# How long before the range a row may begin and still first count in it: a day of time zones for
-# orders (registered on the day it counts), a contact may end some days after it started.
-FIRST_MARGIN_DAYS = {"order_id": 1, "contact_id": 2}
+# The moment each row begins; how long before the range a row may begin and still first count in
+# it: a day of time zones for orders (registered on the day it counts) and calls (offered on
+# it), a contact may end some days after it started; an agent's state that lasts longer reaches
+# the range through its stored share.
+BEGUN = {"order_id": "created_at", "contact_id": "started_at", "call_id": "offered_at", "change_id": "at"}
+FIRST_MARGIN_DAYS = {"order_id": 1, "contact_id": 2, "call_id": 1, "change_id": 1}
 
 
 def resume_unfinished(max_batches: int = 4) -> RebuildRun | None:

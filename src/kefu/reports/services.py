@@ -8,8 +8,10 @@ else. The same report dict feeds the page, the API and the exports (`document`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -111,8 +113,21 @@ def _figures(sums: dict[str, int], subscribers: int | None) -> reg.Figures:
 
 def compute(codes, period: periods.Period, scope: queries.Scope, *, by: str = "") -> dict[str, dict[str, float | None]]:
     """{key: {code: value}} of the indicators CODES over PERIOD in SCOPE (key "" in total, else
-    the keys of the breakdown BY)."""
+    the keys of the breakdown BY). A department's or region's readers read the hotline's
+    indicators with the calls nobody answered (queries.Scope.unassigned)."""
     codes = [c for c in codes if not by or by in reg.REGISTRY[c].dims]
+    hotline = [c for c in codes if reg.REGISTRY[c].group == reg.HOTLINE_GROUP]
+    if not hotline or scope.everything or scope.agent_id is not None or scope.unassigned:
+        return _compute(codes, period, scope, by)
+    rest = [c for c in codes if c not in hotline]
+    out = _compute(rest, period, scope, by) if rest else {}
+    empty = {c: reg.REGISTRY[c].compute(_figures({}, None)) for c in rest}
+    for key, values in _compute(hotline, period, dataclasses.replace(scope, unassigned=True), by).items():
+        out.setdefault(key, dict(empty)).update(values)
+    return out
+
+
+def _compute(codes, period: periods.Period, scope: queries.Scope, by: str) -> dict[str, dict[str, float | None]]:
     flow = [c for c in codes if not reg.REGISTRY[c].stock]
     stock = [c for c in codes if reg.REGISTRY[c].stock]
     names, prefixes = reg.measures_of(flow)
@@ -160,7 +175,8 @@ def indicator_rows(period: periods.Period, scope: queries.Scope, codes=reg.HEADL
             "code": code, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
             # "target" as administrators set it (percent targets in percent: 85); "target_value"
             # the figure VALUE is compared with (0.85).
-            "definition": ind.definition, "value": value, "target": float(target) if target is not None else None,
+            "definition": ind.definition, "group": ind.group, "group_label": GROUP_LABELS[ind.group]() if ind.group else "",
+            "value": value, "target": float(target) if target is not None else None,
             "target_value": target_value(code, target), "met": ind.met(value, target),
             "previous": before.get(code), "last_year": year_ago.get(code),
             "change_previous": _change(value, before.get(code)), "change_last_year": _change(value, year_ago.get(code)),
@@ -174,8 +190,22 @@ DIMENSION_LABELS = {
     "department": lambda: _("Department"), "province": lambda: _("Province"), "city": lambda: _("City"),
     "channel": lambda: _("Channel"), "kind": lambda: _("Kind"), "category": lambda: _("Category"),
     "severity": lambda: _("Severity"), "segment": lambda: _("Customer segment"), "agent": lambda: _("Staff member"),
-    "policy": lambda: _("Time limit policy"),
+    "policy": lambda: _("Time limit policy"), "queue": lambda: _("Queue"),
+    "interval15": lambda: _("15-minute interval"), "interval30": lambda: _("Half-hour interval"),
+    "hour": lambda: _("Hour of day"),
 }
+GROUP_LABELS = {reg.HOTLINE_GROUP: lambda: _("Hotline")}
+INTERVAL_MINUTES = {"interval15": 15, "interval30": 30, "hour": 60}
+
+
+def interval_label(dim: str, key: str) -> str:
+    """An interval by its start ("09:15") as its span: 09:15–09:30."""
+    try:
+        hours, minutes = (int(part) for part in key.split(":"))
+    except ValueError:
+        return key
+    end = hours * 60 + minutes + INTERVAL_MINUTES[dim]
+    return f"{key}–{end // 60:02d}:{end % 60:02d}"
 
 
 def key_labels(dim: str, keys) -> dict[str, str]:
@@ -193,6 +223,8 @@ def key_labels(dim: str, keys) -> dict[str, str]:
     if dim == "policy":
         names = dict(SlaPolicy.objects.filter(pk__in=ints).values_list("pk", "name"))
         return {k: names.get(int(k), _("No policy")) for k in keys}
+    if dim in INTERVAL_MINUTES:
+        return {k: interval_label(dim, k) for k in keys}
     choices = {"channel": Channel, "kind": Kind, "severity": Severity, "segment": Segment}.get(dim)
     if choices is not None:
         labels = dict(choices.choices)
@@ -202,15 +234,39 @@ def key_labels(dim: str, keys) -> dict[str, str]:
 
 BREAKDOWN_CODES = ("orders_registered", "complaints", "satisfaction_rate", "fcr_rate", "on_time_rate", "reopen_rate",
                    "backlog")
-BREAKDOWNS = ("department", "channel", "kind", "category", "severity", "province", "city", "segment")
+# The hotline's own breakdowns (queue, time of day) and its columns there; beside the orders'
+# columns by department, and in the league table, a few of them when the period had calls.
+HOTLINE_BREAKDOWNS = ("queue", "hour", "interval30", "interval15")
+HOTLINE_BY_CODES = ("calls_offered", "answer_rate", "service_level", "abandon_rate", "asa", "longest_wait", "aht",
+                    "transfers")
+HOTLINE_BESIDE = ("calls_offered", "service_level", "asa", "aht", "occupancy")
+HOTLINE_LEAGUE = ("calls_answered", "aht", "occupancy")
+BREAKDOWNS = ("department", "channel", "kind", "category", "severity", "province", "city", "segment", *HOTLINE_BREAKDOWNS)
+
+
+def breakdown_codes(dim: str, hotline: bool) -> tuple[str, ...]:
+    """The columns of the breakdown by DIM of a report; HOTLINE: the period had calls."""
+    if dim in HOTLINE_BREAKDOWNS:
+        return HOTLINE_BY_CODES
+    if hotline and dim == "department":
+        return BREAKDOWN_CODES + HOTLINE_BESIDE
+    return BREAKDOWN_CODES
 
 
 def breakdown(period: periods.Period, scope: queries.Scope, dim: str, codes=BREAKDOWN_CODES) -> dict:
     values = compute(codes, period, scope, by=dim)
     labels = key_labels(dim, values)
     rows: list[dict[str, Any]] = [{"key": k, "label": labels.get(k, k), "values": v} for k, v in values.items() if k != ""]
-    rows.sort(key=lambda r: -(r["values"].get(codes[0]) or 0))
+    if dim in INTERVAL_MINUTES:
+        rows.sort(key=lambda r: r["key"])  # the day in order
+    else:
+        rows.sort(key=lambda r: -(r["values"].get(codes[0]) or 0))
     return {"dim": dim, "label": DIMENSION_LABELS[dim](), "codes": list(codes), "rows": rows}
+
+
+def hotline_active(rows: list[dict]) -> bool:
+    """Whether indicator ROWS (indicator_rows) show calls offered or agents' time."""
+    return any(r["value"] for r in rows if r["code"] in ("calls_offered", "occupancy"))
 
 
 # --- complaint analysis ------------------------------------------------------------------------
@@ -320,31 +376,32 @@ LEAGUE_CODES = ("orders_registered", "orders_resolved", "fcr_rate", "satisfactio
                 "reopen_rate")
 
 
-def league(period: periods.Period, scope: queries.Scope, user) -> dict:
+def league(period: periods.Period, scope: queries.Scope, user, codes=LEAGUE_CODES) -> dict:
     """The agents' league table of a department (supervisors); an agent gets their own row and
-    the team's averages, never a colleague's row."""
+    the team's averages, never a colleague's row. CODES: its columns."""
+    codes = tuple(codes)
     if scope.agent_id is not None:
-        mine = compute(LEAGUE_CODES, period, scope)[""]
+        mine = compute(codes, period, scope)[""]
         # The team: the people of one's own department, whichever department their orders were in.
         colleagues = {str(pk) for pk in User.objects.filter(department_id=user.department_id).values_list("pk", flat=True)} \
             if user.department_id else {str(user.pk)}
-        everyone = compute(LEAGUE_CODES, period, queries.Scope(everything=True), by="agent")
+        everyone = compute(codes, period, queries.Scope(everything=True), by="agent")
         team = {k: v for k, v in everyone.items() if k in colleagues}
         return {"rows": [{"key": str(user.pk), "label": str(user), "values": mine}],
-                "average": _average(team), "codes": list(LEAGUE_CODES), "people": len(team), "by": "agent"}
+                "average": _average(team, codes), "codes": list(codes), "people": len(team), "by": "agent"}
     # A department's people for its supervisor; across departments (a region, everything), the
     # departments themselves — a league of thousands of people is nobody's table.
     by = "agent" if scope.department_id and not scope.province and not scope.everything else "department"
-    values = compute(LEAGUE_CODES, period, scope, by=by)
+    values = compute(codes, period, scope, by=by)
     labels = key_labels(by, values)
     rows: list[dict[str, Any]] = [{"key": k, "label": labels.get(k, k), "values": v} for k, v in values.items() if k]
     rows.sort(key=lambda r: (-(r["values"].get("orders_resolved") or 0), r["label"]))
-    return {"rows": rows, "average": _average(values), "codes": list(LEAGUE_CODES), "people": len(rows), "by": by}
+    return {"rows": rows, "average": _average(values, codes), "codes": list(codes), "people": len(rows), "by": by}
 
 
-def _average(values: dict[str, dict]) -> dict[str, float | None]:
+def _average(values: dict[str, dict], codes=LEAGUE_CODES) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
-    for code in LEAGUE_CODES:
+    for code in codes:
         numbers = [v[code] for k, v in values.items() if k and v.get(code) is not None]
         out[code] = sum(numbers) / len(numbers) if numbers else None
     return out
@@ -452,21 +509,26 @@ def relationship(day: dt.date) -> dict:
 
 # --- the report ------------------------------------------------------------------------------
 
-def report(user, period: periods.Period, *, breakdowns=BREAKDOWNS) -> dict:
-    """The whole report of PERIOD as USER may read it."""
+def report(user, period: periods.Period, *, breakdowns=None) -> dict:
+    """The whole report of PERIOD as USER may read it. BREAKDOWNS: the dimensions to break down
+    by (default: all, the hotline's only when the period had calls)."""
     scope = scope_for(user)
     own = scope.agent_id is not None
+    rows = indicator_rows(period, scope)
+    hotline = hotline_active(rows)
+    if breakdowns is None:
+        breakdowns = [dim for dim in BREAKDOWNS if hotline or dim not in HOTLINE_BREAKDOWNS]
     result = {
         "period": _period_dict(period), "previous": _period_dict(period.previous()),
         "last_year": _period_dict(period.last_year()),
         "scope": scope_label(user, scope), "own": own,
         "generated_at": timezone.now(), "definitions_version": reg.definitions_version(),
-        "indicators": indicator_rows(period, scope),
-        "breakdowns": [] if own else [breakdown(period, scope, dim) for dim in breakdowns],
+        "indicators": rows,
+        "breakdowns": [] if own else [breakdown(period, scope, dim, breakdown_codes(dim, hotline)) for dim in breakdowns],
         "complaints": complaint_analysis(period, scope),
         "time_limits": time_limits(period, scope),
         "backlog": backlog(period, scope),
-        "league": league(period, scope, user),
+        "league": league(period, scope, user, LEAGUE_CODES + (HOTLINE_LEAGUE if hotline else ())),
         "series": series(period, scope),
     }
     return result
@@ -479,8 +541,9 @@ def _period_dict(period: periods.Period) -> dict:
 
 # --- the report as a document (exports) ------------------------------------------------------
 
+# Seconds are written like minutes: one decimal place.
 _UNIT_KIND = {reg.PERCENT: doc.PERCENT, reg.COUNT: doc.COUNT, reg.MINUTES: doc.MINUTES, reg.HOURS: doc.HOURS,
-              reg.SCORE: doc.NUMBER, reg.PER_10K: doc.NUMBER, reg.PER_MILLION: doc.NUMBER}
+              reg.SCORE: doc.NUMBER, reg.PER_10K: doc.NUMBER, reg.PER_MILLION: doc.NUMBER, reg.SECONDS: doc.MINUTES}
 
 
 def target_value(code: str, target: Decimal | None) -> float | None:
@@ -604,8 +667,8 @@ def format_figure(value, unit: str, *, signed: bool = False) -> str:
     a change, with its sign (percentages as percentage points)."""
     kind = _UNIT_KIND.get(unit, doc.NUMBER)
     text = doc.format_value(value, kind)
-    if value is not None and unit in (reg.MINUTES, reg.HOURS):
-        text = (_("%(n)s min") if unit == reg.MINUTES else _("%(n)s h")) % {"n": text}
+    if value is not None and unit in (reg.MINUTES, reg.HOURS, reg.SECONDS):
+        text = {reg.MINUTES: _("%(n)s min"), reg.HOURS: _("%(n)s h"), reg.SECONDS: _("%(n)s s")}[unit] % {"n": text}
     if signed and value is not None:
         if kind == doc.PERCENT:
             text = _("%(points)s pts") % {"points": doc.format_value(value * 100, doc.MINUTES)}  # one decimal
@@ -680,6 +743,34 @@ def _day_by_day(codes, first: dt.date, last: dt.date, scope: queries.Scope) -> t
     data = queries.by_day(first, last, scope, names, prefixes)
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     return days, {code: [reg.REGISTRY[code].compute(reg.Figures(data.get(d, {}))) for d in days] for code in codes}
+
+
+# --- the hotline wallboard ------------------------------------------------------------------
+
+WALLBOARD_CODES = ("calls_offered", "calls_answered", "calls_abandoned", "service_level", "abandon_rate", "asa",
+                   "longest_wait")
+
+
+def _as_float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def hotline_today(user, now: dt.datetime | None = None) -> dict:
+    """Today's hotline figures (the day of NOW in the installation's time zone) as USER may read
+    them, from the rollups, which the call hook keeps fresh within a second or two (rollups.on_calls):
+    {"day": date, "values": {code: value}, "targets": {code: the figure a value is compared
+    with, or None}, "met": {code: True, False or None}} for WALLBOARD_CODES. Rates are fractions
+    (0.8), waits in seconds; None where there is nothing to divide by."""
+    now = now or timezone.now()
+    day = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    values = compute(WALLBOARD_CODES, periods.Period(periods.DAY, day, day), scope_for(user))[""]
+    targets = targets_for(day)
+    met = {c: reg.REGISTRY[c].met(values.get(c), targets.get(c)) for c in WALLBOARD_CODES}
+    rows = [{"code": c, "name": reg.REGISTRY[c].name, "definition": reg.REGISTRY[c].definition,
+             "unit": reg.REGISTRY[c].unit, "direction": reg.REGISTRY[c].direction, "value": values.get(c),
+             "target": _as_float(targets.get(c)), "met": met[c]} for c in WALLBOARD_CODES]
+    return {"day": day, "values": {c: values.get(c) for c in WALLBOARD_CODES},
+            "targets": {c: target_value(c, targets.get(c)) for c in WALLBOARD_CODES}, "met": met, "rows": rows}
 
 
 def figures(user, code: str, period: periods.Period, by: str = "") -> dict:

@@ -110,8 +110,11 @@ _ASSESS = _ASSESSED + ["assessment.view_scheme", "assessment.view_run", "assessm
 _ASSESS_SCHEMES = _ASSESS + ["assessment.add_scheme", "assessment.change_scheme"]
 # The hotline's call records (kefu.cti): agents read the calls they answered; supervisors and
 # managers every call of their data scope.
+# Recordings open only with their own permission (audited): leads, managers and inspectors, who
+# inspect calls; the wallboard is the supervisors' and managers'.
 _OWN_CALLS = ["cti.view_call"]
-_CALLS = _OWN_CALLS + ["cti.view_any_call"]
+_CALLS = _OWN_CALLS + ["cti.view_any_call", "cti.open_recording", "cti.view_wallboard"]
+_INSPECT_CALLS = _OWN_CALLS + ["cti.view_any_call", "cti.open_recording"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: _FRONT + _REGION + _PRIVACY_RECEIVE + _OWN_FIGURES + _FOLLOW_UP + _INSPECTED + _TESTS + _ASSESSED + _OWN_CALLS + ["orders.reject_workorder"],
@@ -139,7 +142,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # closing a period by hand; reads orders, changes nothing else.
     MANAGER: _READ + _REPORTS + _QUALITY + _CORRECTIVE_CHECK + _TRAINING_READ + _ASSESS_SCHEMES + _CALLS + ["staff.data_scope_all", "orders.view_board", "reports.close_period"],
     ADMINISTRATOR: ["*"],
-    QA_INSPECTOR: _READ + _REGION + _INSPECT + _CORRECTIVE_OPEN + _TESTS + _ASSESSED,
+    QA_INSPECTOR: _READ + _REGION + _INSPECT + _CORRECTIVE_OPEN + _TESTS + _ASSESSED + _INSPECT_CALLS,
     # The portal's system user (cannot log in): registers the signed-in customer's requests,
     # records each as a contact, records their answers, withdrawals and feedback. It handles nothing
     # and owns nothing for long: the first person to accept or take a self-service order

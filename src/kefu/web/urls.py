@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import assessment, corrective, followup, me, quality, reports, surveys, training, views
+from . import (
+    assessment,
+    corrective,
+    followup,
+    hotline,
+    ivr,
+    me,
+    push,
+    quality,
+    reports,
+    surveys,
+    training,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -15,6 +28,14 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order, name="order"),
     path("orders/<int:order_id>/<slug:action>/", views.order_action, name="order-action"),
     path("customers/", views.customer_lookup, name="customers"),
+    path("hotline/calls/", hotline.calls, name="hotline-calls"),
+    path("hotline/calls/<int:call_pk>/", hotline.call, name="hotline-call"),
+    path("hotline/calls/<int:call_pk>/recording/", hotline.recording, name="hotline-recording"),
+    path("hotline/state/", hotline.set_state, name="hotline-state"),
+    path("hotline/wallboard/", hotline.wallboard, name="hotline-wallboard"),
+    path("hotline/wallboard/figures/", hotline.wallboard_fragment, name="hotline-wallboard-fragment"),
+    path("hotline/ivr/", ivr.menu, name="ivr_menu"),
+    path("push/stream/", push.stream, name="push"),
     path("contacts/", views.contact_start, name="contact-start"),
     path("contacts/<int:contact_id>/", views.contact, name="contact"),
     path("contacts/<int:contact_id>/verify/", views.contact_verify, name="contact-verify"),

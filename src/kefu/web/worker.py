@@ -36,6 +36,7 @@ from kefu.audit.tasks import anchor_chain
 from kefu.corrective.tasks import escalate_overdue as escalate_corrective_actions
 from kefu.orders.tasks import drain_events
 from kefu.privacy.tasks import purge_personal_data
+from kefu.push.tasks import prune_push_messages
 from kefu.quality.tasks import check_contacts
 from kefu.reports.tasks import refresh_reports
 from kefu.routing.tasks import drain_queues
@@ -53,7 +54,8 @@ PERIODIC = [(sla_tasks.scan_sla, "KEFU_SLA_SCAN_SECONDS"), (sla_tasks.auto_confi
             (anchor_chain, "KEFU_AUDIT_ANCHOR_SECONDS"), (prune_task_results, "KEFU_TASK_RESULTS_PRUNE_SECONDS"),
             (drain_events, "KEFU_EVENTS_DRAIN_SECONDS"), (refresh_reports, "KEFU_REPORTS_REFRESH_SECONDS"),
             (check_contacts, "KEFU_QUALITY_CHECK_SECONDS"), (publish_assessments, "KEFU_STAFF_TASKS_SECONDS"),
-            (escalate_corrective_actions, "KEFU_STAFF_TASKS_SECONDS"), (expire_tests, "KEFU_STAFF_TASKS_SECONDS")]
+            (escalate_corrective_actions, "KEFU_STAFF_TASKS_SECONDS"), (expire_tests, "KEFU_STAFF_TASKS_SECONDS"),
+            (prune_push_messages, "KEFU_TASK_RESULTS_PRUNE_SECONDS")]
 PERIODIC_PATHS = {task.module_path for task, _ in PERIODIC}
 # A task taken back from this many lost workers is failed instead of queued once more.
 MAX_ATTEMPTS = 3

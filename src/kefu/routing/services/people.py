@@ -54,7 +54,7 @@ def set_presence(actor, user_id, presence, *, reason=""):
         if presence in STEPPED_AWAY and department is not None:
             moved = _hand_back(person, department, presence)
         PresenceChange.objects.create(user=person, presence=presence, previous=previous, at=person.presence_since,
-                                      by=actor, moved=moved, reason=(reason or "").strip()[:200])
+                                      by=actor if isinstance(actor, User) else None, moved=moved, reason=(reason or "").strip()[:200])
     if presence == User.Presence.AVAILABLE and department is not None and department.assignment != MANUAL:
         drain(department.pk, limit=max(person.capacity, 1))
     return person

@@ -114,3 +114,29 @@ def target_text(row) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter(name="mask_phone")
+def mask_phone_filter(value) -> str:
+    """A phone number as staff pages show it (138****5678): never in full in a listing."""
+    from kefu.core.masking import mask_phone
+
+    return mask_phone(value or "") if value else "—"
+
+
+@register.filter(name="mask_name")
+def mask_name_filter(value) -> str:
+    from kefu.core.masking import mask_name
+
+    return mask_name(value or "")
+
+
+@register.filter
+def seconds(value) -> str:
+    """A duration in whole seconds as m:ss (h:mm:ss from an hour); — for none."""
+    if value is None or value == "":
+        return "—"
+    value = int(value)
+    hours, rest = divmod(value, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -3,7 +3,11 @@ status control (坐席状态). One indexed COUNT per page, stopped at BADGE_CAP.
 
 from django import template
 from django.db import DatabaseError
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from kefu.cti import agents
+from kefu.cti.models import AgentState, NotReadyReason
 from kefu.notifications import services as notifications
 from kefu.routing import services as routing
 from kefu.staff.models import User
@@ -25,6 +29,8 @@ def header_me(context):
     try:
         unread = notifications.unread_count(user, cap=BADGE_CAP)
         takes_work = routing.takes_work(user)
+        hotline = agents.is_hotline_agent(user)
+        status = agents.status_of(user.pk) if hotline else None
     except DatabaseError:
         return {"show": False}
     request = context.get("request")
@@ -32,6 +38,15 @@ def header_me(context):
             "takes_work": takes_work, "presence": user.presence, "presence_label": User.Presence(user.presence).label,
             "choices": [(code, label) for code, label in User.Presence.choices if code != User.Presence.AWAY],
             "away_reasons": AWAY_REASONS, "csrf_token": context.get("csrf_token"),
+            # A hotline agent's control is her agent state (kefu.cti.agents), which drives the status.
+            "hotline": hotline, "agent_state": status.state if status else "",
+            "agent_state_label": agents.label_of(status) if status else "",
+            "agent_states": [(AgentState.READY, AgentState.READY.label), (AgentState.LOGGED_OUT, AgentState.LOGGED_OUT.label)],
+            "not_ready_reasons": NotReadyReason.choices,
+            # The push stream: for those it carries something to (a hotline agent, a wallboard).
+            "push": {"url": reverse("web:push"), "ringing": _("Incoming call: %(caller)s, %(customer)s"),
+                     "unknown": _("caller not matched to a customer"), "answered": _("Call answered."),
+                     "open": _("Open its contact screen")} if hotline or user.has_perm("cti.view_wallboard") else None,
             # The path only: a query string may hold a number the user searched for, and a hidden
             # field would put it in the page unmasked.
             "next": request.path if request is not None else "", "section": context.get("section")}

@@ -45,6 +45,9 @@ class Command(BaseCommand):
             self.stdout.write("Closed reports: " + (", ".join(f"{s.period} {s.start}" for s in closed) or "none"))
             self.stdout.write(f"Follow-up tasks of the last {settings.KEFU_FOLLOWUP_DUE_HOURS} h: {self._follow_ups()}.")
             self.stdout.write(f"Last month's assessment: {self._assessment()}.")
+            from kefu.demo import hotline
+
+            self.stdout.write(f"Today's hotline calls: {hotline.seed()}")
         self.stdout.write(org.logins_text())
         self.stdout.write("Demo service password of every demo customer: 123456")
 

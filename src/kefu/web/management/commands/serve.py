@@ -86,11 +86,15 @@ class Command(BaseCommand):
 
         from django.db import connections
 
-        from kefu.wsgi import application
+        from kefu.asgi import application
 
         # The migration check opened a connection; forked workers must not inherit it, or
         # they would share one socket to the database and read each other's replies.
         connections.close_all()
+        # Under ASGI each request runs its synchronous part in a thread of its own, and Django's
+        # persistent connections are per thread: they would pile up. One connection per request.
+        for alias in connections:
+            connections.settings[alias]["CONN_MAX_AGE"] = 0
 
         # Links in e-mail need the address people reach Kefu at: unless configured, the one this
         # server listens on (the embedded worker, started below, inherits it).
@@ -110,6 +114,8 @@ class Command(BaseCommand):
             def load_config(self):
                 self.cfg.set("bind", f"{host}:{port}")
                 self.cfg.set("workers", workers)
+                # ASGI under gunicorn's arbiter: the push streams wait without a thread each.
+                self.cfg.set("worker_class", "uvicorn_worker.UvicornWorker")
                 self.cfg.set("accesslog", "-" if access_log else None)
                 self.cfg.set("proc_name", "kefu")
                 # gunicorn ≥ 25.1 opens a control socket at one path per user (~/.gunicorn/
