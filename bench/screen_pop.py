@@ -64,10 +64,12 @@ def main() -> None:
             page.keyboard.press("Enter")
         page.goto(args.url + "/queue/mine/")
         page.click("summary[title]")  # the agent-state control in the header
-        page.click("button[name=state][value=ready]")
-        page.wait_for_load_state()
+        if page.locator("button[name=state][value=ready][aria-pressed=true]").count() == 0:
+            page.click("button[name=state][value=ready]")
+            page.wait_for_load_state()
         for n in range(args.calls):
-            page.wait_for_function("document.documentElement.dataset.push === 'ready'", timeout=10_000)
+            page.goto(args.url + "/queue/mine/")  # her work list, where the next call finds her
+            page.wait_for_selector("html[data-push=ready]", state="attached", timeout=10_000)
             call_id = f"pop-{uuid.uuid4().hex[:12]}"
             send(call_id, 0, "offered", caller=caller, called="10000")
             send(call_id, 1, "queued", queue="general")

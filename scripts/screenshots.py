@@ -146,6 +146,12 @@ def shoot(browser, base, env):
     snap(agent, "20-assessment-sheet")
     agent.goto("/training/")
     snap(agent, "21-training")
+    supervisor.goto("/hotline/wallboard/")  # 实时监控: the demo's hotline now and today
+    snap(supervisor, "22-wallboard")
+    supervisor.goto("/hotline/calls/")  # 通话记录, then the latest answered call
+    supervisor.locator("table a[href^='/hotline/calls/']").first.click()
+    supervisor.wait_for_url("**/hotline/calls/*/")
+    snap(supervisor, "23-call")
     portal = browser.new_page(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN",
                               extra_http_headers={"Accept-Language": "zh-Hans"})
     portal.goto("/portal/login/")

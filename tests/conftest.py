@@ -46,6 +46,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_push_streams(monkeypatch):
+    """Pages open no push stream (kefu.push.services.STREAMS): a browser test's stream would leave
+    a listener reading the database under the next test. tests/push and the hotline pages turn
+    it on where they test it."""
+    from kefu.push import services as push
+
+    monkeypatch.setattr(push, "STREAMS", False)
+
+
+@pytest.fixture(autouse=True)
 def _calendars_cover_next_year(request):
     """Tests create orders at the real date, and deadlines near December run into next year,
     whose official calendar may not be published yet. Production refuses such deadlines (and

@@ -6,14 +6,17 @@ import pytest
 from kefu.audit.models import AuditEntry
 from kefu.cti.models import Call, Extension
 from kefu.staff import roles
-from tests.cti.helpers import event, full_call, make_platform, post
+from tests.cti.helpers import event, full_call, make_platform, post, recent
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def zh_hans(settings):
+def zh_hans(settings, monkeypatch):
+    from kefu.push import services as push
+
     settings.LANGUAGE_CODE = "zh-hans"
+    monkeypatch.setattr(push, "STREAMS", True)  # the pages include the push stream's script
 
 
 @pytest.fixture
@@ -73,8 +76,9 @@ def test_the_wallboard_shows_waiting_calls_agents_and_today_s_service_level(clie
     from kefu.cti import agents
 
     agents.set_state(agent, "ready")
-    post(client, event(0, 0, "offered", "w-1", caller="13700000001", called="10000"))
-    post(client, event(1, 2, "queued", "w-1", queue="complaints"))
+    for doc in recent([event(0, 0, "offered", "w-1", caller="13700000001", called="10000"),
+                       event(1, 2, "queued", "w-1", queue="complaints")]):
+        post(client, doc)
     client.force_login(supervisor)
     page = client.get("/hotline/wallboard/").content.decode()
     assert "热线实时监控" in page and "排队来电" in page and "服务水平" in page and "complaints" in page

@@ -46,6 +46,8 @@ def visible_text(html):
     time-zone identifiers (Asia/Shanghai), which are names in no language."""
     html = re.sub(r"<(script|style|code)\b.*?</\1>", " ", html, flags=re.S)
     html = re.sub(r"<!--.*?-->", " ", html, flags=re.S)
+    # An option shown as its own value is an identifier (time zones without a slash: GB, UTC).
+    html = re.sub(r'<option value="([^"]+)"[^>]*>\s*\1\s*</option>', " ", html)
     attrs = " ".join(re.findall(r'(?:title|placeholder|aria-label|alt)="([^"]*)"', html))
     text = re.sub(r"<[^>]+>", " ", html) + " " + attrs
     return re.sub(r"\b[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+", " ", text)

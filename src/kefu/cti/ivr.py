@@ -359,3 +359,15 @@ def ivr_user():
         raise ValidationFailed(_("The user %(username)s is a person's account; the IVR cannot act as it.") % {
             "username": IVR_USERNAME})
     return user
+
+
+def queue_names() -> dict[str, str]:
+    """Each queue's name as the IVR menu calls the entry that leads to it (general → 人工服务):
+    the platform's queue codes are never shown alone."""
+    rows = IvrNode.objects.exclude(queue="").values_list("queue", "name", "target", "path")
+    names: dict[str, str] = {}
+    # An entry that leads to the queue itself before a self-service that passes on to it; the
+    # nearest the top menu first (0 人工服务, not 9 › 2 重置服务密码).
+    for queue, name, _target, _path in sorted(rows, key=lambda r: (r[2] != IvrNode.Target.QUEUE, len(r[3]), r[3])):
+        names.setdefault(queue, name)
+    return names

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_STORED_BODY = 20_000
 SCREEN_POP_WITHIN = timedelta(seconds=60)
+STALE_WAIT, STALE_TALK = timedelta(hours=1), timedelta(hours=12)
 """A call that rang or was answered longer ago than this (an import, a backlog) pops no screen."""
 """The characters of an invalid event's body kept for inspection."""
 
@@ -290,10 +291,12 @@ def get_call(user, call_id: str, *, platform: str = "") -> Call:
 
 
 def call_detail(user, pk: int) -> Call:
-    """The call PK as USER may read it (NotFound alike when missing or out of reach)."""
+    """The call PK as USER may read it (NotFound alike when missing or out of reach), its queue's
+    name as the IVR menu gives it in `queue_label`."""
     found = find(_visible(user).select_related("contact"), pk=pk)
     if found is None:
         raise NotFound(_("%(what)s %(id)s does not exist.") % {"what": _("Call"), "id": pk})
+    found.queue_label = ivr.queue_names().get(found.queue, found.queue)
     return found
 
 
@@ -329,11 +332,14 @@ def wallboard_now(user, now: datetime | None = None) -> dict:
     only the calls in progress (indexed by state) and the agents' current states."""
     require(user, "cti.view_wallboard")
     now = now or timezone.now()
-    waiting = Call.objects.filter(state__in=(Call.State.QUEUED, Call.State.RINGING), queued_at__isnull=False)
+    # A call whose end the platform never sent would wait for ever: nobody waits an hour in a queue
+    # or talks for half a day, so older ones are left out.
+    waiting = Call.objects.filter(state__in=(Call.State.QUEUED, Call.State.RINGING), queued_at__gte=now - STALE_WAIT)
     queues: dict[str, dict] = {}
     for queue, n, first in waiting.values_list("queue").annotate(n=models.Count("id"), first=models.Min("queued_at")).order_by("queue"):
         queues[queue] = {"queue": queue, "waiting": n, "longest_wait": max(0, round((now - first).total_seconds()))}
-    talking = dict(Call.objects.filter(state__in=(Call.State.TALKING, Call.State.HELD)).values_list("queue")
+    talking = dict(Call.objects.filter(state__in=(Call.State.TALKING, Call.State.HELD), answered_at__gte=now - STALE_TALK)
+                   .values_list("queue")
                    .annotate(n=models.Count("id")).order_by())
     for queue, n in talking.items():
         queues.setdefault(queue, {"queue": queue, "waiting": 0, "longest_wait": 0})["talking"] = n
@@ -341,9 +347,12 @@ def wallboard_now(user, now: datetime | None = None) -> dict:
     if not user.has_perm("staff.data_scope_all") and user.department_id and scopes.condition(user, Customer) is not None:
         agents_qs = agents_qs.filter(user__department_id=user.department_id)
     by_state = dict(agents_qs.values_list("state").annotate(n=models.Count("user")).order_by())
-    people = [{"name": s.user.get_full_name() or s.user.username, "state": s.state,
+    people = [{"name": str(s.user), "state": s.state,
                "label": agents.label_of(s), "seconds": max(0, round((now - s.since).total_seconds()))}
               for s in agents_qs.select_related("user").order_by("state", "since")[:200]]
+    names = ivr.queue_names()
+    for q in queues.values():
+        q["label"] = names.get(q["queue"], q["queue"])
     return {"queues": sorted(queues.values(), key=lambda q: q["queue"]),
             "waiting": sum(q["waiting"] for q in queues.values()),
             "longest_wait": max((q["longest_wait"] for q in queues.values()), default=0),

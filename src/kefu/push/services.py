@@ -4,6 +4,10 @@ agent state) and the wallboard's (its holders). Publishing happens after the com
 from . import brokers
 
 WALLBOARD = "wallboard"
+STREAMS = True
+"""Whether pages open the push stream; the test suite turns it off (tests/conftest.py) so that no
+browser test leaves a listener reading the database under the next test, and turns it on where
+it tests the stream."""
 
 
 def user_channel(user_id: int) -> str:

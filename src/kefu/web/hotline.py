@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.core.errors import ServiceError
-from kefu.cti import agents
+from kefu.cti import agents, ivr
 from kefu.cti import services as cti
 from kefu.cti.models import AgentState, Call, NotReadyReason
 from kefu.reports import services as reports
@@ -34,7 +34,7 @@ def calls(request):
     query = "&".join(f"{k}={v}" for k, v in (("state", state), ("abandoned", get.get("abandoned"))) if v)
     return render(request, "web/hotline/calls.html", {
         "section": "hotline", "page": page, "states": Call.State.choices, "chosen": {"state": state, "abandoned": get.get("abandoned", "")},
-        "query": query})
+        "query": query, "queue_names": ivr.queue_names()})
 
 
 @_reads

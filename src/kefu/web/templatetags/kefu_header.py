@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from kefu.cti import agents
 from kefu.cti.models import AgentState, NotReadyReason
 from kefu.notifications import services as notifications
+from kefu.push import services as push
 from kefu.routing import services as routing
 from kefu.staff.models import User
 
@@ -46,7 +47,7 @@ def header_me(context):
             # The push stream: for those it carries something to (a hotline agent, a wallboard).
             "push": {"url": reverse("web:push"), "ringing": _("Incoming call: %(caller)s, %(customer)s"),
                      "unknown": _("caller not matched to a customer"), "answered": _("Call answered."),
-                     "open": _("Open its contact screen")} if hotline or user.has_perm("cti.view_wallboard") else None,
+                     "open": _("Open its contact screen")} if push.STREAMS and (hotline or user.has_perm("cti.view_wallboard")) else None,
             # The path only: a query string may hold a number the user searched for, and a hidden
             # field would put it in the page unmasked.
             "next": request.path if request is not None else "", "section": context.get("section")}
