@@ -257,7 +257,7 @@ def test_unknown_platform_and_unreachable_server(tmp_path, platform):
     assert not CallEvent.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_delivered_to_a_server_over_http(tmp_path, live_server):
     make_platform()
     path = write(tmp_path, [answered_row("a-1", "13700000004")])

@@ -10,7 +10,7 @@ import pytest
 from kefu.push import brokers
 from kefu.push.models import PushMessage
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from kefu.push import brokers
 from kefu.staff import roles
 from tests.cti.helpers import full_call, make_platform, post, recent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def frames(response, limit=30.0):
