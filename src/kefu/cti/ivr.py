@@ -16,7 +16,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone, translation
@@ -336,29 +336,11 @@ def _register_fault(call: Call, entry: dict, contact: Contact):
 
 
 def ivr_user():
-    """The `ivr` system user the IVR registers orders as, created on first use in the
-    self_service role (kefu.staff.roles), as the portal's: active (its permissions count), not
-    staff, no usable password; it owns an order only until the first person takes it."""
-    from django.contrib.auth.models import Group
+    """The `ivr` system user the IVR registers orders as (staff.services.system_user, as the
+    portal's)."""
+    from kefu.staff import services as staff
 
-    from kefu.staff import roles
-    from kefu.staff.models import User
-
-    user = User.objects.filter(username=IVR_USERNAME).first()
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = User(username=IVR_USERNAME, display_name=IVR_DISPLAY_NAME, is_active=True, is_staff=False,
-                            capacity=0)
-                user.set_unusable_password()
-                user.save()
-                user.groups.add(Group.objects.get(name=roles.SELF_SERVICE))
-        except IntegrityError:  # created at the same moment by another call's event
-            user = User.objects.get(username=IVR_USERNAME)
-    if user.has_usable_password() or user.is_staff or user.is_superuser:
-        raise ValidationFailed(_("The user %(username)s is a person's account; the IVR cannot act as it.") % {
-            "username": IVR_USERNAME})
-    return user
+    return staff.system_user(IVR_USERNAME, IVR_DISPLAY_NAME)
 
 
 def queue_names() -> dict[str, str]:

@@ -14,8 +14,7 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -91,27 +90,10 @@ def shown(order) -> WorkOrder:
 # --- the system user the portal acts as -----------------------------------------------------
 
 def portal_user():
-    """The `portal` system user, created on first use in the self_service role (kefu.staff.roles):
-    active (so that its permissions count), not staff, with no usable password."""
-    from django.contrib.auth.models import Group
+    """The `portal` system user the portal acts as (staff.services.system_user)."""
+    from kefu.staff import services as staff
 
-    from kefu.staff import roles
-    from kefu.staff.models import User
-
-    user = User.objects.filter(username=PORTAL_USERNAME).first()
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = User(username=PORTAL_USERNAME, display_name=PORTAL_DISPLAY_NAME, is_active=True, is_staff=False,
-                            capacity=0)
-                user.set_unusable_password()
-                user.save()
-                user.groups.add(Group.objects.get(name=roles.SELF_SERVICE))
-        except IntegrityError:  # created at the same moment by another request
-            user = User.objects.get(username=PORTAL_USERNAME)
-    if user.has_usable_password() or user.is_staff or user.is_superuser:
-        raise ImproperlyConfigured(f"the user {PORTAL_USERNAME!r} is a person's account; the portal cannot act as it")
-    return user
+    return staff.system_user(PORTAL_USERNAME, PORTAL_DISPLAY_NAME)
 
 
 # --- signing in -------------------------------------------------------------------------------

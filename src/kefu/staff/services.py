@@ -74,3 +74,29 @@ def set_preferences(user, *, language: str, time_zone: str):
     user.language, user.time_zone = language, time_zone
     user.save(update_fields=["language", "time_zone"])
     return user
+
+
+def system_user(username: str, display_name: str) -> User:
+    """The system user USERNAME (the portal, the IVR …) that a channel acts as, created on first
+    use in the self_service role (kefu.staff.roles): active (so that its permissions count), not
+    staff, with no usable password; it owns an order only until the first person takes it.
+    ImproperlyConfigured if USERNAME is a person's account."""
+    from django.contrib.auth.models import Group
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import IntegrityError, transaction
+
+    from . import roles
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User(username=username, display_name=display_name, is_active=True, is_staff=False, capacity=0)
+                user.set_unusable_password()
+                user.save()
+                user.groups.add(Group.objects.get(name=roles.SELF_SERVICE))
+        except IntegrityError:  # created at the same moment by another request or event
+            user = User.objects.get(username=username)
+    if user.has_usable_password() or user.is_staff or user.is_superuser:
+        raise ImproperlyConfigured(f"the user {username!r} is a person's account; no channel can act as it")
+    return user
