@@ -307,20 +307,31 @@ def call_events(user, pk: int) -> list[CallEvent]:
                                          outcome=CallEvent.Outcome.APPLIED).order_by("occurred_at", "seq"))
 
 
+def recording_address(call: Call) -> str:
+    """Where CALL's recording is opened: its reference if that is an address, else the reference
+    put into KEFU_CTI_RECORDING_URL ("{ref}" replaced); "" when there is none to open here."""
+    ref = call.recording_ref
+    if ref.startswith(("https://", "http://")):
+        return ref
+    if ref and settings.KEFU_CTI_RECORDING_URL:
+        return settings.KEFU_CTI_RECORDING_URL.replace("{ref}", quote(ref, safe=""))
+    return ""
+
+
+def can_open_recording(user, call: Call) -> bool:
+    """Whether USER, who reads CALL, may open its recording (cti.open_recording) and there is one."""
+    return user.has_perm("cti.open_recording") and bool(recording_address(call))
+
+
 def open_recording(user, pk: int) -> str:
     """The address of call PK's recording for USER, who needs cti.open_recording besides
-    reading the call; each opening is audited. A reference that is no address is made one with
-    KEFU_CTI_RECORDING_URL ("{ref}" replaced); without it, NotFound says there is none to open."""
+    reading the call; each opening is audited. NotFound when there is none to open here."""
     from kefu.audit import services as audit
 
     call = call_detail(user, pk)
     require(user, "cti.open_recording")
-    ref = call.recording_ref
-    if ref.startswith(("https://", "http://")):
-        address = ref
-    elif ref and settings.KEFU_CTI_RECORDING_URL:
-        address = settings.KEFU_CTI_RECORDING_URL.replace("{ref}", quote(ref, safe=""))
-    else:
+    address = recording_address(call)
+    if not address:
         raise NotFound(_("This call has no recording that can be opened here."))
     audit.record(user, "read", call, fields=["recording_ref"], reason=_("Recording opened"))
     return address

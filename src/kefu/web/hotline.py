@@ -44,7 +44,7 @@ def call(request, call_pk):
     found = cti.call_detail(request.user, call_pk)
     return render(request, "web/hotline/call.html", {
         "section": "hotline", "phone_call": found, "events": cti.call_events(request.user, call_pk),
-        "can_open_recording": bool(found.recording_ref) and request.user.has_perm("cti.open_recording")})
+        "can_open_recording": cti.can_open_recording(request.user, found)})
 
 
 @_reads
